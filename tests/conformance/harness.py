@@ -126,7 +126,7 @@ class RealKernel:
             time.sleep(float(argv[1]))
             return LineResult(0, "", "")
         cmd = self._to_real(argv)
-        if argv[1:3] == ["netns", "list"] or argv[1:2] == ["netns"] and len(argv) == 2:
+        if argv[1:3] == ["netns", "list"] or (argv[1:2] == ["netns"] and len(argv) == 2):
             cmd += f" | grep '^{self.prefix}' || true"
         p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
         return LineResult(p.returncode, self._from_real(p.stdout), self._from_real(p.stderr))

@@ -22,10 +22,23 @@ class flowi4:
     """struct flowi4 (flowi_common fields are named flowi4_* as the kernel's macros do)."""
 
     __slots__ = (
-        "flowi4_oif", "flowi4_iif", "flowi4_l3mdev", "flowi4_mark", "flowi4_tos",
-        "flowi4_scope", "flowi4_proto", "flowi4_flags", "flowi4_uid",
-        "flowi4_multipath_hash", "saddr", "daddr", "fl4_sport", "fl4_dport",
-        "fl4_icmp_type", "fl4_icmp_code", "decision",
+        "daddr",
+        "decision",
+        "fl4_dport",
+        "fl4_icmp_code",
+        "fl4_icmp_type",
+        "fl4_sport",
+        "flowi4_flags",
+        "flowi4_iif",
+        "flowi4_l3mdev",
+        "flowi4_mark",
+        "flowi4_multipath_hash",
+        "flowi4_oif",
+        "flowi4_proto",
+        "flowi4_scope",
+        "flowi4_tos",
+        "flowi4_uid",
+        "saddr",
     )
 
     def __init__(

@@ -9,11 +9,33 @@ Each subsystem contributes one line to `_net_initcalls`, in the order the kernel
 from __future__ import annotations
 
 from skbuff.kernel.kernel import Kernel
+from skbuff.net.core import dev as core_dev
+from skbuff.net.core import fib_rules as core_fib_rules
+from skbuff.net.core import rtnetlink as core_rtnetlink
+from skbuff.net.core import rtnl_link as core_rtnl_link
+from skbuff.net.core import skbuff as core_skbuff
 from skbuff.net.core.net_namespace import copy_net_ns
+from skbuff.net.ipv4 import af_inet
+from skbuff.net.ipv4 import arp as ipv4_arp
+from skbuff.net.ipv4 import devinet as ipv4_devinet
+from skbuff.net.ipv4 import fib_frontend as ipv4_fib_frontend
+from skbuff.net.ipv4 import route as ipv4_route
 
 
 def _net_initcalls(k: Kernel) -> None:
     """Run the networking initcalls, kernel order (subsys_initcall, fs_initcall, …)."""
+    core_rtnetlink.rtnetlink_init(k)
+    core_skbuff.skb_init(k)
+    # devinet_init runs in inet_init (ip_rt_init) in the kernel; its pernet init must precede
+    # loopback's, which the kernel gets from register_pernet_device ordering devices last.
+    ipv4_devinet.devinet_init(k)
+    core_dev.net_dev_init(k)
+    core_fib_rules.fib_rules_init(k)
+    core_rtnl_link.rtnl_link_init(k)
+    ipv4_route.ip_rt_init(k)
+    ipv4_fib_frontend.ip_fib_init(k)  # the kernel calls it at the end of ip_rt_init
+    ipv4_arp.arp_init(k)  # inet_init runs arp_init first
+    af_inet.inet_init(k)
 
 
 def boot(seed: int = 0, hz: int = 1000, ncpus: int = 2) -> Kernel:

@@ -6,6 +6,7 @@ IP_INC_STATS family), net/ipv4/proc.c (the name lists, in print order), net/mptc
 Counters are plain per-namespace `list[int]` indexed by the kernel's enum values (one CPU's
 worth: the simulation folds per-CPU counters at increment time). The helpers keep the kernel's
 names; the `__` variants (BH context in the kernel) are the same operation here.
+"""
 
 from __future__ import annotations
 
@@ -515,6 +516,7 @@ mptcp_snmp_list: tuple[str, ...] = (
     "SimultConnectFallback",
     "FallbackFailed",
 )
+
 ICMPMSG_MIB_MAX = 512
 """IcmpMsg: In types at [type], Out types at [0x100 | type]."""
 
@@ -551,13 +553,13 @@ class netns_mib:
     """
 
     __slots__ = (
-        "ip_statistics",
-        "net_statistics",
         "icmp_statistics",
         "icmpmsg_statistics",
+        "ip_statistics",
+        "net_statistics",
+        "tcp_statistics",
         "udp_statistics",
         "udplite_statistics",
-        "tcp_statistics",
     )
 
     def __init__(self) -> None:

@@ -18,6 +18,7 @@ class netns_core:
     def __init__(self) -> None:
         self.sysctl_somaxconn = 4096
         self.sysctl_txrehash = 1
+        self.sysctl_optmem_max = 128 * 1024
 
 
 class netns_ipv4:
@@ -32,13 +33,33 @@ class netns_ipv4:
         self.fib_main: Any = None
         self.fib_default: Any = None
         self.fib_table_hash: dict[int, Any] = {}
+        self.fib_info_hash: dict[Any, Any] = {}  # fib_semantics fib_find_info key -> fib_info
+        self.fib_has_custom_local_routes = False
         self.rules_ops: Any = None
         self.rt_genid = 0
+        # route.c / inetpeer.c (owner "route"): fnhe generation, the kernel-wide route
+        # tunables + rt_cache_stat (route.ip_rt_globals, shared by all namespaces), inet_peer base
+        self.fnhe_genid = 0
+        self.ip_rt: Any = None
+        self.peers: Any = None
         self.dev_addr_genid = 0
         # fragments (net/ipv4/ip_fragment.c)
         self.fqdir: Any = None
-        # ICMP rate state (net/ipv4/icmp.c)
+        # IP ID generator (net/ipv4/route.c ip_idents_reserve; per namespace here)
+        self.ip_id_key: Any = None
+        self.ip_idents: list[int] = [0] * 2048
+        self.ip_tstamps: list[int] = [0] * 2048
+        # IP protocol handlers (net/ipv4/protocol.c inet_protos; per namespace here)
+        self.inet_protos: list[Any] = [None] * 256
+        # netfilter hook heads, per NF_INET_* hook (net/netfilter/core.c; struct netns_nf)
+        self.nf_hooks_ipv4: list[tuple[Any, ...]] = [(), (), (), (), ()]
+        # ICMP rate state (net/ipv4/icmp.c): [credit, stamp] and the control socket
         self.icmp_global: Any = None
+        self.icmp_sk: Any = None
+        # socket tables (net/ipv4/udp.c udp_table, raw.c raw_v4_hashinfo, ping.c ping_table)
+        self.udp_table: dict[int, list[Any]] = {}
+        self.raw_table: dict[int, list[Any]] = {}
+        self.ping_table: dict[int, Any] = {}
         # net.ipv4.* sysctl values, kernel defaults (net/ipv4/sysctl_net_ipv4.c,
         # af_inet.c inet_init_net, icmp.c icmp_sk_init)
         self.sysctl_ip_default_ttl = 64

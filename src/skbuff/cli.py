@@ -1,0 +1,162 @@
+"""The `skbuff` command: run a script, an interactive shell, the demo, or one `ip`/`sysctl`.
+
+Exit status is the script's or the command's; a Python exception is a bug in skbuff and is
+reported as one line ending "(this is a bug in skbuff)" with status 70 — no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from skbuff.sim import script
+from skbuff.sim.world import World
+
+EX_SOFTWARE = script.EX_SOFTWARE
+HISTORY_FILE = "~/.skbuff_history"
+PROMPT = "skbuff# "
+
+DEMO_SCRIPT = """\
+# Two namespaces joined by a veth pair, addressed and routed with iproute2 commands.
+ip netns add left
+ip netns add right
+ip -n left link add veth0 type veth peer name veth1 netns right
+ip -n left addr add 10.0.0.1/24 dev veth0
+ip -n right addr add 10.0.0.2/24 dev veth1
+ip -n left link set veth0 up
+ip -n right link set veth1 up
+ip -n left route add 192.168.7.0/24 via 10.0.0.2
+ip -n left addr show dev veth0
+ip -n left route
+ip -n left route get 192.168.7.9
+sysctl -w net.ipv4.ip_forward=1
+"""
+
+
+def _bug(what: str, e: BaseException, err: TextIO) -> int:
+    err.write(f"skbuff: {what}: internal error: {type(e).__name__}: {e} "
+              "(this is a bug in skbuff)\n")
+    return EX_SOFTWARE
+
+
+def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO) -> int:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        err.write(f"skbuff: {path}: {e.strerror}\n")
+        return 1
+    world = World(seed=seed)
+    return script.run_script(world, text, path, out, err, keep_going=keep_going)
+
+
+def cmd_demo(out: TextIO, err: TextIO) -> int:
+    """`skbuff demo`: the full demo if it exists, else a small topology built with `ip`."""
+    try:
+        demo = importlib.import_module("skbuff.sim.demo")
+    except ModuleNotFoundError:
+        world = World()
+        for sl in script.script_lines(DEMO_SCRIPT):
+            if sl.text and not sl.text.startswith("#"):
+                out.write(PROMPT + sl.text + "\n")
+                status = script.run_script(world, sl.text, "demo", out, err)
+                if status:
+                    return status
+        return 0
+    rc: int = demo.main()
+    return rc
+
+
+def _one_shot(tool: str, argv: list[str], out: TextIO, err: TextIO) -> int:
+    world = World()
+    res = script.run_argv(world, world.init_net, [tool, *argv])
+    out.write(res.stdout)
+    err.write(res.stderr)
+    return res.status
+
+
+def _completer(world: World) -> object:
+    from prompt_toolkit.completion import NestedCompleter
+
+    objects = ("address", "link", "route", "rule", "neighbour", "netns")
+    verbs = {"add": None, "del": None, "show": None, "flush": None, "set": None,
+             "get": None, "change": None, "replace": None}
+    devs = {name: None for net in world.kernel.nets for name in net.dev_base_head}
+    ip_tree: dict[str, object] = {o: {**verbs, "dev": devs} for o in objects}
+    tree: dict[str, object] = {name: None for name in script.tool_names(world)}
+    tree["ip"] = ip_tree
+    return NestedCompleter.from_nested_dict(tree)
+
+
+def cmd_shell(out: TextIO, err: TextIO) -> int:
+    """Interactive: prompt_toolkit with history and completion on a tty, input() otherwise."""
+    world = World()
+    read: Callable[[], str]
+    if sys.stdin.isatty():
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
+
+        session: PromptSession[str] = PromptSession(
+            history=FileHistory(os.path.expanduser(HISTORY_FILE)))
+
+        def read() -> str:
+            return session.prompt(PROMPT, completer=_completer(world))  # type: ignore[arg-type]
+    else:
+        def read() -> str:
+            return input()
+    status = 0
+    while True:
+        try:
+            line = read()
+        except EOFError:
+            return status
+        except KeyboardInterrupt:
+            continue
+        if line.strip() in ("exit", "quit"):
+            return status
+        status = script.run_script(world, line, "shell", out, err, keep_going=True)
+        if status == EX_SOFTWARE:
+            status = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="skbuff", description="The Linux IPv4 stack in Python.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run a script of ip/sysctl/... lines")
+    r.add_argument("script")
+    r.add_argument("--keep-going", action="store_true",
+                   help="run every line; exit with the last failure's status")
+    r.add_argument("--seed", type=int, default=0)
+    sub.add_parser("shell", help="interactive shell")
+    sub.add_parser("demo", help="the built-in demonstration")
+    for tool in ("ip", "sysctl"):
+        t = sub.add_parser(tool, help=f"run one {tool} command", add_help=False)
+        t.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    out, err = sys.stdout, sys.stderr
+    if args_list and args_list[0] in ("ip", "sysctl"):
+        try:
+            return _one_shot(args_list[0], args_list[1:], out, err)
+        except Exception as e:
+            return _bug(args_list[0], e, err)
+    args = build_parser().parse_args(args_list)
+    try:
+        if args.cmd == "run":
+            return cmd_run(args.script, args.keep_going, args.seed, out, err)
+        if args.cmd == "demo":
+            return cmd_demo(out, err)
+        return cmd_shell(out, err)
+    except Exception as e:
+        return _bug(args.cmd, e, err)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

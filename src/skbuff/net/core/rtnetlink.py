@@ -1,0 +1,187 @@
+"""rtnetlink: the message switch between the tools and the subsystems that own each object.
+
+Kernel: net/core/rtnetlink.c (rtnl_register, rtnetlink_rcv_msg, rtnl_unicast, rtnl_notify),
+include/linux/netlink.h (struct netlink_ext_ack, NL_SET_ERR_MSG).
+
+Handlers are per kernel (`k.rtnl_msg_handlers`, keyed by (family, msgtype)), registered by the
+subsystems at boot. A doit runs in process context under the (implicit) RTNL lock and returns 0
+or -errno; a GET doit answers with `rtnl_unicast(reply, net, request)`. A dumpit returns the
+messages of the dump.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from skbuff.net.core import net_namespace
+from skbuff.uapi.rtnetlink import (
+    AF_UNSPEC,
+    NLM_F_DUMP,
+    RTM_GETLINK,
+    nlmsg,
+    nlreply,
+    rtm_kind,
+)
+
+if TYPE_CHECKING:
+    from skbuff.kernel.kernel import Kernel
+    from skbuff.net.core.net_namespace import Net
+
+
+@dataclass(slots=True)
+class netlink_ext_ack:
+    """Kernel: include/linux/netlink.h struct netlink_ext_ack (the message part).
+
+    `replies` collects what a GET doit sends back with `rtnl_unicast`.
+    """
+
+    msg: str | None = None
+    replies: list[nlmsg] = field(default_factory=list)
+
+
+def NL_SET_ERR_MSG(extack: netlink_ext_ack | None, msg: str) -> None:
+    """Set the extack text (a later call overwrites it).
+
+    Kernel: include/linux/netlink.h NL_SET_ERR_MSG.
+    """
+    if extack is not None:
+        extack.msg = msg
+
+
+def NL_SET_ERR_MSG_MOD(extack: netlink_ext_ack | None, msg: str) -> None:
+    """Kernel: include/linux/netlink.h NL_SET_ERR_MSG_MOD (prefixes KBUILD_MODNAME when modular;
+    our subsystems are built in, so the text is unchanged)."""
+    NL_SET_ERR_MSG(extack, msg)
+
+
+Doit = Callable[["Net", nlmsg, netlink_ext_ack], int]
+Dumpit = Callable[["Net", nlmsg], list[nlmsg]]
+Listener = Callable[["Net", int, nlmsg], None]
+
+
+@dataclass(slots=True)
+class rtnl_link:
+    """Kernel: net/core/rtnetlink.c struct rtnl_link."""
+
+    doit: Doit | None
+    dumpit: Dumpit | None
+
+
+class rtnl_net:
+    """Per-namespace rtnetlink state: multicast listeners per RTNLGRP_* group (the `ip monitor`
+    side of net->rtnl). Kernel: include/net/net_namespace.h net->rtnl."""
+
+    __slots__ = ("listeners",)
+
+    def __init__(self) -> None:
+        self.listeners: dict[int, list[Listener]] = {}
+
+
+def _handlers(k: Kernel) -> dict[tuple[int, int], rtnl_link]:
+    table: dict[tuple[int, int], rtnl_link] | None = getattr(k, "rtnl_msg_handlers", None)
+    if table is None:
+        table = {}
+        setattr(k, "rtnl_msg_handlers", table)  # noqa: B010 - set lazily, owned here
+    return table
+
+
+def rtnl_register(
+    k: Kernel, family: int, msgtype: int, doit: Doit | None, dumpit: Dumpit | None
+) -> None:
+    """Install the handlers for (family, msgtype); a later call for the same pair replaces the
+    parts it gives. Kernel: net/core/rtnetlink.c rtnl_register / rtnl_register_internal."""
+    table = _handlers(k)
+    old = table.get((family, msgtype))
+    if old is None:
+        table[(family, msgtype)] = rtnl_link(doit, dumpit)
+        return
+    if doit is not None:
+        old.doit = doit
+    if dumpit is not None:
+        old.dumpit = dumpit
+
+
+def rtnl_unregister(k: Kernel, family: int, msgtype: int) -> None:
+    """Kernel: net/core/rtnetlink.c rtnl_unregister."""
+    _handlers(k).pop((family, msgtype), None)
+
+
+def _rtnl_net_init(net: Net) -> None:
+    setattr(net, "rtnl", rtnl_net())  # noqa: B010 - net->rtnl, owned here
+
+
+def rtnetlink_init(k: Kernel) -> None:
+    """Create the handler table and the per-namespace rtnetlink state.
+
+    Kernel: net/core/rtnetlink.c rtnetlink_init, rtnetlink_net_init.
+    """
+    _handlers(k)
+    net_namespace.register_pernet_subsys(
+        k, net_namespace.pernet_operations("rtnetlink", init=_rtnl_net_init)
+    )
+
+
+def _get_link(k: Kernel, family: int, msgtype: int) -> rtnl_link | None:
+    table = _handlers(k)
+    link = table.get((family, msgtype))
+    if link is None and family != AF_UNSPEC:
+        link = table.get((AF_UNSPEC, msgtype))
+    return link
+
+
+def _family(msg: nlmsg) -> int:
+    hdr = msg.hdr
+    for name in ("family", "ifi_family", "rtgen_family"):
+        fam = getattr(hdr, name, None)
+        if fam is not None:
+            return int(fam)
+    return AF_UNSPEC
+
+
+def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
+    """Deliver one request to its handler and return the kernel's answer.
+
+    A GET with NLM_F_DUMP runs the dumpit (multipart reply); everything else runs the doit
+    (0 or -errno, plus extack text and any unicast replies). No handler: -EOPNOTSUPP.
+    Runs in process context. Kernel: net/core/rtnetlink.c rtnetlink_rcv_msg.
+    """
+    link = _get_link(net.kernel, _family(msg), msg.type)
+    if link is None:
+        return nlreply(-errno.EOPNOTSUPP)
+    if rtm_kind(msg.type) == rtm_kind(RTM_GETLINK) and (msg.flags & NLM_F_DUMP) == NLM_F_DUMP:
+        if link.dumpit is None:
+            return nlreply(-errno.EOPNOTSUPP)
+        return nlreply(0, None, link.dumpit(net, msg))
+    if link.doit is None:
+        return nlreply(-errno.EOPNOTSUPP)
+    extack = netlink_ext_ack()
+    err = link.doit(net, msg, extack)
+    return nlreply(err, extack.msg, extack.replies)
+
+
+def rtnl_unicast(reply: nlmsg, extack: netlink_ext_ack) -> int:
+    """Send `reply` back to the requester (the socket `extack` belongs to); returns 0.
+
+    Kernel: net/core/rtnetlink.c rtnl_unicast.
+    """
+    extack.replies.append(reply)
+    return 0
+
+
+def rtnl_notify(net: Net, group: int, msg: nlmsg) -> None:
+    """Multicast `msg` to the listeners of `group` in `net`. Kernel: net/core/rtnetlink.c
+    rtnl_notify."""
+    state: rtnl_net | None = getattr(net, "rtnl", None)
+    if state is None:
+        return
+    for fn in list(state.listeners.get(group, ())):
+        fn(net, group, msg)
+
+
+def rtnl_listen(net: Net, group: int, fn: Listener) -> None:
+    """Subscribe `fn` to `group` (what `ip monitor` does with setsockopt NETLINK_ADD_MEMBERSHIP)."""
+    state: rtnl_net = getattr(net, "rtnl")  # noqa: B009
+    state.listeners.setdefault(group, []).append(fn)

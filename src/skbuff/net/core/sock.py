@@ -1,0 +1,142 @@
+"""Sockets, the kernel side: struct sock with the IPv4 fields of struct inet_sock.
+
+Kernel: include/net/sock.h struct sock, include/net/inet_sock.h struct inet_sock,
+net/core/sock.c (sock_queue_rcv_skb, sock_queue_err_skb, sk_rmem_alloc accounting). One class
+holds both (every socket here is an inet socket); field names are the kernel's.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
+    from skbuff.net.core.skbuff import sk_buff
+
+SOCK_RCVBUF_DEFAULT = 212992  # net.core.rmem_default
+SOCK_SNDBUF_DEFAULT = 212992  # net.core.wmem_default
+
+TCP_ESTABLISHED = 1
+TCP_CLOSE = 7
+
+IP_PMTUDISC_WANT = 1
+
+
+class sock_extended_err:
+    """struct sock_extended_err, attached to error-queue skbs. Kernel: uapi/linux/errqueue.h."""
+
+    __slots__ = ("ee_code", "ee_data", "ee_errno", "ee_info", "ee_origin", "ee_pad", "ee_type",
+                 "offender", "port")
+
+    def __init__(self, ee_errno: int, ee_origin: int, ee_type: int, ee_code: int,
+                 ee_info: int, offender: int, port: int) -> None:
+        self.ee_errno = ee_errno
+        self.ee_origin = ee_origin
+        self.ee_type = ee_type
+        self.ee_code = ee_code
+        self.ee_pad = 0
+        self.ee_info = ee_info
+        self.ee_data = 0
+        self.offender = offender
+        self.port = port
+
+
+class sock:
+    """struct sock + struct inet_sock. Receive queue items: (payload, saddr, sport, truesize)."""
+
+    __slots__ = (
+        "broadcast",
+        "dead",
+        "err_handler_data",
+        "hdrincl",
+        "inet_daddr",
+        "inet_dport",
+        "inet_id",
+        "inet_num",
+        "inet_rcv_saddr",
+        "inet_saddr",
+        "inet_sport",
+        "mc_loop",
+        "mc_ttl",
+        "pmtudisc",
+        "recverr",
+        "sk_bound_dev_if",
+        "sk_err",
+        "sk_error_queue",
+        "sk_family",
+        "sk_mark",
+        "sk_net",
+        "sk_priority",
+        "sk_protocol",
+        "sk_rcvbuf",
+        "sk_receive_queue",
+        "sk_rmem_alloc",
+        "sk_sndbuf",
+        "sk_state",
+        "sk_type",
+        "tos",
+        "uc_ttl",
+    )
+
+    def __init__(self, net: Net, family: int, type: int, protocol: int) -> None:
+        self.sk_net = net
+        self.sk_family = family
+        self.sk_type = type
+        self.sk_protocol = protocol
+        self.sk_state = TCP_CLOSE
+        self.sk_rcvbuf = SOCK_RCVBUF_DEFAULT
+        self.sk_sndbuf = SOCK_SNDBUF_DEFAULT
+        self.sk_rmem_alloc = 0
+        self.sk_receive_queue: deque[tuple[bytes, int, int, int]] = deque()
+        self.sk_error_queue: deque[tuple[bytes, sock_extended_err]] = deque()
+        self.sk_err = 0
+        self.sk_mark = 0
+        self.sk_priority = 0
+        self.sk_bound_dev_if = 0
+        self.inet_saddr = 0
+        self.inet_rcv_saddr = 0
+        self.inet_daddr = 0
+        self.inet_sport = 0
+        self.inet_dport = 0
+        self.inet_num = 0
+        self.inet_id = 0
+        self.uc_ttl = -1
+        self.mc_ttl = 1
+        self.mc_loop = True
+        self.tos = 0
+        self.pmtudisc = IP_PMTUDISC_WANT
+        self.recverr = False
+        self.hdrincl = False
+        self.broadcast = False
+        self.dead = False
+        self.err_handler_data: Any = None
+
+
+def sock_queue_rcv(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) -> int:
+    """Charge `skb.truesize` to the receive buffer and queue the datagram; -ENOMEM (the
+    caller counts RcvbufErrors and frees) when sk_rmem_alloc would exceed sk_rcvbuf.
+    The skb stays the caller's (its bytes were copied out).
+
+    Kernel: net/core/sock.c __sock_queue_rcv_skb (the rmem check), sk_rmem_schedule.
+    """
+    if sk.sk_rmem_alloc >= sk.sk_rcvbuf:
+        return -errno.ENOMEM
+    sk.sk_rmem_alloc += skb.truesize
+    sk.sk_receive_queue.append((data, saddr, sport, skb.truesize))
+    return 0
+
+
+def sock_dequeue(sk: sock) -> tuple[bytes, int, int] | None:
+    """Pop one datagram, giving back its memory. Kernel: skb_recv_datagram + skb_free_datagram."""
+    if not sk.sk_receive_queue:
+        return None
+    data, saddr, sport, truesize = sk.sk_receive_queue.popleft()
+    sk.sk_rmem_alloc -= truesize
+    return data, saddr, sport
+
+
+def sock_queue_err(sk: sock, data: bytes, ee: sock_extended_err) -> None:
+    """Queue an extended error (IP_RECVERR). Kernel: net/core/sock.c sock_queue_err_skb."""
+    sk.sk_error_queue.append((data, ee))

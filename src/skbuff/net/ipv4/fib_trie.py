@@ -1,0 +1,1064 @@
+"""The IPv4 FIB: the kernel's level-compressed trie (LC-trie) of fib_alias lists.
+
+Kernel: net/ipv4/fib_trie.c. One `key_vector` type serves as the trie head (pos = KEYLENGTH),
+internal tnodes (bits > 0, `tnode` child list, full/empty child counts) and leaves (bits = 0,
+`leaf` = the fib_alias list sorted by fa_slen ascending, then tb_id descending, then dscp
+descending, then priority ascending). Inserting and removing resize nodes with the kernel's
+inflate/halve thresholds, so the shapes printed in /proc/net/fib_trie match the kernel's.
+
+All functions run under RTNL (process context) except `fib_table_lookup` (any context, RCU).
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from skbuff.net.ipv4 import fib_frontend, fib_semantics, route
+from skbuff.net.ipv4.ip_fib import (
+    FA_S_ACCESSED,
+    FIB_LOOKUP_IGNORE_LINKSTATE,
+    KEYLENGTH,
+    fib_alias,
+    fib_config,
+    fib_nh_common,
+    fib_result,
+    fib_table,
+)
+from skbuff.uapi import rtnetlink as uapi_rt
+
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
+    from skbuff.net.flow import flowi4
+
+KEY_MAX = 0xFFFFFFFF
+MAX_WORK = 10
+HALVE_THRESHOLD = 25
+INFLATE_THRESHOLD = 50
+HALVE_THRESHOLD_ROOT = 15
+INFLATE_THRESHOLD_ROOT = 30
+MAX_STAT_DEPTH = 32
+TNODE_SIZE0 = 40  # offsetof(struct tnode, kv[0].tnode[0]) on 64-bit
+LEAF_SIZE = 48  # TNODE_SIZE(1)
+FIB_ALIAS_SIZE = 56  # sizeof(struct fib_alias) on 64-bit
+RTF_UP = 0x0001
+RTF_GATEWAY = 0x0002
+RTF_HOST = 0x0004
+RTF_REJECT = 0x0200
+IPTOS_RT_MASK = 0x1C  # inet_dsfield_to_dscp(RT_TOS(tos))
+
+
+class key_vector:
+    """struct key_vector (+ the tnode header fields parent/full/empty_children).
+
+    Kernel: net/ipv4/fib_trie.c. Leaves have `leaf` (list of fib_alias) and bits 0; tnodes
+    have `tnode` (1 << bits children, None = empty).
+    """
+
+    __slots__ = (
+        "bits",
+        "empty_children",
+        "full_children",
+        "key",
+        "leaf",
+        "parent",
+        "pos",
+        "slen",
+        "tnode",
+    )
+
+    def __init__(self, key: int, pos: int, bits: int, slen: int) -> None:
+        self.key = key
+        self.pos = pos
+        self.bits = bits
+        self.slen = slen
+        self.parent: key_vector | None = None
+        self.tnode: list[key_vector | None] = []
+        self.leaf: list[fib_alias] = []
+        self.full_children = 0
+        self.empty_children = 0
+
+
+class trie:
+    """struct trie: the head key_vector (`kv`, pos = KEYLENGTH, one child) plus skbuff's
+    modification generation (invalidates the batch-lookup table) and tracepoint hook."""
+
+    __slots__ = ("batch", "genid", "kv", "trace")
+
+    def __init__(self, trace: Any = None) -> None:
+        self.kv = key_vector(0, KEYLENGTH, 0, KEYLENGTH)
+        self.kv.tnode = [None]
+        self.genid = 0
+        self.batch: Any = None
+        self.trace = trace
+
+
+def IS_TRIE(n: key_vector) -> bool:
+    return n.pos >= KEYLENGTH
+
+
+def IS_TNODE(n: key_vector) -> bool:
+    return n.bits != 0
+
+
+def IS_LEAF(n: key_vector) -> bool:
+    return n.bits == 0
+
+
+def get_index(key: int, kv: key_vector) -> int:
+    """Kernel: fib_trie.c get_index ((key ^ kv->key) >> kv->pos)."""
+    return (key ^ kv.key) >> kv.pos
+
+
+def _parent(n: key_vector) -> key_vector:
+    p = n.parent
+    assert p is not None
+    return p
+
+
+def _child(tn: key_vector, i: int) -> key_vector | None:
+    return tn.tnode[i]
+
+
+def leaf_new(key: int, fa: fib_alias) -> key_vector:
+    """Kernel: fib_trie.c leaf_new."""
+    l = key_vector(key, 0, 0, fa.fa_slen)
+    l.leaf.append(fa)
+    return l
+
+
+def tnode_new(key: int, pos: int, bits: int) -> key_vector:
+    """Kernel: fib_trie.c tnode_new (key masked to the node's prefix)."""
+    shift = pos + bits
+    tn = key_vector((key >> shift) << shift if shift < KEYLENGTH else 0, pos, bits, pos)
+    tn.tnode = [None] * (1 << bits)
+    tn.empty_children = 1 << bits
+    return tn
+
+
+def tnode_full(tn: key_vector, n: key_vector | None) -> bool:
+    """A child that is a tnode with no skipped bits. Kernel: fib_trie.c tnode_full."""
+    return n is not None and n.bits != 0 and n.pos + n.bits == tn.pos
+
+
+def put_child(tn: key_vector, i: int, n: key_vector | None) -> None:
+    """Set child i keeping full/empty counts and slen. Kernel: fib_trie.c put_child."""
+    chi = tn.tnode[i]
+    if n is None and chi is not None:
+        tn.empty_children += 1
+    elif n is not None and chi is None:
+        tn.empty_children -= 1
+    wasfull = tnode_full(tn, chi)
+    isfull = tnode_full(tn, n)
+    if wasfull and not isfull:
+        tn.full_children -= 1
+    elif not wasfull and isfull:
+        tn.full_children += 1
+    if n is not None and tn.slen < n.slen:
+        tn.slen = n.slen
+    tn.tnode[i] = n
+
+
+def put_child_root(tp: key_vector, key: int, n: key_vector | None) -> None:
+    """Kernel: fib_trie.c put_child_root."""
+    if IS_TRIE(tp):
+        tp.tnode[0] = n
+    else:
+        put_child(tp, get_index(key, tp), n)
+
+
+def update_children(tn: key_vector) -> None:
+    """Re-parent tn's children (and collapsed grandchildren). Kernel: fib_trie.c update_children."""
+    for inode in tn.tnode:
+        if inode is None:
+            continue
+        if inode.parent is not tn or IS_LEAF(inode):
+            inode.parent = tn
+            continue
+        if tnode_full(tn, inode):
+            update_children(inode)
+
+
+def replace(t: trie, oldtnode: key_vector, tn: key_vector) -> key_vector:
+    """Kernel: fib_trie.c replace."""
+    tp = _parent(oldtnode)
+    tn.parent = tp
+    put_child_root(tp, tn.key, tn)
+    update_children(tn)
+    for i in range(len(tn.tnode) - 1, -1, -1):
+        inode = tn.tnode[i]
+        if tnode_full(tn, inode):
+            assert inode is not None
+            tn = resize(t, inode)
+    return tp
+
+
+def inflate(t: trie, oldtnode: key_vector) -> key_vector:
+    """Double a tnode's child array. Kernel: fib_trie.c inflate."""
+    tn = tnode_new(oldtnode.key, oldtnode.pos - 1, oldtnode.bits + 1)
+    tn.parent = oldtnode
+    m = 1 << tn.pos
+    for i in range(len(oldtnode.tnode) - 1, -1, -1):
+        inode = oldtnode.tnode[i]
+        if inode is None:
+            continue
+        if not tnode_full(oldtnode, inode):
+            put_child(tn, get_index(inode.key, tn), inode)
+            continue
+        if inode.bits == 1:
+            put_child(tn, 2 * i + 1, inode.tnode[1])
+            put_child(tn, 2 * i, inode.tnode[0])
+            continue
+        node1 = tnode_new(inode.key | m, inode.pos, inode.bits - 1)
+        node0 = tnode_new(inode.key, inode.pos, inode.bits - 1)
+        node1.parent = tn
+        node0.parent = tn
+        k = len(inode.tnode)
+        j = k // 2
+        while j:
+            k -= 1
+            j -= 1
+            put_child(node1, j, inode.tnode[k])
+            put_child(node0, j, inode.tnode[j])
+            k -= 1
+            j -= 1
+            put_child(node1, j, inode.tnode[k])
+            put_child(node0, j, inode.tnode[j])
+        put_child(tn, 2 * i + 1, node1)
+        put_child(tn, 2 * i, node0)
+    return replace(t, oldtnode, tn)
+
+
+def halve(t: trie, oldtnode: key_vector) -> key_vector:
+    """Halve a tnode's child array. Kernel: fib_trie.c halve."""
+    tn = tnode_new(oldtnode.key, oldtnode.pos + 1, oldtnode.bits - 1)
+    tn.parent = oldtnode
+    for i in range(len(oldtnode.tnode) - 2, -1, -2):
+        node1 = oldtnode.tnode[i + 1]
+        node0 = oldtnode.tnode[i]
+        if node1 is None or node0 is None:
+            put_child(tn, i // 2, node1 if node1 is not None else node0)
+            continue
+        inode = tnode_new(node0.key, oldtnode.pos, 1)
+        put_child(inode, 1, node1)
+        put_child(inode, 0, node0)
+        inode.parent = tn
+        put_child(tn, i // 2, inode)
+    return replace(t, oldtnode, tn)
+
+
+def collapse(t: trie, oldtnode: key_vector) -> key_vector:
+    """Replace a tnode with its only child. Kernel: fib_trie.c collapse."""
+    n = None
+    for child in reversed(oldtnode.tnode):
+        if child is not None:
+            n = child
+            break
+    tp = _parent(oldtnode)
+    put_child_root(tp, oldtnode.key, n)
+    if n is not None:
+        n.parent = tp
+    return tp
+
+
+def update_suffix(tn: key_vector) -> int:
+    """Recompute tn.slen from its children. Kernel: fib_trie.c update_suffix."""
+    slen = tn.pos
+    for n in tn.tnode:
+        if n is not None and n.slen > slen:
+            slen = n.slen
+    tn.slen = slen
+    return slen
+
+
+def should_inflate(tp: key_vector, tn: key_vector) -> bool:
+    """Kernel: fib_trie.c should_inflate."""
+    used = len(tn.tnode)
+    threshold = used * (INFLATE_THRESHOLD_ROOT if IS_TRIE(tp) else INFLATE_THRESHOLD)
+    used = used - tn.empty_children + tn.full_children
+    return used > 1 and tn.pos != 0 and 50 * used >= threshold
+
+
+def should_halve(tp: key_vector, tn: key_vector) -> bool:
+    """Kernel: fib_trie.c should_halve."""
+    used = len(tn.tnode)
+    threshold = used * (HALVE_THRESHOLD_ROOT if IS_TRIE(tp) else HALVE_THRESHOLD)
+    used -= tn.empty_children
+    return used > 1 and tn.bits > 1 and 100 * used < threshold
+
+
+def should_collapse(tn: key_vector) -> bool:
+    """Kernel: fib_trie.c should_collapse."""
+    return len(tn.tnode) - tn.empty_children < 2
+
+
+def resize(t: trie, tn: key_vector) -> key_vector:
+    """Inflate, else halve, else collapse tn; returns the parent to continue with.
+
+    Kernel: fib_trie.c resize.
+    """
+    tp = _parent(tn)
+    cindex = get_index(tn.key, tp)
+    max_work = MAX_WORK
+    while should_inflate(tp, tn) and max_work:
+        tp = inflate(t, tn)
+        max_work -= 1
+        nxt = tp.tnode[cindex]
+        assert nxt is not None
+        tn = nxt
+    tp = _parent(tn)
+    if max_work != MAX_WORK:
+        return tp
+    while should_halve(tp, tn) and max_work:
+        tp = halve(t, tn)
+        max_work -= 1
+        nxt = tp.tnode[cindex]
+        assert nxt is not None
+        tn = nxt
+    if should_collapse(tn):
+        return collapse(t, tn)
+    return _parent(tn)
+
+
+def node_pull_suffix(tn: key_vector, slen: int) -> None:
+    """Kernel: fib_trie.c node_pull_suffix."""
+    node_slen = tn.slen
+    while node_slen > tn.pos and node_slen > slen:
+        slen = update_suffix(tn)
+        if node_slen == slen:
+            break
+        tn = _parent(tn)
+        node_slen = tn.slen
+
+
+def node_push_suffix(tn: key_vector, slen: int) -> None:
+    """Kernel: fib_trie.c node_push_suffix."""
+    while tn.slen < slen:
+        tn.slen = slen
+        tn = _parent(tn)
+
+
+def trie_rebalance(t: trie, tn: key_vector) -> None:
+    """Kernel: fib_trie.c trie_rebalance."""
+    while not IS_TRIE(tn):
+        tn = resize(t, tn)
+
+
+def fib_find_node(t: trie, key: int) -> tuple[key_vector | None, key_vector]:
+    """The leaf with exactly `key` (or None) and its parent. Kernel: fib_trie.c fib_find_node."""
+    n: key_vector | None = t.kv
+    index = 0
+    while True:
+        assert n is not None
+        pn = n
+        n = pn.tnode[index]
+        if n is None:
+            break
+        index = (key ^ n.key) >> n.pos
+        if index >= (1 << n.bits):
+            n = None
+            break
+        if not n.bits:
+            break
+    return n, pn
+
+
+def fib_find_alias(fah: list[fib_alias] | None, slen: int, dscp: int, prio: int, tb_id: int,
+                   find_first: bool) -> fib_alias | None:
+    """First alias with the same (slen, tb_id, dscp, priority) key, or the one to insert
+    before. Kernel: fib_trie.c fib_find_alias."""
+    if not fah:
+        return None
+    for fa in fah:
+        if fa.fa_slen < slen:
+            continue
+        if fa.fa_slen != slen:
+            break
+        if fa.tb_id > tb_id:
+            continue
+        if fa.tb_id != tb_id:
+            break
+        if find_first:
+            return fa
+        if fa.fa_dscp > dscp:
+            continue
+        if fa.fa_info.fib_priority >= prio or fa.fa_dscp < dscp:
+            return fa
+    return None
+
+
+def fib_insert_node(t: trie, tp: key_vector, new: fib_alias, key: int) -> None:
+    """Kernel: fib_trie.c fib_insert_node."""
+    l = leaf_new(key, new)
+    n = tp.tnode[get_index(key, tp)]
+    if n is not None:
+        tn = tnode_new(key, (key ^ n.key).bit_length() - 1, 1)
+        tn.parent = tp
+        put_child(tn, get_index(key, tn) ^ 1, n)
+        put_child_root(tp, key, tn)
+        n.parent = tn
+        tp = tn
+    node_push_suffix(tp, new.fa_slen)
+    l.parent = tp
+    put_child_root(tp, key, l)
+    trie_rebalance(t, tp)
+
+
+def fib_insert_alias(t: trie, tp: key_vector, l: key_vector | None, new: fib_alias,
+                     fa: fib_alias | None, key: int) -> None:
+    """Insert `new` before `fa`, or at the end of its (slen, tb_id) section.
+
+    Kernel: fib_trie.c fib_insert_alias.
+    """
+    t.genid += 1
+    if l is None:
+        fib_insert_node(t, tp, new, key)
+        return
+    lst = l.leaf
+    if fa is not None:
+        lst.insert(lst.index(fa), new)
+    else:
+        pos = 0
+        for i, last in enumerate(lst):
+            if new.fa_slen < last.fa_slen:
+                break
+            if new.fa_slen == last.fa_slen and new.tb_id > last.tb_id:
+                break
+            pos = i + 1
+        lst.insert(pos, new)
+    if l.slen < new.fa_slen:
+        l.slen = new.fa_slen
+        node_push_suffix(tp, new.fa_slen)
+
+
+def fib_remove_alias(t: trie, tp: key_vector, l: key_vector, old: fib_alias) -> None:
+    """Unlink `old`; free the leaf when empty. Kernel: fib_trie.c fib_remove_alias."""
+    t.genid += 1
+    lst = l.leaf
+    idx = lst.index(old)
+    del lst[idx]
+    if not lst:
+        if tp.slen == l.slen:
+            node_pull_suffix(tp, tp.pos)
+        put_child_root(tp, l.key, None)
+        trie_rebalance(t, tp)
+        return
+    if idx < len(lst):
+        return
+    l.slen = lst[-1].fa_slen
+    node_pull_suffix(tp, l.slen)
+
+
+def fib_table_insert(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> int:
+    """Add a route (RTM_NEWROUTE semantics of NLM_F_CREATE/EXCL/REPLACE/APPEND).
+
+    Returns 0 or -errno (EEXIST, ENOENT, or fib_create_info's error). Kernel: fib_trie.c
+    fib_table_insert. Process context, RTNL.
+    """
+    t: trie = tb.tb_data
+    plen = cfg.fc_dst_len
+    slen = KEYLENGTH - plen
+    key = cfg.fc_dst
+    fi = fib_semantics.fib_create_info(cfg, extack)
+    if isinstance(fi, int):
+        return fi
+    dscp = cfg.fc_dscp
+    l, tp = fib_find_node(t, key)
+    fa = fib_find_alias(l.leaf if l else None, slen, dscp, fi.fib_priority, tb.tb_id, False)
+    nlflags = cfg.fc_nlflags
+    if fa is not None and fa.fa_dscp == dscp and fa.fa_info.fib_priority == fi.fib_priority:
+        if nlflags & uapi_rt.NLM_F_EXCL:
+            fib_semantics.fib_release_info(fi)
+            return -errno.EEXIST
+        assert l is not None
+        lst = l.leaf
+        fa_first = fa
+        fa_match = None
+        for cand in lst[lst.index(fa):]:
+            if cand.fa_slen != slen or cand.tb_id != tb.tb_id or cand.fa_dscp != dscp:
+                break
+            if cand.fa_info.fib_priority != fi.fib_priority:
+                break
+            if cand.fa_type == cfg.fc_type and cand.fa_info is fi:
+                fa_match = cand
+                break
+        if nlflags & uapi_rt.NLM_F_REPLACE:
+            if fa_match is not None:
+                fib_semantics.fib_release_info(fi)
+                return 0 if fa_match is fa_first else -errno.EEXIST
+            new_fa = fib_alias(fi, fa_first.fa_dscp, cfg.fc_type, fa_first.fa_slen, tb.tb_id)
+            state = fa_first.fa_state
+            new_fa.fa_state = state & ~FA_S_ACCESSED
+            lst[lst.index(fa_first)] = new_fa
+            t.genid += 1
+            fib_semantics.fib_release_info(fa_first.fa_info)
+            if state & FA_S_ACCESSED:
+                route.rt_cache_flush(net)
+            return 0
+        if fa_match is not None:
+            fib_semantics.fib_release_info(fi)
+            return -errno.EEXIST
+        if nlflags & uapi_rt.NLM_F_APPEND:
+            fa = next((c for c in lst[lst.index(fa_first):]
+                       if c.fa_slen != slen or c.tb_id != tb.tb_id or c.fa_dscp != dscp
+                       or c.fa_info.fib_priority != fi.fib_priority), None)
+        else:
+            fa = fa_first
+    if not nlflags & uapi_rt.NLM_F_CREATE:
+        fib_semantics.fib_release_info(fi)
+        return -errno.ENOENT
+    new_fa = fib_alias(fi, dscp, cfg.fc_type, slen, tb.tb_id)
+    fib_insert_alias(t, tp, l, new_fa, fa, key)
+    if not plen:
+        tb.tb_num_default += 1
+    route.rt_cache_flush(net)
+    return 0
+
+
+def fib_table_delete(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> int:
+    """Delete the first alias matching cfg's non-zero selectors; -ESRCH if none.
+
+    Kernel: fib_trie.c fib_table_delete. Process context, RTNL.
+    """
+    t: trie = tb.tb_data
+    plen = cfg.fc_dst_len
+    slen = KEYLENGTH - plen
+    l, tp = fib_find_node(t, cfg.fc_dst)
+    if l is None:
+        return -errno.ESRCH
+    dscp = cfg.fc_dscp
+    fa = fib_find_alias(l.leaf, slen, dscp, 0, tb.tb_id, False)
+    if fa is None:
+        return -errno.ESRCH
+    fa_to_delete = None
+    for cand in l.leaf[l.leaf.index(fa):]:
+        fi = cand.fa_info
+        if cand.fa_slen != slen or cand.tb_id != tb.tb_id or cand.fa_dscp != dscp:
+            break
+        if ((not cfg.fc_type or cand.fa_type == cfg.fc_type)
+                and (cfg.fc_scope == uapi_rt.RT_SCOPE_NOWHERE or fi.fib_scope == cfg.fc_scope)
+                and (not cfg.fc_prefsrc or fi.fib_prefsrc == cfg.fc_prefsrc)
+                and (not cfg.fc_protocol or fi.fib_protocol == cfg.fc_protocol)
+                and fib_semantics.fib_nh_match(net, cfg, fi, extack) == 0
+                and fib_semantics.fib_metrics_match(cfg, fi)):
+            fa_to_delete = cand
+            break
+    if fa_to_delete is None:
+        return -errno.ESRCH
+    if not plen:
+        tb.tb_num_default -= 1
+    fib_remove_alias(t, tp, l, fa_to_delete)
+    if fa_to_delete.fa_state & FA_S_ACCESSED:
+        route.rt_cache_flush(net)
+    fib_semantics.fib_release_info(fa_to_delete.fa_info)
+    return 0
+
+
+def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int) -> int:
+    """Longest-prefix match with backtracking; fills `res`.
+
+    Returns 0, -EAGAIN (no route; THROW), or the route type's error (reject types stop the
+    search). Records into `flp.decision` when set. Kernel: fib_trie.c fib_table_lookup.
+    Any context (RCU reader).
+    """
+    t: trie = tb.tb_data
+    key = flp.daddr
+    pn = t.kv
+    cindex = 0
+    n = pn.tnode[0]
+    if n is None:
+        return _lookup_done(t, tb, flp, None, -errno.EAGAIN)
+    dec = flp.decision
+    leaf: key_vector | None = None
+    nn: key_vector | None = n
+    # Step 1: travel to the longest prefix match candidate.
+    while True:
+        index = (key ^ n.key) >> n.pos
+        if index >> n.bits:
+            break
+        if not n.bits:
+            leaf = n
+            nn = None
+            break
+        if n.slen > n.pos:
+            pn = n
+            cindex = index
+        nxt = n.tnode[index]
+        if nxt is None:
+            nn = None
+            break
+        n = nxt
+        nn = n
+    # Step 2/3: process leaves, backtracking to shorter prefixes.
+    while True:
+        if leaf is not None:
+            err = _leaf_lookup(t, tb, leaf, key, flp, res, fib_flags, dec)
+            if err is not None:
+                return err
+            leaf = None
+        elif nn is not None:
+            prefix = nn.key
+            if not ((key ^ prefix) & (prefix | (-prefix & KEY_MAX))) and nn.slen != nn.pos:
+                if not nn.bits:
+                    leaf = nn
+                else:
+                    nn = nn.tnode[0]
+                continue
+        while not cindex:
+            pkey = pn.key
+            if pn.pos >= KEYLENGTH:
+                return _lookup_done(t, tb, flp, None, -errno.EAGAIN)
+            pn = _parent(pn)
+            cindex = (pkey ^ pn.key) >> pn.pos
+        cindex &= cindex - 1
+        nn = pn.tnode[cindex]
+
+
+def _lookup_done(t: trie, tb: fib_table, flp: flowi4, nhc: fib_nh_common | None,
+                 err: int) -> int:
+    tr = t.trace
+    if tr is not None:
+        tr.fib_table_lookup(tb.tb_id, flp, nhc, err)
+    return err
+
+
+def _leaf_lookup(t: trie, tb: fib_table, n: key_vector, key: int, flp: flowi4,
+                 res: fib_result, fib_flags: int, dec: Any) -> int | None:
+    """Step 3 of fib_table_lookup: the first usable alias of a leaf (its lookup result), or
+    None to continue backtracking."""
+    index = key ^ n.key
+    tos = flp.flowi4_tos & IPTOS_RT_MASK
+    scope = flp.flowi4_scope
+    props = fib_semantics.fib_props
+    for fa in n.leaf:
+        slen = fa.fa_slen
+        if index >> slen:
+            continue
+        fi = fa.fa_info
+        if fa.fa_dscp and fa.fa_dscp != tos:
+            if dec is not None:
+                _record_alias(dec, tb, n, fa, False, "tos does not match")
+            continue
+        if fi.fib_dead:
+            continue
+        if fi.fib_scope < scope:
+            if dec is not None:
+                _record_alias(dec, tb, n, fa, False,
+                              f"route scope {fi.fib_scope} < flow scope {scope}")
+            continue
+        fa.fa_state |= FA_S_ACCESSED
+        err = props[fa.fa_type][0]
+        if err < 0:
+            if dec is not None:
+                _record_alias(dec, tb, n, fa, True, f"reject type, error {err}")
+            return _lookup_done(t, tb, flp, None, err)
+        if fi.fib_flags & uapi_rt.RTNH_F_DEAD:
+            if dec is not None:
+                _record_alias(dec, tb, n, fa, False, "all nexthops dead")
+            continue
+        for nhsel, nhc in enumerate(fi.fib_nh):
+            why = fib_lookup_good_nhc(nhc, fib_flags, flp)
+            if why:
+                if dec is not None:
+                    dec.nexthop(fib_semantics.nhc_desc(nhc), False, why)
+                continue
+            res.prefix = n.key
+            res.prefixlen = KEYLENGTH - slen
+            res.nh_sel = nhsel
+            res.nhc = nhc
+            res.type = fa.fa_type
+            res.scope = fi.fib_scope
+            res.fi = fi
+            res.table = tb
+            res.fa_head = n.leaf
+            if dec is not None:
+                _record_alias(dec, tb, n, fa, True, "first usable alias")
+                dec.nexthop(fib_semantics.nhc_desc(nhc), True, "usable")
+            return _lookup_done(t, tb, flp, nhc, err)
+        if dec is not None:
+            _record_alias(dec, tb, n, fa, False, "no usable nexthop")
+    return None
+
+
+def _record_alias(dec: Any, tb: fib_table, n: key_vector, fa: fib_alias, taken: bool,
+                  why: str) -> None:
+    plen = KEYLENGTH - fa.fa_slen
+    dec.alias(tb.tb_id, n.key & inet_make_mask(plen), plen, fib_semantics.fa_desc(fa), taken,
+              why)
+
+
+def fib_lookup_good_nhc(nhc: fib_nh_common, fib_flags: int, flp: flowi4) -> str:
+    """Why the nexthop is unusable for this flow ("" if usable).
+
+    Kernel: fib_trie.c fib_lookup_good_nhc (which returns a bool).
+    """
+    flags = nhc.nhc_flags
+    if flags & uapi_rt.RTNH_F_DEAD:
+        return "dead"
+    if (flags & uapi_rt.RTNH_F_LINKDOWN and not fib_flags & FIB_LOOKUP_IGNORE_LINKSTATE
+            and fib_semantics.ip_ignore_linkdown(nhc.nhc_dev)):
+        return "linkdown and ignore_routes_with_linkdown"
+    if flp.flowi4_oif and flp.flowi4_oif != nhc.nhc_oif:
+        return "flow oif differs"
+    return ""
+
+
+def inet_make_mask(logmask: int) -> int:
+    """Kernel: include/linux/inetdevice.h inet_make_mask (host order here)."""
+    return (KEY_MAX << (KEYLENGTH - logmask)) & KEY_MAX if logmask else 0
+
+
+def fib_trie_leaves(t: trie) -> Iterator[key_vector]:
+    """Leaves in ascending key order. Kernel: fib_trie.c leaf_walk_rcu as used by dumps."""
+    stack: list[key_vector] = []
+    root = t.kv.tnode[0]
+    if root is not None:
+        stack.append(root)
+    while stack:
+        n = stack.pop()
+        if not n.bits:
+            yield n
+        else:
+            stack.extend(c for c in reversed(n.tnode) if c is not None)
+
+
+def _trie_flush_walk(t: trie, remove: Callable[[fib_alias], bool]) -> int:
+    """Walk the trie in reverse, drop the aliases `remove` selects (it releases what it must),
+    free emptied leaves and resize tnodes on the way up. Returns how many were dropped.
+
+    Kernel: fib_trie.c fib_table_flush / fib_table_flush_external (their shared walk).
+    """
+    pn = t.kv
+    cindex = 1
+    found = 0
+    while True:
+        if not cindex:
+            pkey = pn.key
+            if IS_TRIE(pn):
+                break
+            if pn.slen > pn.pos:
+                update_suffix(pn)
+            pn = resize(t, pn)
+            cindex = get_index(pkey, pn)
+            continue
+        cindex -= 1
+        n = pn.tnode[cindex]
+        if n is None:
+            continue
+        if n.bits:
+            pn = n
+            cindex = 1 << n.bits
+            continue
+        slen = 0
+        keep = []
+        for fa in n.leaf:
+            if remove(fa):
+                found += 1
+            else:
+                keep.append(fa)
+                slen = fa.fa_slen
+        n.leaf[:] = keep
+        n.slen = slen
+        if not keep:
+            put_child_root(pn, n.key, None)
+    if found:
+        t.genid += 1
+    return found
+
+
+def fib_table_flush(net: Net, tb: fib_table, flush_all: bool) -> int:
+    """Remove this table's aliases whose fib_info is dead, and its error routes when the
+    namespace goes away (flush_all). Returns how many. Kernel: fib_trie.c fib_table_flush.
+    Process context, RTNL.
+    """
+    props = fib_semantics.fib_props
+
+    def remove(fa: fib_alias) -> bool:
+        fi = fa.fa_info
+        err = props[fa.fa_type][0]
+        if tb.tb_id != fa.tb_id or (not fi.fib_flags & uapi_rt.RTNH_F_DEAD and not err):
+            return False
+        if not flush_all and err:
+            return False
+        if fa.fa_slen == KEYLENGTH:
+            tb.tb_num_default -= 1
+        fib_semantics.fib_release_info(fi)
+        return True
+
+    return _trie_flush_walk(tb.tb_data, remove)
+
+
+def fib_table_flush_external(tb: fib_table) -> None:
+    """Drop the aliases of other tables (cloned to local on unmerge) from tb's trie.
+
+    Kernel: fib_trie.c fib_table_flush_external.
+    """
+    _trie_flush_walk(tb.tb_data, lambda fa: fa.tb_id != tb.tb_id)
+
+
+def fib_trie_table(id: int, alias: fib_table | None, trace: Any = None) -> fib_table:
+    """A new table with its own trie, or sharing `alias`'s (local sharing main's).
+
+    Kernel: fib_trie.c fib_trie_table. `trace` is the kernel's Tracepoints (k.trace).
+    """
+    if alias is not None:
+        return fib_table(id, alias.tb_data, None)
+    t = trie(trace)
+    return fib_table(id, t, t)
+
+
+def fib_trie_unmerge(oldtb: fib_table) -> fib_table:
+    """A local table with its own trie holding clones of oldtb's aliases; oldtb itself when it
+    already owns its trie. Kernel: fib_trie.c fib_trie_unmerge (RTNL)."""
+    ot: trie = oldtb.tb_data
+    if ot is oldtb.tb_own_data:
+        return oldtb
+    local_tb = fib_trie_table(uapi_rt.RT_TABLE_LOCAL, None, ot.trace)
+    lt: trie = local_tb.tb_data
+    for l in list(fib_trie_leaves(ot)):
+        for fa in l.leaf:
+            if fa.tb_id != local_tb.tb_id:
+                continue
+            new_fa = fib_alias(fa.fa_info, fa.fa_dscp, fa.fa_type, fa.fa_slen, fa.tb_id)
+            new_fa.fa_state = fa.fa_state
+            local_l, local_tp = fib_find_node(lt, l.key)
+            fib_insert_alias(lt, local_tp, local_l, new_fa, None, l.key)
+    local_tb.tb_num_default = oldtb.tb_num_default
+    return local_tb
+
+
+def _ntoa(a: int) -> str:
+    return f"{a >> 24 & 255}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}"
+
+
+def _be32(a: int) -> int:
+    """The value a little-endian machine prints for a __be32 (the kernel's %08X of it)."""
+    return int.from_bytes(a.to_bytes(4, "big"), "little")
+
+
+RT_SCOPE_NAMES = {uapi_rt.RT_SCOPE_UNIVERSE: "universe", uapi_rt.RT_SCOPE_SITE: "site",
+                  uapi_rt.RT_SCOPE_LINK: "link", uapi_rt.RT_SCOPE_HOST: "host",
+                  uapi_rt.RT_SCOPE_NOWHERE: "nowhere"}
+
+
+def fib_trie_walk(t: trie) -> Iterator[tuple[key_vector, int]]:
+    """(node, depth) in the order of fib_trie_get_first/get_next: a tnode, then its
+    children by index. Kernel: fib_trie.c fib_trie_get_next."""
+    root = t.kv.tnode[0]
+    if root is None:
+        return
+    if not root.bits:
+        yield root, 0
+        return
+    stack: list[tuple[key_vector, int]] = [(root, 1)]
+    while stack:
+        n, depth = stack.pop()
+        yield n, depth - 1 if n.bits else depth
+        if n.bits:
+            for c in reversed(n.tnode):
+                if c is not None:
+                    stack.append((c, depth + 1 if c.bits else depth))
+
+
+def _table_heading(tb: fib_table) -> str:
+    if tb.tb_id == uapi_rt.RT_TABLE_LOCAL:
+        return "Local:\n"
+    if tb.tb_id == uapi_rt.RT_TABLE_MAIN:
+        return "Main:\n"
+    return f"Id {tb.tb_id}:\n"
+
+
+def fib_trie_seq_show(net: Net) -> str:
+    """/proc/net/fib_trie. Kernel: fib_trie.c fib_trie_seq_show."""
+    out: list[str] = []
+    for tb in fib_frontend.fib_tables(net):
+        first = True
+        for n, depth in fib_trie_walk(tb.tb_data):
+            if first:
+                out.append(_table_heading(tb))
+                first = False
+            if n.bits:
+                out.append("   " * depth + f"  +-- {_ntoa(n.key)}/{KEYLENGTH - n.pos - n.bits} "
+                           f"{n.bits} {n.full_children} {n.empty_children}\n")
+                continue
+            out.append("   " * depth + f"  |-- {_ntoa(n.key)}\n")
+            for fa in n.leaf:
+                scope = fa.fa_info.fib_scope
+                line = ("   " * (depth + 1) + f"  /{KEYLENGTH - fa.fa_slen} "
+                        f"{RT_SCOPE_NAMES.get(scope, f'scope={scope}')} "
+                        f"{fib_semantics.RTN_NAMES[fa.fa_type].upper()}")
+                if fa.fa_dscp:
+                    line += f" tos={fa.fa_dscp}"
+                out.append(line + "\n")
+    return "".join(out)
+
+
+def fib_triestat_seq_show(net: Net) -> str:
+    """/proc/net/fib_triestat (without CONFIG_IP_FIB_TRIE_STATS counters, as distribution
+    kernels are built). Kernel: fib_trie.c fib_triestat_seq_show, trie_show_stats."""
+    out = [f"Basic info: size of leaf: {LEAF_SIZE} bytes, size of tnode: {TNODE_SIZE0} bytes.\n"]
+    for tb in fib_frontend.fib_tables(net):
+        out.append(_table_heading(tb))
+        leaves = prefixes = tnodes = totdepth = maxdepth = nullptrs = 0
+        nodesizes = [0] * MAX_STAT_DEPTH
+        for n, depth in fib_trie_walk(tb.tb_data):
+            if n.bits:
+                tnodes += 1
+                if n.bits < MAX_STAT_DEPTH:
+                    nodesizes[n.bits] += 1
+                nullptrs += n.empty_children
+            else:
+                leaves += 1
+                totdepth += depth
+                maxdepth = max(maxdepth, depth)
+                prefixes += len(n.leaf)
+        avdepth = totdepth * 100 // leaves if leaves else 0
+        out.append(f"\tAver depth:     {avdepth // 100}.{avdepth % 100:02d}\n")
+        out.append(f"\tMax depth:      {maxdepth}\n")
+        out.append(f"\tLeaves:         {leaves}\n")
+        out.append(f"\tPrefixes:       {prefixes}\n")
+        out.append(f"\tInternal nodes: {tnodes}\n\t")
+        top = MAX_STAT_DEPTH
+        while top > 0 and nodesizes[top - 1] == 0:
+            top -= 1
+        pointers = 0
+        for i in range(1, top):
+            if nodesizes[i]:
+                out.append(f"  {i}: {nodesizes[i]}")
+                pointers += (1 << i) * nodesizes[i]
+        out.append("\n")
+        out.append(f"\tPointers: {pointers}\n")
+        size = LEAF_SIZE * leaves + FIB_ALIAS_SIZE * prefixes + TNODE_SIZE0 * tnodes + 8 * pointers
+        out.append(f"Null ptrs: {nullptrs}\n")
+        out.append(f"Total size: {(size + 1023) // 1024}  kB\n")
+    return "".join(out)
+
+
+def fib_route_seq_show(net: Net) -> str:
+    """/proc/net/route: the main table's unicast/local/reject routes in the legacy format.
+
+    Kernel: fib_trie.c fib_route_seq_show, fib_flag_trans.
+    """
+    head = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"
+    out = [f"{head:<127}\n"]
+    tb = fib_frontend.fib_get_table(net, uapi_rt.RT_TABLE_MAIN)
+    if tb is None:
+        return out[0]
+    for l in fib_trie_leaves(tb.tb_data):
+        prefix = _be32(l.key)
+        for fa in l.leaf:
+            if fa.fa_type in (uapi_rt.RTN_BROADCAST, uapi_rt.RTN_MULTICAST):
+                continue
+            if fa.tb_id != tb.tb_id:
+                continue
+            fi = fa.fa_info
+            mask = inet_make_mask(KEYLENGTH - fa.fa_slen)
+            flags = RTF_REJECT if fa.fa_type in (uapi_rt.RTN_UNREACHABLE,
+                                                 uapi_rt.RTN_PROHIBIT) else 0
+            nhc = fi.fib_nh[0]
+            if nhc.nhc_gw:
+                flags |= RTF_GATEWAY
+            if mask == KEY_MAX:
+                flags |= RTF_HOST
+            flags |= RTF_UP
+            gw = nhc.nhc_gw if nhc.nhc_gw_family == uapi_rt.AF_INET else 0
+            advmss = fi.fib_metrics[uapi_rt.RTAX_ADVMSS - 1]
+            window = fi.fib_metrics[uapi_rt.RTAX_WINDOW - 1]
+            rtt = fi.fib_metrics[uapi_rt.RTAX_RTT - 1]
+            row = (f"{nhc.nhc_dev.name if nhc.nhc_dev is not None else '*'}\t{prefix:08X}\t"
+                   f"{_be32(gw):08X}\t{flags:04X}\t0\t0\t{fi.fib_priority}\t{_be32(mask):08X}\t"
+                   f"{advmss + 40 if advmss else 0}\t{window}\t{rtt >> 3}")
+            out.append(f"{row:<127}\n")
+    return "".join(out)
+
+
+class fib_batch_table:
+    """A flattened copy of a table for vectorised lookups (DIR-24-8: one entry per /24, plus
+    a 256-entry block per /24 that holds longer prefixes). Values are the `fib_table_lookup`
+    outcome for a plain flow (tos 0, universe scope, no oif, linkstate honoured): the
+    selected nexthop's oif, or a negative errno (-EAGAIN for no route)."""
+
+    __slots__ = ("genid", "tbl8", "tbl24")
+
+    def __init__(self, genid: int, tbl24: np.ndarray, tbl8: np.ndarray) -> None:
+        self.genid = genid
+        self.tbl24 = tbl24
+        self.tbl8 = tbl8
+
+
+def _plain_result(fa_list: list[fib_alias], plen: int) -> int | None:
+    """The value fib_table_lookup yields for a plain flow from the aliases of one prefix, or
+    None when it would fall back to a shorter prefix."""
+    slen = KEYLENGTH - plen
+    for fa in fa_list:
+        if fa.fa_slen != slen or fa.fa_dscp or fa.fa_info.fib_dead:
+            continue
+        err = fib_semantics.fib_props[fa.fa_type][0]
+        if err < 0:
+            return err
+        fi = fa.fa_info
+        if fi.fib_flags & uapi_rt.RTNH_F_DEAD:
+            continue
+        for nhc in fi.fib_nh:
+            if nhc.nhc_flags & uapi_rt.RTNH_F_DEAD:
+                continue
+            if (nhc.nhc_flags & uapi_rt.RTNH_F_LINKDOWN
+                    and fib_semantics.ip_ignore_linkdown(nhc.nhc_dev)):
+                continue
+            return nhc.nhc_oif
+    return None
+
+
+def _compile_batch(t: trie) -> fib_batch_table:
+    routes: list[tuple[int, int, int]] = []
+    for l in fib_trie_leaves(t):
+        plens = sorted({KEYLENGTH - fa.fa_slen for fa in l.leaf})
+        for plen in plens:
+            val = _plain_result(l.leaf, plen)
+            if val is not None:
+                routes.append((plen, l.key, val))
+    routes.sort()
+    tbl24 = np.full(1 << 24, -errno.EAGAIN, dtype=np.int32)
+    long_routes = []
+    for plen, key, val in routes:
+        if plen <= 24:
+            start = key >> 8
+            tbl24[start:start + (1 << (24 - plen))] = val
+        else:
+            long_routes.append((plen, key, val))
+    blocks: dict[int, int] = {}
+    chunks: list[np.ndarray] = []
+    for plen, key, val in long_routes:
+        hi = key >> 8
+        if hi not in blocks:
+            blocks[hi] = len(chunks)
+            chunks.append(np.full(256, tbl24[hi], dtype=np.int32))
+        lo = key & 0xFF
+        chunks[blocks[hi]][lo:lo + (1 << (32 - plen))] = val
+    # Entries that continue in tbl8 are encoded as -(1 << 24) - block index.
+    for hi, idx in blocks.items():
+        tbl24[hi] = -(1 << 24) - idx
+    tbl8 = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)
+    return fib_batch_table(t.genid, tbl24, tbl8)
+
+
+def fib_table_lookup_batch(tb: fib_table, addrs: np.ndarray) -> np.ndarray:
+    """Vectorised fib_table_lookup for plain flows (skbuff extension, no kernel twin):
+    `addrs` are host-order uint32 destinations; returns int32 per address, the chosen
+    nexthop's oif or a negative errno (-EAGAIN: no route; reject types: their error).
+    The flattened table is rebuilt when the trie changed since the last call."""
+    t: trie = tb.tb_data
+    bt: fib_batch_table | None = t.batch
+    if bt is None or bt.genid != t.genid:
+        bt = _compile_batch(t)
+        t.batch = bt
+    a = np.asarray(addrs, dtype=np.uint32)
+    res = bt.tbl24[a >> 8]
+    ext = res <= -(1 << 24)
+    if ext.any():
+        idx = (-(1 << 24) - res[ext]).astype(np.int64) * 256 + (a[ext] & 0xFF)
+        res[ext] = bt.tbl8[idx]
+    return res

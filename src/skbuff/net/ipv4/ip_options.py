@@ -1,0 +1,447 @@
+"""IP options and the IPv4 control block: struct ip_options, struct inet_skb_parm, IPCB(skb).
+
+Kernel: net/ipv4/ip_options.c (__ip_options_compile, ip_options_compile, ip_options_fragment,
+ip_options_rcv_srr, ip_forward_options), include/net/inet_sock.h struct ip_options,
+include/net/ip.h struct inet_skb_parm and IPCB, include/uapi/linux/ip.h IPOPT_*.
+
+`inet_skb_parm` is a view on `skb.cb` with the kernel's x86-64 layout: iif (int, 0), opt
+(struct ip_options, 4..20: faddr, nexthop, optlen, srr, rr, ts, bit flags, router_alert,
+cipso), flags (u16, 20), frag_max_size (u16, 22). Option offsets (srr, rr, ts, router_alert)
+are from the start of the IP header, 0 meaning absent, as in the kernel.
+"""
+
+from __future__ import annotations
+
+import errno
+import struct
+from typing import TYPE_CHECKING
+
+from skbuff.net.core import skbuff
+from skbuff.net.ipv4 import devinet, fib_frontend, icmp, route
+from skbuff.uapi import rtnetlink
+from skbuff.uapi.icmp import ICMP_PARAMETERPROB
+from skbuff.uapi.if_packet import PACKET_HOST
+from skbuff.uapi.ip import (
+    IPOPT_CIPSO,
+    IPOPT_COPY,
+    IPOPT_END,
+    IPOPT_LSRR,
+    IPOPT_NOOP,
+    IPOPT_RA,
+    IPOPT_RR,
+    IPOPT_SSRR,
+    IPOPT_TIMESTAMP,
+    IPOPT_TS_PRESPEC,
+    IPOPT_TS_TSANDADDR,
+    IPOPT_TS_TSONLY,
+    ip_send_check,
+)
+
+if TYPE_CHECKING:
+    from skbuff.net.core.dev import net_device
+    from skbuff.net.core.net_namespace import Net
+    from skbuff.net.core.skbuff import sk_buff
+
+# inet_skb_parm.flags (include/net/ip.h)
+IPSKB_FORWARDED = 1 << 0
+IPSKB_XFRM_TUNNEL_SIZE = 1 << 1
+IPSKB_XFRM_TRANSFORMED = 1 << 2
+IPSKB_FRAG_COMPLETE = 1 << 3
+IPSKB_REROUTED = 1 << 4
+IPSKB_DOREDIRECT = 1 << 5
+IPSKB_FRAG_PMTU = 1 << 6
+IPSKB_L3SLAVE = 1 << 7
+IPSKB_NOPOLICY = 1 << 8
+IPSKB_MULTIPATH = 1 << 9
+
+_IPCB_SIZE = 24
+_ZERO_IPCB = bytes(_IPCB_SIZE)
+_BE32 = struct.Struct("!I")
+_NE32 = struct.Struct("=i")
+_NE16 = struct.Struct("=H")
+
+# ip_options bit-field byte (cb[16])
+_IS_STRICTROUTE = 0x01
+_SRR_IS_HIT = 0x02
+_IS_CHANGED = 0x04
+_RR_NEEDADDR = 0x08
+_TS_NEEDTIME = 0x10
+_TS_NEEDADDR = 0x20
+
+
+def _u8(off: int) -> property:
+    def get(self: ip_options) -> int:
+        return self.cb[off]
+
+    def set_(self: ip_options, v: int) -> None:
+        self.cb[off] = v
+
+    return property(get, set_)
+
+
+def _bit(mask: int) -> property:
+    def get(self: ip_options) -> bool:
+        return bool(self.cb[16] & mask)
+
+    def set_(self: ip_options, v: bool) -> None:
+        self.cb[16] = (self.cb[16] | mask) if v else (self.cb[16] & ~mask)
+
+    return property(get, set_)
+
+
+class ip_options:
+    """struct ip_options, viewed inside an skb's cb (IPCB(skb).opt). Addresses host-order."""
+
+    __slots__ = ("cb",)
+
+    def __init__(self, cb: bytearray) -> None:
+        self.cb = cb
+
+    @property
+    def faddr(self) -> int:
+        return int(_BE32.unpack_from(self.cb, 4)[0])
+
+    @faddr.setter
+    def faddr(self, v: int) -> None:
+        _BE32.pack_into(self.cb, 4, v)
+
+    @property
+    def nexthop(self) -> int:
+        return int(_BE32.unpack_from(self.cb, 8)[0])
+
+    @nexthop.setter
+    def nexthop(self, v: int) -> None:
+        _BE32.pack_into(self.cb, 8, v)
+
+    optlen = _u8(12)
+    srr = _u8(13)
+    rr = _u8(14)
+    ts = _u8(15)
+    router_alert = _u8(17)
+    cipso = _u8(18)
+    is_strictroute = _bit(_IS_STRICTROUTE)
+    srr_is_hit = _bit(_SRR_IS_HIT)
+    is_changed = _bit(_IS_CHANGED)
+    rr_needaddr = _bit(_RR_NEEDADDR)
+    ts_needtime = _bit(_TS_NEEDTIME)
+    ts_needaddr = _bit(_TS_NEEDADDR)
+
+
+class inet_skb_parm:
+    """struct inet_skb_parm: IPv4's view of skb->cb. Kernel: include/net/ip.h."""
+
+    __slots__ = ("cb", "opt")
+
+    def __init__(self, cb: bytearray) -> None:
+        self.cb = cb
+        self.opt = ip_options(cb)
+
+    @property
+    def iif(self) -> int:
+        return int(_NE32.unpack_from(self.cb, 0)[0])
+
+    @iif.setter
+    def iif(self, v: int) -> None:
+        _NE32.pack_into(self.cb, 0, v)
+
+    @property
+    def flags(self) -> int:
+        return int(_NE16.unpack_from(self.cb, 20)[0])
+
+    @flags.setter
+    def flags(self, v: int) -> None:
+        _NE16.pack_into(self.cb, 20, v)
+
+    @property
+    def frag_max_size(self) -> int:
+        return int(_NE16.unpack_from(self.cb, 22)[0])
+
+    @frag_max_size.setter
+    def frag_max_size(self, v: int) -> None:
+        _NE16.pack_into(self.cb, 22, v)
+
+    def clear(self) -> None:
+        """memset(IPCB(skb), 0, sizeof(struct inet_skb_parm))."""
+        self.cb[0:_IPCB_SIZE] = _ZERO_IPCB
+
+
+def IPCB(skb: sk_buff) -> inet_skb_parm:
+    """Kernel: include/net/ip.h IPCB."""
+    return inet_skb_parm(skb.cb)
+
+
+def inet_current_timestamp(net: Net) -> int:
+    """Milliseconds since midnight UTC of the simulated clock. Kernel: icmp.c."""
+    return (net.kernel.now_ns // 1_000_000) % 86_400_000
+
+
+def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
+    """Parse the received header's options into `opt`, filling the RR/TS slots that need our
+    address or the time. Returns 0, or (offset of the bad byte from the IP header) + 1.
+
+    Kernel: net/ipv4/ip_options.c __ip_options_compile (the skb != NULL, receive case).
+    """
+    buf = skb.buf
+    nh = skbuff.skb_network_header(skb)
+    optptr = nh + 20
+    end = optptr + opt.optlen
+    rt = route.skb_rtable(skb)
+    pp = -1
+    spec_dst = -1
+    while optptr < end:
+        otype = buf[optptr]
+        if otype == IPOPT_END:
+            for i in range(optptr + 1, end):
+                buf[i] = IPOPT_END
+            break
+        if otype == IPOPT_NOOP:
+            optptr += 1
+            continue
+        left = end - optptr
+        if left < 2:
+            pp = optptr
+            break
+        optlen = buf[optptr + 1]
+        if optlen < 2 or optlen > left:
+            pp = optptr
+            break
+        ptr = buf[optptr + 2] if optlen > 2 else 0
+        if otype in (IPOPT_SSRR, IPOPT_LSRR):
+            if optlen < 3:
+                pp = optptr + 1
+                break
+            if ptr < 4:
+                pp = optptr + 2
+                break
+            if opt.srr:
+                pp = optptr
+                break
+            opt.is_strictroute = otype == IPOPT_SSRR
+            opt.srr = optptr - nh
+        elif otype == IPOPT_RR:
+            if opt.rr:
+                pp = optptr
+                break
+            if optlen < 3:
+                pp = optptr + 1
+                break
+            if ptr < 4:
+                pp = optptr + 2
+                break
+            if ptr <= optlen:
+                if ptr + 3 > optlen:
+                    pp = optptr + 2
+                    break
+                if rt is not None:
+                    if spec_dst < 0:
+                        spec_dst = fib_frontend.fib_compute_spec_dst(skb)
+                    _BE32.pack_into(buf, optptr + ptr - 1, spec_dst)
+                    opt.is_changed = True
+                buf[optptr + 2] = ptr + 4
+                opt.rr_needaddr = True
+            opt.rr = optptr - nh
+        elif otype == IPOPT_TIMESTAMP:
+            if opt.ts:
+                pp = optptr
+                break
+            if optlen < 4:
+                pp = optptr + 1
+                break
+            if ptr < 5:
+                pp = optptr + 2
+                break
+            if ptr <= optlen:
+                timeptr = -1
+                if ptr + 3 > optlen:
+                    pp = optptr + 2
+                    break
+                flg = buf[optptr + 3] & 0xF
+                if flg == IPOPT_TS_TSONLY:
+                    timeptr = optptr + ptr - 1
+                    opt.ts_needtime = True
+                    buf[optptr + 2] = ptr + 4
+                elif flg == IPOPT_TS_TSANDADDR:
+                    if ptr + 7 > optlen:
+                        pp = optptr + 2
+                        break
+                    if rt is not None:
+                        if spec_dst < 0:
+                            spec_dst = fib_frontend.fib_compute_spec_dst(skb)
+                        _BE32.pack_into(buf, optptr + ptr - 1, spec_dst)
+                        timeptr = optptr + ptr + 3
+                    opt.ts_needaddr = True
+                    opt.ts_needtime = True
+                    buf[optptr + 2] = ptr + 8
+                elif flg == IPOPT_TS_PRESPEC:
+                    if ptr + 7 > optlen:
+                        pp = optptr + 2
+                        break
+                    addr = int(_BE32.unpack_from(buf, optptr + ptr - 1)[0])
+                    if fib_frontend.inet_addr_type(net, addr) != rtnetlink.RTN_UNICAST:
+                        timeptr = optptr + ptr + 3
+                        opt.ts_needtime = True
+                        buf[optptr + 2] = ptr + 8
+                if timeptr >= 0:
+                    _BE32.pack_into(buf, timeptr, inet_current_timestamp(net))
+                    opt.is_changed = True
+            elif (buf[optptr + 3] & 0xF) != IPOPT_TS_PRESPEC:
+                overflow = buf[optptr + 3] >> 4
+                if overflow == 15:
+                    pp = optptr + 3
+                    break
+                buf[optptr + 3] = (buf[optptr + 3] & 0xF) | ((overflow + 1) << 4)
+                opt.is_changed = True
+            opt.ts = optptr - nh
+        elif otype == IPOPT_RA:
+            if optlen < 4:
+                pp = optptr + 1
+                break
+            if buf[optptr + 2] == 0 and buf[optptr + 3] == 0:
+                opt.router_alert = optptr - nh
+        elif otype == IPOPT_CIPSO:
+            pp = optptr
+            break
+        optptr += optlen
+    if pp < 0:
+        return 0
+    return pp - nh + 1
+
+
+def ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
+    """0, or -EINVAL after sending ICMP Parameter Problem pointing at the bad byte.
+
+    Kernel: net/ipv4/ip_options.c ip_options_compile. The skb stays the caller's.
+    """
+    bad = __ip_options_compile(net, opt, skb)
+    if bad:
+        icmp.icmp_send(skb, ICMP_PARAMETERPROB, 0, (bad - 1) << 24)
+        return -errno.EINVAL
+    return 0
+
+
+def ip_options_fragment(skb: sk_buff) -> None:
+    """After the first fragment: overwrite options without the copy bit with NOOPs (keeping
+    the header length) and forget RR/TS. Kernel: net/ipv4/ip_options.c ip_options_fragment.
+    """
+    buf = skb.buf
+    optptr = skbuff.skb_network_header(skb) + 20
+    opt = IPCB(skb).opt
+    left = opt.optlen
+    while left > 0:
+        otype = buf[optptr]
+        if otype == IPOPT_END:
+            return
+        if otype == IPOPT_NOOP:
+            left -= 1
+            optptr += 1
+            continue
+        optlen = buf[optptr + 1]
+        if optlen < 2 or optlen > left:
+            return
+        if not otype & IPOPT_COPY:
+            buf[optptr:optptr + optlen] = bytes([IPOPT_NOOP]) * optlen
+        left -= optlen
+        optptr += optlen
+    opt.ts = 0
+    opt.rr = 0
+    opt.rr_needaddr = False
+    opt.ts_needaddr = False
+    opt.ts_needtime = False
+
+
+def ip_options_rcv_srr(skb: sk_buff, dev: net_device) -> int:
+    """Follow a source route addressed to us: route to the next hop listed (looping through
+    our own addresses). 0 or -EINVAL; the skb stays the caller's.
+
+    Kernel: net/ipv4/ip_options.c ip_options_rcv_srr.
+    """
+    opt = IPCB(skb).opt
+    rt = route.skb_rtable(skb)
+    if rt is None:
+        return 0
+    if skb.pkt_type != PACKET_HOST:
+        return -errno.EINVAL
+    if rt.rt_type == rtnetlink.RTN_UNICAST:
+        if not opt.is_strictroute:
+            return 0
+        icmp.icmp_send(skb, ICMP_PARAMETERPROB, 0, 16 << 24)
+        return -errno.EINVAL
+    if rt.rt_type != rtnetlink.RTN_LOCAL:
+        return -errno.EINVAL
+    buf = skb.buf
+    nh = skbuff.skb_network_header(skb)
+    optptr = nh + opt.srr
+    srrptr = buf[optptr + 2]
+    srrspace = buf[optptr + 1]
+    nexthop = 0
+    iph = skbuff.ip_hdr(skb)
+    while srrptr <= srrspace:
+        if srrptr + 3 > srrspace:
+            icmp.icmp_send(skb, ICMP_PARAMETERPROB, 0, (opt.srr + 2) << 24)
+            return -errno.EINVAL
+        nexthop = int(_BE32.unpack_from(buf, optptr + srrptr - 1)[0])
+        orig = skbuff.skb_dst(skb)
+        err = route.ip_route_input_noref(skb, nexthop, iph.saddr, iph.tos & 0xFC, dev)
+        rt2 = route.skb_rtable(skb)
+        if err or rt2 is None or rt2.rt_type not in (rtnetlink.RTN_UNICAST, rtnetlink.RTN_LOCAL):
+            skbuff.skb_dst_set(skb, orig)
+            return -errno.EINVAL
+        if rt2.rt_type != rtnetlink.RTN_LOCAL:
+            break
+        iph.daddr = nexthop
+        opt.is_changed = True
+        srrptr += 4
+    if srrptr <= srrspace:
+        opt.srr_is_hit = True
+        opt.nexthop = nexthop
+        opt.is_changed = True
+    return 0
+
+
+def ip_rt_get_source(skb: sk_buff, rt: route.rtable) -> int:
+    """Our address for RR/SRR/TS slots: the packet's source on output routes, else the
+    device address facing the next hop. Kernel: net/ipv4/route.c ip_rt_get_source (here
+    without the FIB prefsrc step).
+    """
+    iph = skbuff.ip_hdr(skb)
+    if not rt.rt_is_input:
+        return int(iph.saddr)
+    nexthop = rt.rt_gw4 if rt.rt_gw_family else iph.daddr
+    return int(devinet.inet_select_addr(skbuff.skb_dst(skb).dev, nexthop, 0))
+
+
+def ip_forward_options(skb: sk_buff) -> None:
+    """Fill our address into RR / the source route / TS on the way out of a forward, then
+    refresh the checksum. Kernel: net/ipv4/ip_options.c ip_forward_options.
+    """
+    opt = IPCB(skb).opt
+    buf = skb.buf
+    nh = skbuff.skb_network_header(skb)
+    rt = route.skb_rtable(skb)
+    if opt.rr_needaddr:
+        optptr = nh + opt.rr
+        _BE32.pack_into(buf, optptr + buf[optptr + 2] - 5, ip_rt_get_source(skb, rt))
+        opt.is_changed = True
+    if opt.srr_is_hit:
+        optptr = nh + opt.srr
+        srrptr = buf[optptr + 2]
+        srrspace = buf[optptr + 1]
+        nexthop = opt.nexthop
+        while srrptr <= srrspace:
+            if srrptr + 3 > srrspace:
+                break
+            if int(_BE32.unpack_from(buf, optptr + srrptr - 1)[0]) == nexthop:
+                break
+            srrptr += 4
+        if srrptr + 3 <= srrspace:
+            opt.is_changed = True
+            skbuff.ip_hdr(skb).daddr = nexthop
+            _BE32.pack_into(buf, optptr + srrptr - 1, ip_rt_get_source(skb, rt))
+            buf[optptr + 2] = srrptr + 4
+        if opt.ts_needaddr:
+            optptr = nh + opt.ts
+            _BE32.pack_into(buf, optptr + buf[optptr + 2] - 9, ip_rt_get_source(skb, rt))
+            opt.is_changed = True
+    if opt.is_changed:
+        opt.is_changed = False
+        ip_send_check(skbuff.ip_hdr(skb))

@@ -1,0 +1,79 @@
+"""Raw IPv4 sockets: copies of every packet of their protocol, and ICMP errors about them.
+
+Kernel: net/ipv4/raw.c (raw_local_deliver, raw_v4_input, raw_rcv, raw_icmp_error, raw_err).
+Sockets live in `net.ipv4.raw_table[protocol]`. Softirq context; the skb is never taken.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from skbuff.net import flow
+from skbuff.net.core import skbuff, sock
+from skbuff.net.ipv4 import ip_output, ip_sockglue
+from skbuff.uapi import snmp
+
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
+    from skbuff.net.core.skbuff import sk_buff
+    from skbuff.net.core.sock import sock as sock_t
+
+
+def raw_v4_match(net: Net, sk: sock_t, num: int, raddr: int, laddr: int, dif: int) -> bool:
+    """Kernel: net/ipv4/raw.c raw_v4_match."""
+    return bool(sk.sk_net is net and sk.inet_num == num
+                and not (sk.inet_daddr and sk.inet_daddr != raddr)
+                and not (sk.inet_rcv_saddr and sk.inet_rcv_saddr != laddr)
+                and not (sk.sk_bound_dev_if and sk.sk_bound_dev_if != dif))
+
+
+def raw_local_deliver(skb: sk_buff, protocol: int) -> bool:
+    """Queue a copy (from the IP header) on every matching raw socket; True if any matched.
+    Kernel: net/ipv4/raw.c raw_local_deliver, raw_v4_input, raw_rcv.
+    """
+    net = skb.dev.nd_net
+    socks = net.ipv4.raw_table.get(protocol)
+    if not socks:
+        return False
+    iph = skbuff.ip_hdr(skb)
+    nh = skbuff.skb_network_header(skb)
+    delivered = False
+    for sk in socks:
+        if not raw_v4_match(net, sk, protocol, iph.saddr, iph.daddr, skb.dev.ifindex):
+            continue
+        delivered = True
+        data = bytes(skb.buf[nh:skb.tail])
+        if sock.sock_queue_rcv(sk, skb, data, iph.saddr, 0):
+            net.mib.ip_statistics[snmp.IPSTATS_MIB_INDISCARDS] += 1
+    return delivered
+
+
+def raw_icmp_error(skb: sk_buff, protocol: int, info: int) -> None:
+    """An ICMP error quoting a packet of `protocol`: raw sockets that sent it see it on
+    their error queue (IP_RECVERR). skb->data is at the quoted header.
+
+    Kernel: net/ipv4/raw.c raw_icmp_error, raw_err.
+    """
+    net = skb.dev.nd_net
+    socks = net.ipv4.raw_table.get(protocol)
+    if not socks:
+        return
+    iph = skbuff.ip_hdr(skb)
+    for sk in socks:
+        if raw_v4_match(net, sk, protocol, iph.daddr, iph.saddr, skb.dev.ifindex):
+            nh = skbuff.skb_network_header(skb)
+            ip_sockglue.ip_icmp_error_report(sk, skb, info, 0, bytes(skb.buf[nh:skb.tail]))
+
+
+def raw_sendmsg(sk: sock_t, data: bytes, daddr: int) -> int:
+    """Send `data` as the payload of an IP datagram of the socket's protocol (no
+    IP_HDRINCL). Kernel: net/ipv4/raw.c raw_sendmsg.
+    """
+    fl4 = flow.flowi4(flowi4_oif=sk.sk_bound_dev_if, flowi4_mark=sk.sk_mark,
+                      flowi4_tos=sk.tos & 0xFC, flowi4_proto=sk.sk_protocol, daddr=daddr,
+                      saddr=sk.inet_saddr)
+    if sk.sk_protocol == 1 and data:
+        fl4.fl4_icmp_type = data[0]
+        fl4.fl4_icmp_code = data[1] if len(data) > 1 else 0
+    sent = ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, -1)
+    return sent

@@ -1,0 +1,230 @@
+"""The script runner: lines as a shell would run them against a real kernel.
+
+Supported lines: `ip …`, `ip netns exec NS CMD…`, `sysctl …`, `cat /proc/…`,
+`echo V > /proc/sys/…`, `echo …`, `sleep N` (simulated time), comments, blank lines and
+backslash continuations. Other tools plug in by name: `register_tool(world, name, fn)` for one
+World, or a module `skbuff.tools.<name>` defining `main(world, net, argv) -> Result`.
+
+Failure policy (like `set -e`): the first failing line stops the script and its status is the
+script's; with `keep_going` every line runs and the status is the last failure's. Each stderr
+line of a failing or complaining command is prefixed with `FILE:LINE: `.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
+
+from skbuff.tools import proc, sysctl
+from skbuff.tools.common import Output, Result
+from skbuff.tools.ip import ip
+
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
+    from skbuff.sim.world import World
+
+Tool = Callable[["World", "Net", list[str]], Result]
+
+NSEC_PER_SEC = 1_000_000_000
+EX_SOFTWARE = 70
+
+
+def echo_main(world: World, net: Net, argv: list[str]) -> Result:
+    """bash's builtin echo (-n, -e, -E)."""
+    newline = True
+    escapes = False
+    i = 0
+    while i < len(argv) and argv[i] in ("-n", "-e", "-E", "-ne", "-en"):
+        newline = newline and "n" not in argv[i]
+        escapes = "e" in argv[i] and argv[i] != "-E"
+        i += 1
+    text = " ".join(argv[i:])
+    if escapes:
+        text = text.encode().decode("unicode_escape")
+    return Result(0, text + ("\n" if newline else ""), "")
+
+
+def _parse_interval(arg: str) -> float | None:
+    mult = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    num, unit = (arg[:-1], arg[-1]) if arg and arg[-1] in mult else (arg, "s")
+    try:
+        v = float(num)
+    except ValueError:
+        return None
+    return v * mult[unit] if v >= 0 else None
+
+
+def sleep_main(world: World, net: Net, argv: list[str]) -> Result:
+    """coreutils sleep, in simulated time: the world advances by the sum of the intervals."""
+    if not argv:
+        return Result(1, "", "sleep: missing operand\n"
+                      "Try 'sleep --help' for more information.\n")
+    total = 0.0
+    for arg in argv:
+        v = _parse_interval(arg)
+        if v is None:
+            return Result(1, "", f"sleep: invalid time interval '{arg}'\n"
+                          "Try 'sleep --help' for more information.\n")
+        total += v
+    world.kernel.run_for(int(total * NSEC_PER_SEC))
+    return Result(0, "", "")
+
+
+def true_main(world: World, net: Net, argv: list[str]) -> Result:
+    return Result(0, "", "")
+
+
+def false_main(world: World, net: Net, argv: list[str]) -> Result:
+    return Result(1, "", "")
+
+
+_BUILTIN: dict[str, Tool] = {
+    "ip": ip.ip_main, "sysctl": sysctl.sysctl_main, "cat": proc.cat_main,
+    "echo": echo_main, "sleep": sleep_main, "true": true_main, "false": false_main,
+}
+
+
+def register_tool(world: World, name: str, fn: Tool) -> None:
+    """Make `name` runnable in `world`'s scripts; `fn(world, net, argv)` gets argv without
+    the name and runs in process context."""
+    world.tools[name] = fn
+
+
+def find_tool(world: World, name: str) -> Tool | None:
+    """The world's own tools, then the built-ins, then `skbuff.tools.<name>.main`."""
+    fn = world.tools.get(name) or _BUILTIN.get(name)
+    if fn is not None or not name.isidentifier():
+        return fn
+    try:
+        mod = importlib.import_module(f"skbuff.tools.{name}")
+    except ModuleNotFoundError:
+        return None
+    found: Tool | None = getattr(mod, "main", None)
+    return found
+
+
+def tool_names(world: World) -> list[str]:
+    return sorted({*world.tools, *_BUILTIN})
+
+
+def run_argv(world: World, net: Net, argv: list[str]) -> Result:
+    """Run one split command in `net`, in process context. Unknown: bash's 127."""
+    if not argv:
+        return Result(0, "", "")
+    fn = find_tool(world, argv[0])
+    if fn is None:
+        return Result(127, "", f"bash: {argv[0]}: command not found\n")
+    res: Result = world.kernel.run_task(fn, world, net, argv[1:])
+    return res
+
+
+def _split(line: str) -> list[str] | Result:
+    try:
+        return shlex.split(line, comments=True)
+    except ValueError as e:
+        return Result(2, "", f"bash: syntax error: {e}\n")
+
+
+def run_line(world: World, net: Net, line: str) -> Result:
+    """Run one script line (no continuation handling) as the shell would."""
+    argv = _split(line)
+    if isinstance(argv, Result):
+        return argv
+    redirect: tuple[str, str] | None = None
+    for i, tok in enumerate(argv):
+        if tok in (">", ">>"):
+            if i + 1 >= len(argv):
+                return Result(2, "", "bash: syntax error near unexpected token `newline'\n")
+            redirect = (tok, argv[i + 1])
+            argv = argv[:i] + argv[i + 2:]
+            break
+        if tok.startswith(">") and len(tok) > 1:
+            redirect = (">", tok.lstrip(">"))
+            argv = argv[:i] + argv[i + 1:]
+            break
+    if redirect is None:
+        return run_argv(world, net, argv)
+    res = run_argv(world, net, argv)
+    target = redirect[1]
+    if not target.startswith("/proc/sys/"):
+        return Result(1, "", res.stderr + f"bash: {target}: skbuff scripts can only "
+                      "redirect into /proc/sys\n")
+    if res.status:
+        return res
+    wr = world.kernel.run_task(proc.proc_write, net, target, res.stdout)
+    return Result(wr.status, "", res.stderr + wr.stderr)
+
+
+@dataclass
+class ScriptLine:
+    """One logical line: where it starts and its text (continuations joined)."""
+
+    lineno: int
+    text: str
+
+
+def script_lines(text: str) -> list[ScriptLine]:
+    """Join backslash continuations; keep the number of each logical line's first line."""
+    out: list[ScriptLine] = []
+    pending: list[str] = []
+    start = 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        if not pending:
+            start = n
+        if raw.endswith("\\") and not raw.endswith("\\\\"):
+            pending.append(raw[:-1])
+            continue
+        pending.append(raw)
+        out.append(ScriptLine(start, " ".join(p.strip() for p in pending).strip()))
+        pending = []
+    if pending:
+        out.append(ScriptLine(start, " ".join(p.strip() for p in pending).strip()))
+    return out
+
+
+def _prefixed(where: str, argv0: str, stderr: str) -> str:
+    lines = []
+    for ln in stderr.splitlines():
+        if ln.startswith("bash: "):
+            ln = ln[len("bash: "):]
+        elif ln and not ln.startswith(argv0 + ":"):
+            ln = f"{argv0}: {ln}"
+        lines.append(f"{where}: {ln}\n" if ln else "\n")
+    return "".join(lines)
+
+
+def run_script(world: World, text: str, name: str, out: TextIO, err: TextIO,
+               keep_going: bool = False) -> int:
+    """Run a whole script (see the module doc for the failure policy); returns its status.
+
+    A Python exception inside a command is a bug in skbuff: it is reported in one line with
+    FILE:LINE and the script ends with status 70.
+    """
+    status = 0
+    for sl in script_lines(text):
+        if not sl.text or sl.text.startswith("#"):
+            continue
+        where = f"{name}:{sl.lineno}"
+        try:
+            res = run_line(world, world.init_net, sl.text)
+        except Exception as e:
+            err.write(f"{where}: internal error: {type(e).__name__}: {e} "
+                      "(this is a bug in skbuff)\n")
+            return EX_SOFTWARE
+        out.write(res.stdout)
+        if res.stderr:
+            argv = _split(sl.text)
+            argv0 = argv[0] if isinstance(argv, list) and argv else "bash"
+            err.write(_prefixed(where, argv0, res.stderr))
+        if res.status:
+            status = res.status
+            if not keep_going:
+                return status
+    return status
+
+
+__all__ = ["Output", "Result", "Tool", "find_tool", "register_tool", "run_argv", "run_line",
+           "run_script", "script_lines", "tool_names"]

@@ -1,0 +1,42 @@
+"""What every user-facing tool shares: its result, and the early exit of a failing command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Result:
+    """One command's outcome, as a shell sees it: exit status and the text it printed."""
+
+    status: int = 0
+    stdout: str = ""
+    stderr: str = ""
+
+
+class ToolExit(Exception):
+    """A tool stops here (iproute2's exit()): `status` and what it writes to stderr."""
+
+    def __init__(self, status: int, stderr: str = "") -> None:
+        super().__init__(stderr)
+        self.status = status
+        self.stderr = stderr
+
+
+class Output:
+    """The stdout/stderr buffers one tool invocation writes to."""
+
+    __slots__ = ("err", "out")
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.err: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.out.append(text)
+
+    def ewrite(self, text: str) -> None:
+        self.err.append(text)
+
+    def result(self, status: int) -> Result:
+        return Result(status, "".join(self.out), "".join(self.err))

@@ -1,0 +1,183 @@
+"""`ip`: global options, the object table and `-batch`. iproute2: ip/ip.c (main, do_cmd,
+batch)."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from skbuff.tools.common import Output, Result, ToolExit
+from skbuff.tools.ip import addr, link, neigh, netns, route, rule
+from skbuff.tools.ip.utils import Args, IpCtx, matches
+from skbuff.uapi.rtnetlink import AF_INET
+
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
+    from skbuff.sim.world import World
+
+USAGE = (
+    "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n"
+    "       ip [ -force ] -batch filename\n"
+    "where  OBJECT := { address | addrlabel | amt | fou | help | ila | ioam | l2tp |\n"
+    "                   link | macsec | maddress | monitor | mptcp | mroute | mrule |\n"
+    "                   neighbor | neighbour | netconf | netns | nexthop | ntable |\n"
+    "                   ntbl | route | rule | sr | tap | tcpmetrics |\n"
+    "                   token | tunnel | tuntap | vrf | xfrm }\n"
+    "       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |\n"
+    "                    -h[uman-readable] | -iec | -j[son] | -p[retty] |\n"
+    "                    -f[amily] { inet | inet6 | mpls | bridge | link } |\n"
+    "                    -4 | -6 | -M | -B | -0 |\n"
+    "                    -l[oops] { maximum-addr-flush-attempts } | -br[ief] |\n"
+    "                    -o[neline] | -t[imestamp] | -ts[hort] | -b[atch] [filename] |\n"
+    "                    -rc[vbuf] [size] | -n[etns] name | -N[umeric] | -a[ll] |\n"
+    "                    -c[olor]}\n"
+)
+VERSION = "ip utility, iproute2-6.1.0, libbpf 1.1.2\n"
+
+Handler = Callable[[IpCtx, list[str]], None]
+
+# ip/ip.c cmds[], in order: the first entry an abbreviation matches wins.
+_OBJECTS: tuple[tuple[str, Handler | None], ...] = (
+    ("address", addr.do_ipaddr), ("addrlabel", None), ("maddress", None),
+    ("route", route.do_iproute), ("rule", rule.do_iprule), ("neighbor", neigh.do_ipneigh),
+    ("neighbour", neigh.do_ipneigh), ("ntable", None), ("ntbl", None),
+    ("link", link.do_iplink), ("l2tp", None), ("fou", None), ("ila", None), ("macsec", None),
+    ("tunnel", None), ("tunl", None), ("tuntap", None), ("tap", None), ("token", None),
+    ("tcpmetrics", None), ("tcp_metrics", None), ("monitor", None), ("xfrm", None),
+    ("mroute", None), ("mrule", None), ("netns", netns.do_netns), ("netconf", None),
+    ("vrf", None), ("sr", None), ("nexthop", None), ("mptcp", None), ("ioam", None),
+    ("help", None), ("stats", None),
+)
+
+
+def do_cmd(ctx: IpCtx, argv: list[str]) -> None:
+    """Dispatch one OBJECT command. iproute2: ip/ip.c do_cmd."""
+    obj = argv[0]
+    for name, fn in _OBJECTS:
+        if matches(obj, name):
+            if name == "help":
+                raise ToolExit(255, USAGE)
+            if fn is None:
+                raise ToolExit(1, f'skbuff: "ip {name}" is not implemented.\n')
+            fn(ctx, argv[1:])
+            return
+    raise ToolExit(1, f'Object "{obj}" is unknown, try "ip help".\n')
+
+
+def _parse_options(ctx: IpCtx, argv: list[str]) -> tuple[list[str], str | None, str | None]:
+    """The leading -options. Returns (rest, batch file, netns name). iproute2: ip/ip.c main."""
+    batch: str | None = None
+    ns: str | None = None
+    a = Args(argv)
+    while a and a.cur.startswith("-"):
+        opt = a.cur
+        if opt == "--":
+            a.advance()
+            break
+        if opt.startswith("--"):
+            opt = opt[1:]
+        if matches(opt, "-loops"):
+            a.next_arg()
+        elif matches(opt, "-family"):
+            fam = a.next_arg()
+            if fam != "inet":
+                raise ToolExit(1, f'skbuff: family "{fam}" is not supported (IPv4 only).\n')
+            ctx.family = AF_INET
+        elif opt == "-4":
+            ctx.family = AF_INET
+        elif opt in ("-6", "-0", "-M", "-B"):
+            raise ToolExit(1, f'skbuff: option "{opt}" is not supported (IPv4 only).\n')
+        elif matches(opt, "-human") or matches(opt, "-human-readable") or matches(opt, "-iec"):
+            pass
+        elif matches(opt, "-stats") or matches(opt, "-statistics"):
+            ctx.stats += 1
+        elif matches(opt, "-details"):
+            ctx.details += 1
+        elif matches(opt, "-resolve"):
+            pass
+        elif matches(opt, "-oneline"):
+            ctx.oneline = True
+        elif matches(opt, "-timestamp") or matches(opt, "-tshort"):
+            pass
+        elif matches(opt, "-Version"):
+            ctx.out.write(VERSION)
+            raise ToolExit(0)
+        elif matches(opt, "-force"):
+            ctx.force = True
+        elif matches(opt, "-batch"):
+            batch = a.next_arg()
+        elif matches(opt, "-brief"):
+            ctx.brief = True
+        elif matches(opt, "-json"):
+            ctx.json = True
+        elif matches(opt, "-pretty"):
+            ctx.pretty = True
+        elif matches(opt, "-rcvbuf"):
+            a.next_arg()
+        elif matches(opt, "-color"):
+            pass
+        elif matches(opt, "-help"):
+            raise ToolExit(255, USAGE)
+        elif matches(opt, "-netns"):
+            if a.peek() is None:
+                raise ToolExit(255, 'Cannot open network namespace "(null)": '
+                               "No such file or directory\n")
+            ns = a.next_arg()
+        elif matches(opt, "-Numeric") or matches(opt, "-all") or matches(opt, "-echo"):
+            pass
+        else:
+            raise ToolExit(255, f'Option "{a.cur}" is unknown, try "ip -help".\n')
+        a.advance()
+    return argv[a.i:], batch, ns
+
+
+def _batch(ctx: IpCtx, path: str) -> int:
+    """`ip -batch FILE`: one command per line; stop at the first failure unless -force.
+
+    iproute2: ip/ip.c batch, lib/utils.c do_batch.
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        raise ToolExit(1, f'Cannot open file "{path}" for reading: No such file or directory\n'
+                       ) from None
+    status = 0
+    for lineno, line in enumerate(lines, 1):
+        argv = shlex.split(line, comments=True)
+        if not argv:
+            continue
+        try:
+            do_cmd(ctx, argv)
+        except ToolExit as e:
+            ctx.out.ewrite(e.stderr)
+            if e.status:
+                ctx.out.ewrite(f"Command failed {path}:{lineno}\n")
+                status = 1
+                if not ctx.force:
+                    break
+    return status
+
+
+def ip_main(world: World, net: Net, argv: list[str]) -> Result:
+    """Run `ip ARGV...` (argv without "ip") in `net`. Never raises for bad input."""
+    out = Output()
+    ctx = IpCtx(world=world, net=net, out=out)
+    try:
+        rest, batch, ns = _parse_options(ctx, argv)
+        if ns is not None:
+            target = world.netns_get(ns)
+            if target is None:
+                raise ToolExit(255, f'Cannot open network namespace "{ns}": '
+                               "No such file or directory\n")
+            ctx.net = target
+        if batch is not None:
+            return out.result(_batch(ctx, batch))
+        if not rest:
+            raise ToolExit(255, USAGE)
+        do_cmd(ctx, rest)
+    except ToolExit as e:
+        out.ewrite(e.stderr)
+        return out.result(e.status)
+    return out.result(0)

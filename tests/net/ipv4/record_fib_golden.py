@@ -1,0 +1,55 @@
+"""Record /proc/net/fib_trie, fib_triestat and route from the real kernel for FIB_SCRIPT.
+
+Run as root: `python tests/net/ipv4/record_fib_golden.py`. It creates a namespace
+`sbfib-<pid>` with ifb devices (the dummy driver may be absent), runs the commands of
+`FIB_SCRIPT` (shared with test_fib_frontend.py, which replays them on skbuff), saves the three
+files into golden/ and always deletes the namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# (command, args) lines; "link" lines create an ifb device and bring it up.
+FIB_SCRIPT: tuple[str, ...] = (
+    "link set lo up",
+    "link add eth0 type ifb",
+    "link set eth0 up",
+    "link add eth1 type ifb",
+    "link set eth1 up",
+    "addr add 10.0.0.1/24 dev eth0",
+    "addr add 10.0.0.2/24 dev eth0",
+    "addr add 192.168.1.10/16 dev eth1",
+    "addr add 10.9.0.1/30 dev eth1",
+    "route add default via 10.0.0.254",
+    "route add 172.16.0.0/12 via 192.168.1.1 metric 100",
+    "route add 172.16.5.0/24 dev eth0 metric 5",
+    "route add unreachable 203.0.113.0/24",
+    "route add prohibit 198.51.100.0/24",
+    "route add blackhole 198.18.0.0/15",
+    "route add 10.1.0.0/16 via 10.0.0.3 mtu lock 1400 advmss 1300",
+)
+
+FILES = ("fib_trie", "fib_triestat", "route")
+
+
+def main() -> None:
+    ns = f"sbfib-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        for line in FIB_SCRIPT:
+            subprocess.run(["ip", "-n", ns, *line.split()], check=True)
+        for name in FILES:
+            text = subprocess.run(["ip", "netns", "exec", ns, "cat", f"/proc/net/{name}"],
+                                  check=True, capture_output=True, text=True).stdout
+            (HERE / "golden" / name).write_text(text)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The `skbuff` command: run (status, --keep-going), one-shot tools, demo, shell without a
+tty, and internal errors reported without a traceback."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from skbuff import cli
+from skbuff.sim.world import World
+from tests.tools.fake_stack import fake_world
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "World", lambda seed=0: fake_world())
+
+
+def test_run_script_status_and_keep_going(tmp_path: Path, fake: None,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    s = tmp_path / "s.sh"
+    s.write_text("echo a\nip nosuchobj\necho b\n")
+    assert cli.main(["run", str(s)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "a\n"
+    assert err == f'{s}:2: ip: Object "nosuchobj" is unknown, try "ip help".\n'
+    assert cli.main(["run", "--keep-going", "--seed", "3", str(s)]) == 1
+    assert capsys.readouterr().out == "a\nb\n"
+    assert cli.main(["run", str(tmp_path / "missing.sh")]) == 1
+
+
+def test_one_shot_ip_and_sysctl(fake: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["ip", "-br", "link"]) == 0
+    assert capsys.readouterr().out.startswith("lo ")
+    assert cli.main(["sysctl", "-x"]) == 1
+
+
+def test_internal_error_is_reported_in_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    def boom(seed: int = 0) -> World:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(cli, "World", boom)
+    assert cli.main(["ip", "link"]) == 70
+    assert capsys.readouterr().err == (
+        "skbuff: ip: internal error: RuntimeError: kaput (this is a bug in skbuff)\n")
+
+
+def test_shell_reads_lines_without_a_tty(fake: None, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("echo hi\nip foo\nexit\necho never\n"))
+    assert cli.main(["shell"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "hi\n" and "never" not in out
+    assert err == 'shell:1: ip: Object "foo" is unknown, try "ip help".\n'
+
+
+def test_demo_falls_back_to_the_builtin_script(fake: None, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    def no_demo(name: str) -> object:
+        raise ModuleNotFoundError(name)
+
+    monkeypatch.setattr(cli.importlib, "import_module", no_demo)
+    cli.main(["demo"])
+    assert capsys.readouterr().out.startswith("skbuff# ip netns add left\n")
