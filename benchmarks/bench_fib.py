@@ -1,7 +1,7 @@
 """FIB trie speed and size on an internet-like table, as ratios to pytricia in the same run.
 
 Run: python benchmarks/bench_fib.py [N] (default 1,000,000 prefixes). Prefix lengths follow the
-global table's mix (≈60% /24, 10% /23, 10% /22, the rest /8–/21). Prints, for skbuff's
+global table's mix (≈60% /24, 10% /23, 10% /22, the rest /8-/21). Prints, for skbuff's
 fib_trie and for pytricia (a C patricia trie): build time, RSS growth, scalar lookups/s, and
 skbuff's batched numpy lookups/s (`fib_table_lookup_batch`), with the ratios.
 """

@@ -50,11 +50,11 @@ def test_internal_error_is_reported_in_one_line(monkeypatch: pytest.MonkeyPatch,
 
 def test_shell_reads_lines_without_a_tty(fake: None, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("echo hi\nip foo\nexit\necho never\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("echo hi\n\nip foo\nexit\necho never\n"))
     assert cli.main(["shell"]) == 1
     out, err = capsys.readouterr()
     assert out == "hi\n" and "never" not in out
-    assert err == 'shell:1: ip: Object "foo" is unknown, try "ip help".\n'
+    assert err == 'shell:3: ip: Object "foo" is unknown, try "ip help".\n'
 
 
 def test_demo_falls_back_to_the_builtin_script(fake: None, monkeypatch: pytest.MonkeyPatch,

@@ -11,11 +11,15 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from skbuff.kernel import procfs
 from skbuff.sim import script
 from skbuff.sim.world import World
+from skbuff.tools import trace as trace_tool
+from skbuff.trace import render_json, report
 
 EX_SOFTWARE = script.EX_SOFTWARE
 HISTORY_FILE = "~/.skbuff_history"
@@ -44,14 +48,54 @@ def _bug(what: str, e: BaseException, err: TextIO) -> int:
     return EX_SOFTWARE
 
 
-def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO) -> int:
+def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO,
+            trace: TraceOptions | None = None) -> int:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         err.write(f"skbuff: {path}: {e.strerror}\n")
         return 1
     world = World(seed=seed)
-    return script.run_script(world, text, path, out, err, keep_going=keep_going)
+    if trace is None:
+        return script.run_script(world, text, path, out, err, keep_going=keep_going)
+    started = trace_tool.trace_on(world, [trace.filter] if trace.filter else [])
+    if started.status:
+        err.write(f"skbuff: {started.stderr}")
+        return started.status
+    status = script.run_script(world, text, path, out, err, keep_going=keep_going)
+    return trace_outputs(world, trace, path, out, err) or status
+
+
+@dataclass
+class TraceOptions:
+    """`skbuff run --trace FILTER --trace-json FILE --report FILE`."""
+
+    filter: str = ""
+    show: bool = False
+    json_path: str = ""
+    report_path: str = ""
+
+
+def trace_outputs(world: World, trace: TraceOptions, title: str, out: TextIO,
+                  err: TextIO) -> int:
+    """After the script: stop the tracer, print the journeys, write the JSON and report."""
+    tracer = world.journey
+    if tracer is None:
+        return 0
+    tracer.detach()
+    if trace.show:
+        out.write(trace_tool.show(tracer, False, ()))
+    try:
+        if trace.json_path:
+            Path(trace.json_path).write_text(render_json.render_jsonl(tracer.events),
+                                             encoding="utf-8")
+        if trace.report_path:
+            Path(trace.report_path).write_text(report.build_report(world, tracer, title),
+                                               encoding="utf-8")
+    except OSError as e:
+        err.write(f"skbuff: {e.filename}: {e.strerror}\n")
+        return 1
+    return 0
 
 
 def cmd_demo(out: TextIO, err: TextIO) -> int:
@@ -89,6 +133,7 @@ def _completer(world: World) -> object:
     ip_tree: dict[str, object] = {o: {**verbs, "dev": devs} for o in objects}
     tree: dict[str, object] = {name: None for name in script.tool_names(world)}
     tree["ip"] = ip_tree
+    tree["cat"] = {path: None for path in procfs.proc_listdir(world.init_net)}
     return NestedCompleter.from_nested_dict(tree)
 
 
@@ -109,6 +154,7 @@ def cmd_shell(out: TextIO, err: TextIO) -> int:
         def read() -> str:
             return input()
     status = 0
+    lineno = 0
     while True:
         try:
             line = read()
@@ -116,9 +162,11 @@ def cmd_shell(out: TextIO, err: TextIO) -> int:
             return status
         except KeyboardInterrupt:
             continue
+        lineno += 1
         if line.strip() in ("exit", "quit"):
             return status
-        status = script.run_script(world, line, "shell", out, err, keep_going=True)
+        status = script.run_script(world, line, "shell", out, err, keep_going=True,
+                                   first_line=lineno)
         if status == EX_SOFTWARE:
             status = 1
 
@@ -131,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--keep-going", action="store_true",
                    help="run every line; exit with the last failure's status")
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--trace", metavar="FILTER", nargs="?", const="", default=None,
+                   help="record packet journeys (pcap-filter subset, netns/dev/func terms) "
+                        "and print them after the script")
+    r.add_argument("--trace-json", metavar="FILE", default="",
+                   help="write the journeys as JSON lines (one event per line)")
+    r.add_argument("--report", metavar="FILE", default="",
+                   help="write a self-contained HTML report of the run")
     sub.add_parser("shell", help="interactive shell")
     sub.add_parser("demo", help="the built-in demonstration")
     for tool in ("ip", "sysctl"):
@@ -150,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(args_list)
     try:
         if args.cmd == "run":
-            return cmd_run(args.script, args.keep_going, args.seed, out, err)
+            trace = None
+            if args.trace is not None or args.trace_json or args.report:
+                trace = TraceOptions(args.trace or "", args.trace is not None,
+                                     args.trace_json, args.report)
+            return cmd_run(args.script, args.keep_going, args.seed, out, err, trace)
         if args.cmd == "demo":
             return cmd_demo(out, err)
         return cmd_shell(out, err)

@@ -24,3 +24,12 @@ def test_run_targets_init_net_and_run_argv_any_net() -> None:
     assert w.run("ip netns").stdout == "b\n"
     assert w.run_argv(b, ["echo", "x"]).stdout == "x\n"
     assert w.run("ip -n b netns").stdout == "b\n"
+
+
+def test_package_exports_world_lazily() -> None:
+    import skbuff
+    from skbuff.sim.world import World
+
+    assert skbuff.World is World
+    with pytest.raises(AttributeError):
+        _ = skbuff.Nope  # type: ignore[attr-defined]

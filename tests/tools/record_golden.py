@@ -76,7 +76,7 @@ GET = [
     "ip route get 10.1.2.3", "ip -j route get 10.1.2.3", "ip route get fibmatch 10.1.2.3",
     "ip route get 10.0.0.9 from 10.0.0.1", "ip route get 127.0.0.1", "ip route get 10.0.0.1",
     "ip -o -4 addr show dev v0", "ip -o link show lo", "ip -s -s link show lo",
-    "ip route get 10.1.2.3 mark 7",
+    "ip route get 10.1.2.3 mark 7", "ip -o route get 127.0.0.1",
 ]
 SYSCTL = [
     "sysctl net.ipv4.ip_forward", "sysctl -w net.ipv4.ip_forward=1",

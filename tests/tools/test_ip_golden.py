@@ -253,3 +253,47 @@ def test_route_get_oneline_and_stats_match_real_ip(case: dict[str, Any]) -> None
     r = get_world().run(case["cmd"])
     assert (r.status, r.stderr) == (0, "")
     assert r.stdout == case["stdout"]
+
+
+def test_rule_protocol_hidden_when_kernel_or_unspec_shown_with_details() -> None:
+    """Default rules carry FRA_PROTOCOL=kernel; iproute2 6.1 prints it only with -d."""
+    from skbuff.uapi.fib_rules import FRA_PROTOCOL
+
+    w = show_world()
+    rules = _st(w.init_net).rules
+    for m in rules:
+        m.attrs[FRA_PROTOCOL] = rt.RTPROT_KERNEL
+    rules[2].attrs[FRA_PROTOCOL] = rt.RTPROT_STATIC
+    lines = w.run("ip rule").stdout.splitlines()
+    assert lines[0] == "0:\tfrom all lookup local"
+    assert lines[2] == "100:\tfrom 1.2.3.0/24 lookup 100 proto static "
+    assert w.run("ip -d rule").stdout.splitlines()[0] == "0:\tfrom all lookup local proto kernel "
+
+
+def test_neigh_stats_and_get_match_real_ip() -> None:
+    """Recorded from iproute2 6.1: `ip -s neigh` spacing (" used a/b/c" then "probes N ")."""
+    from skbuff.uapi.neighbour import NDA_CACHEINFO, NDA_PROBES, nda_cacheinfo
+
+    w = show_world()
+    entry = _st(w.init_net).neighs[0]
+    entry.attrs[NDA_CACHEINFO] = nda_cacheinfo(ndm_used=250, ndm_confirmed=100)
+    entry.attrs[NDA_PROBES] = 0
+    assert w.run("ip -s neigh").stdout == (
+        "10.0.0.7 dev v0 lladdr 00:11:22:33:44:55  used 2/1/0probes 0 PERMANENT \n")
+    assert json.loads(w.run("ip -s -j neigh").stdout) == [
+        {"dst": "10.0.0.7", "dev": "v0", "lladdr": "00:11:22:33:44:55", "used": 2,
+         "confirmed": 1, "updated": 0, "probes": 0, "state": ["PERMANENT"]}]
+
+    def neigh_get(net: Any, msg: nlmsg, extack: Any) -> int:
+        if msg.attrs[NDA_DST] != entry.attrs[NDA_DST]:
+            rtnetlink.NL_SET_ERR_MSG(extack, "Neighbour entry not found")
+            return -2
+        return rtnetlink.rtnl_unicast(entry, extack)
+
+    rtnetlink.rtnl_register(w.kernel, rt.AF_INET, rt.RTM_GETNEIGH, neigh_get, None)
+    assert w.run("ip neigh get 10.0.0.7 dev v0").stdout == (
+        "10.0.0.7 dev v0 lladdr 00:11:22:33:44:55 PERMANENT \n")
+    r = w.run("ip neigh get 10.0.0.8 dev v0")
+    assert (r.status, r.stderr) == (2, "Error: Neighbour entry not found.\n")
+    r = w.run("ip neigh get 10.0.0.8")
+    assert (r.status, r.stderr) == (1, "Device and address are required arguments.\n")

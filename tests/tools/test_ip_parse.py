@@ -12,7 +12,7 @@ from tests.tools.fake_stack import _st, fake_world
 from skbuff.tools.ip.utils import matches
 from skbuff.uapi import rtnetlink as rt
 from skbuff.uapi.fib_rules import FR_ACT_GOTO, FR_ACT_TO_TBL, FRA_GOTO, FRA_TABLE
-from skbuff.uapi.if_addr import IFA_BROADCAST, IFA_CACHEINFO, IFA_LOCAL
+from skbuff.uapi.if_addr import IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_LOCAL
 from skbuff.uapi.if_link import (
     IFF_NOARP,
     IFF_PROMISC,
@@ -104,6 +104,14 @@ def test_addr_add_broadcast_plus_and_lifetimes() -> None:
     assert (ci.ifa_valid, ci.ifa_prefered) == (100, 50)
     lo = last_request("ip a add 127.0.0.2/8 dev lo")
     assert lo.hdr.scope == rt.RT_SCOPE_HOST
+    w = fake_world()
+    w.run("ip addr add 10.0.0.1/24 dev lo")
+    r = w.run("ip addr del 10.0.0.1 dev lo")
+    assert r.stderr.startswith("Warning: Executing wildcard deletion")
+    wild = _st(w.init_net).requests[-1]
+    assert IFA_ADDRESS not in wild.attrs and wild.hdr.prefixlen == 32
+    r = w.run("ip addr add 10.0.0.2/24 dev lo valid_lft 10 preferred_lft 20")
+    assert (r.status, r.stderr) == (1, "preferred_lft is greater than valid_lft\n")
 
 
 def test_link_requests() -> None:

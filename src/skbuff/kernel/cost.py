@@ -26,3 +26,9 @@ class CostModel:
     netif_receive_skb: int = 250
     napi_poll: int = 100
     dev_hard_start_xmit: int = 300
+    # drivers/net/simnic (simnic): register access, per-descriptor and per-buffer work
+    simnic_isr: int = 250  # read+ack ICR, write IMC (uncached MMIO)
+    simnic_rx_desc: int = 300  # one RX descriptor: status, unmap, skb_put, eth_type_trans
+    simnic_rx_alloc: int = 350  # one RX buffer: skb alloc + DMA map + descriptor write
+    simnic_tx_desc: int = 250  # map one skb to a TX descriptor (ndo_start_xmit)
+    simnic_tx_clean: int = 150  # reclaim one completed TX descriptor

@@ -1,4 +1,4 @@
-"""Booting a simulated machine: the kernel core, then the networking initcalls in the kernel's order.
+"""Booting a simulated machine: the kernel core, then the networking initcalls in kernel order.
 
 Kernel: init/main.c do_initcalls; net/core/net_namespace.c net_ns_init (init_net exists before
 the subsystems register their pernet operations, which then run for it).

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from skbuff.tools import proc, sysctl
-from skbuff.tools.common import Output, Result
+from skbuff.tools.common import Result
 from skbuff.tools.ip import ip
 
 if TYPE_CHECKING:
@@ -197,17 +197,18 @@ def _prefixed(where: str, argv0: str, stderr: str) -> str:
 
 
 def run_script(world: World, text: str, name: str, out: TextIO, err: TextIO,
-               keep_going: bool = False) -> int:
+               keep_going: bool = False, first_line: int = 1) -> int:
     """Run a whole script (see the module doc for the failure policy); returns its status.
 
     A Python exception inside a command is a bug in skbuff: it is reported in one line with
-    FILE:LINE and the script ends with status 70.
+    FILE:LINE and the script ends with status 70. `first_line` numbers `text`'s first line
+    (the shell passes its running line count).
     """
     status = 0
     for sl in script_lines(text):
         if not sl.text or sl.text.startswith("#"):
             continue
-        where = f"{name}:{sl.lineno}"
+        where = f"{name}:{sl.lineno + first_line - 1}"
         try:
             res = run_line(world, world.init_net, sl.text)
         except Exception as e:
@@ -224,7 +225,3 @@ def run_script(world: World, text: str, name: str, out: TextIO, err: TextIO,
             if not keep_going:
                 return status
     return status
-
-
-__all__ = ["Output", "Result", "Tool", "find_tool", "register_tool", "run_argv", "run_line",
-           "run_script", "script_lines", "tool_names"]

@@ -16,6 +16,7 @@ from skbuff.tools.common import Result
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.net_namespace import Net
+    from skbuff.trace.journey import journey_tracer
 
 
 class World:
@@ -32,6 +33,8 @@ class World:
         self.kernel: Kernel = kernel
         self._netns: dict[str, Net] = {}
         self.tools: dict[str, script.Tool] = {}
+        # The journey tracer of `trace on`/`--trace` (skbuff.trace.journey), once started.
+        self.journey: journey_tracer | None = None
 
     @property
     def init_net(self) -> Net:

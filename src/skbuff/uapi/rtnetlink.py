@@ -311,8 +311,11 @@ class nlmsg:
 @dataclass(slots=True)
 class nlreply:
     """What the kernel sends back for one request: the ack/error (0 or -errno), the extack
-    message if any, and the messages (dump parts, or the answer of a GET doit)."""
+    message if any, and the messages (dump parts, or the answer of a GET doit). `ack` tells
+    whether an NLMSG_ERROR message is sent at all: always for a failure, for a success only
+    when the request had NLM_F_ACK (kernel: net/netlink/af_netlink.c netlink_rcv_skb)."""
 
     error: int = 0
     extack: str | None = None
     msgs: list[nlmsg] = field(default_factory=list)
+    ack: bool = False

@@ -250,3 +250,29 @@ def test_namespace_exit_takes_the_veth_peer_along(k: Kernel) -> None:
     k.run_task(net_namespace.cleanup_net, ns1)
     assert "a" not in k.init_net.dev_base_head and a.reg_state == D.NETREG_RELEASED
     assert lo1.reg_state == D.NETREG_RELEASED and ns1 not in k.nets
+
+
+def test_dummy_carrier_and_txqlen_via_setlink(k: Kernel) -> None:
+    net = k.init_net
+    assert add(k, net, "d0", "dummy").error == 0
+    d0 = net.dev_base_head["d0"]
+    set_up(k, d0)
+    hdr = ifinfomsg(ifi_index=d0.ifindex)
+    assert rt(k, net, RTM_NEWLINK, hdr=hdr, a={IFLA_CARRIER: 0}).error == 0
+    k.run_for(2_000_000)
+    assert not D.netif_carrier_ok(d0) and d0.operstate == IF_OPER_DOWN
+    assert not D.dev_get_flags(d0) & IFF_RUNNING
+    assert rt(k, net, RTM_NEWLINK, hdr=hdr, a={IFLA_CARRIER: 1}).error == 0
+    k.run_for(2_000_000)
+    assert d0.operstate == IF_OPER_UP
+    lo = net.loopback_dev
+    assert lo is not None
+    r = rt(k, net, RTM_NEWLINK, hdr=ifinfomsg(ifi_index=lo.ifindex), a={IFLA_CARRIER: 0})
+    assert r.error == -errno.EOPNOTSUPP
+    assert add(k, net, "i0", "ifb").error == 0
+    i0 = net.dev_base_head["i0"]
+    set_up(k, i0)
+    assert i0.qdisc.ops.id == "pfifo_fast" and i0.qdisc.limit == 32
+    assert rt(k, net, RTM_NEWLINK, hdr=ifinfomsg(ifi_index=i0.ifindex),
+              a={IFLA_TXQLEN: 5}).error == 0
+    assert i0.tx_queue_len == 5 and i0.qdisc.limit == 5

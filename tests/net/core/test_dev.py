@@ -171,7 +171,8 @@ def test_mac_address_and_rename(k: Kernel) -> None:
     assert log == [("NETDEV_CHANGENAME", "d1")]
     assert list(k.init_net.dev_base_head) == ["lo", "d1"]
     k.run_task(D.dev_open, dev, None)
-    assert D.dev_change_name(dev, "d2") == -errno.EBUSY
+    assert D.dev_change_name(dev, "d2") == 0
+    assert k.dmesg[-1].text == "d2: renamed from d1 (while UP)"
 
 
 def test_change_flags_notifies_change(k: Kernel) -> None:
@@ -223,3 +224,38 @@ def test_unregister_waits_for_references(k: Kernel) -> None:
     assert waits == ["unregister_netdevice: waiting for d0 to become free. Usage count = 2"]
     rebroadcasts = [e for e in unregisters if e == ("NETDEV_UNREGISTER", "d0")]
     assert 11 <= len(rebroadcasts) <= 14  # the first + one per second while waiting
+
+
+def test_net_core_sysctls_visibility_and_limits(k: Kernel) -> None:
+    from skbuff.kernel.sysctl import SysctlError
+
+    net2 = net_namespace.copy_net_ns(k, "ns2")
+    names = set(k.sysctl.names(k.init_net))
+    assert {"net.core.netdev_max_backlog", "net.core.netdev_budget", "net.core.dev_weight",
+            "net.core.somaxconn", "net.core.default_qdisc", "net.core.rmem_max"} <= names
+    names2 = set(k.sysctl.names(net2))
+    assert "net.core.netdev_max_backlog" not in names2 and "net.core.somaxconn" in names2
+    assert k.sysctl.read(k.init_net, "net.core.netdev_budget_usecs") == "2000"
+    assert k.sysctl.read(k.init_net, "net.core.wmem_max") == "212992"
+    with pytest.raises(SysctlError):
+        k.sysctl.write(net2, "net.core.wmem_max", "300000")  # read-only outside init_net
+    with pytest.raises(SysctlError):
+        k.sysctl.write(k.init_net, "net.core.dev_weight", "0")
+    k.sysctl.write(k.init_net, "net.core.dev_weight", "16")
+    k.sysctl.write(k.init_net, "net.core.dev_weight_tx_bias", "2")
+    assert (k.net_hotdata.dev_rx_weight, k.net_hotdata.dev_tx_weight) == (16, 32)
+
+
+def test_proc_net_dev_rows(k: Kernel) -> None:
+    from skbuff.kernel import procfs
+
+    dev = new_dummy(k, "d0")
+    dev.stats.tx_packets, dev.stats.tx_bytes = 3, 1234
+    dev.core_stats.rx_dropped = 2
+    text = k.run_task(procfs.read_proc, k.init_net, "/proc/net/dev")
+    lines = text.splitlines()
+    assert lines[0].startswith("Inter-|   Receive") and len(lines) == 4
+    assert lines[3] == (
+        "    d0:       0       0    0    2    0     0          0         0     1234       3"
+        "    0    0    0     0       0          0"
+    )

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from tests.net.core.test_dev import dev_boot
 
 from skbuff.drivers.net import dummy
@@ -20,6 +21,7 @@ from skbuff.net.core import skbuff as S
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.ethernet import eth
 from skbuff.uapi.if_ether import build_eth
+from skbuff.uapi.if_link import IFF_NOARP
 from skbuff.uapi.if_packet import PACKET_HOST, PACKET_OTHERHOST
 
 ETH_P_TEST = 0x88B5  # ETH_P_802_EX1: local experimental, no kernel handler
@@ -325,3 +327,77 @@ def test_napi_delivers_everything_in_order(bursts: list[int], budget: int, weigh
         assert all(w <= weight for w in polls)
         assert not nic.napi.state & D.NAPIF_STATE_SCHED and not nic.napi.on_poll_list
         assert k.cpus[0].softnet_data.processed == total
+
+
+class NapiStateMachine(RuleBasedStateMachine):
+    """napi_schedule_prep / napi_complete_done against a two-bit model (SCHED, MISSED):
+    prep claims SCHED or records MISSED; complete releases SCHED unless MISSED, which
+    reschedules (SCHED stays, the instance is back on the poll list)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.k = dev_boot(ncpus=1)
+        self.k.__enter__()
+        self.nic = FakeNic(self.k)
+        self.sched = False
+        self.missed = False
+
+    @rule()
+    def prep(self) -> None:
+        got = D.napi_schedule_prep(self.nic.napi)
+        assert got == (not self.sched)
+        self.missed = self.missed or self.sched
+        self.sched = True
+
+    @precondition(lambda self: self.sched)
+    @rule()
+    def complete(self) -> None:
+        def run() -> bool:
+            return D.napi_complete_done(self.nic.napi, 0)
+
+        done = self.k.run_task(run)
+        assert done == (not self.missed)
+        self.sched = self.missed
+        self.missed = False
+        if self.sched:  # rescheduled onto this CPU's poll list; take it off again
+            sd = self.k.cpus[0].softnet_data
+            assert sd.poll_list[-1] is self.nic.napi
+            sd.poll_list.pop()
+            self.nic.napi.on_poll_list = False
+
+    @invariant()
+    def bits_match(self) -> None:
+        state = self.nic.napi.state
+        assert bool(state & D.NAPIF_STATE_SCHED) == self.sched
+        assert bool(state & D.NAPIF_STATE_MISSED) == self.missed
+
+    def teardown(self) -> None:
+        self.k.__exit__(None, None, None)
+
+
+TestNapiStateMachine = NapiStateMachine.TestCase
+TestNapiStateMachine.settings = settings(max_examples=30, stateful_step_count=20, deadline=None)
+
+
+def test_eth_header_build_and_cache(k: Kernel) -> None:
+    from types import SimpleNamespace
+
+    from skbuff.net.core.neighbour import hh_cache
+
+    dev = up_dummy(k)
+    skb = S.alloc_skb(64, 0)
+    S.skb_reserve(skb, 32)
+    assert eth.eth_header(skb, dev, ETH_P_TEST, None, None, 0) == 14  # NOARP: zero dest
+    assert bytes(skb.buf[skb.data : skb.data + 14]) == bytes(6) + dev.dev_addr + b"\x88\xb5"
+    dev.flags &= ~IFF_NOARP
+    assert eth.eth_header(skb, dev, ETH_P_TEST, None, None, 0) == -14  # to be resolved
+    S.consume_skb(skb)
+    hh = hh_cache()
+    peer = b"\x02\x00\x00\x00\x00\x42"
+    assert eth.eth_header_cache(SimpleNamespace(dev=dev, ha=peer), hh, 0x0800) == 0
+    assert (hh.hh_len, hh.hh_data) == (14, peer + dev.dev_addr + b"\x08\x00")
+    eth.eth_header_cache_update(hh, dev, b"\x02" * 6)
+    assert hh.hh_data[:6] == b"\x02" * 6 and hh.hh_data[6:] == dev.dev_addr + b"\x08\x00"
+    assert eth.eth_header_cache(SimpleNamespace(dev=dev, ha=peer), hh, 0x0001) == -1
+    addr = eth.eth_random_addr(k)
+    assert addr[0] & 0x03 == 0x02  # unicast, locally administered

@@ -74,3 +74,11 @@ def test_device_inherits_default_until_set(bed: NeighBed) -> None:
 def test_negative_probe_counts_rejected(bed: NeighBed) -> None:
     with pytest.raises(OSError):
         bed.k.sysctl.write(bed.k.init_net, "net.ipv4.neigh.default.mcast_solicit", "-1")
+
+
+def test_unregister_device_sysctls(bed: NeighBed) -> None:
+    dev = bed.add_dev("eth0", "02:00:00:00:00:01", "10.0.0.1")
+    with bed.k:
+        assert nb.neigh_sysctl_register(dev, dev.ip_ptr.arp_parms) == 0
+        nb.neigh_sysctl_unregister(dev.ip_ptr.arp_parms)
+    assert names(bed, "net.ipv4.neigh.eth0.") == {}

@@ -42,6 +42,10 @@ def test_doit_gets_extack_and_unicast_replies() -> None:
     assert (bad.error, bad.extack) == (-errno.EINVAL, "Invalid prefix for given prefix length")
     ok = rtnetlink.rtnetlink_rcv_msg(net, nlmsg(rt.RTM_GETROUTE, hdr=rt.rtmsg()))
     assert ok.error == 0 and [m.type for m in ok.msgs] == [rt.RTM_NEWROUTE]
+    assert bad.ack and not ok.ack
+    acked = rtnetlink.rtnetlink_rcv_msg(
+        net, nlmsg(rt.RTM_GETROUTE, rt.NLM_F_REQUEST | rt.NLM_F_ACK, rt.rtmsg()))
+    assert acked.ack and acked.error == 0
     dump = rtnetlink.rtnetlink_rcv_msg(
         net, nlmsg(rt.RTM_GETROUTE, rt.NLM_F_REQUEST | rt.NLM_F_DUMP, rt.rtmsg()))
     assert dump.error == -errno.EOPNOTSUPP

@@ -7,32 +7,19 @@ on the device layer; whole-stack tests live in tests/conformance.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import skbuff.net.ipv4  # noqa: F401  (the package the stand-ins join)
-from skbuff.kernel import notifier
+from skbuff.kernel import notifier, sysctl
 from skbuff.kernel.kernel import Kernel
+from skbuff.net.core import dev as netdev
 from skbuff.net.core import net_namespace
 from skbuff.net.core.rtnetlink import netlink_ext_ack
+from skbuff.net.ipv4 import arp, devinet, fib_frontend, fib_semantics, fib_trie
 from skbuff.uapi import if_addr
 from skbuff.uapi import rtnetlink as uapi_rt
 from skbuff.uapi.if_link import IFF_LOOPBACK, IFF_UP
-
-# Sibling modules still being written elsewhere; the FIB does not call into them. Test files
-# import the FIB modules through this one (T.fib_trie, …) so the stand-ins come first.
-for _missing in ("icmp", "raw"):
-    _name = f"skbuff.net.ipv4.{_missing}"
-    if importlib.util.find_spec(_name) is None:
-        sys.modules[_name] = types.ModuleType(_name)
-        setattr(sys.modules["skbuff.net.ipv4"], _missing, sys.modules[_name])
-
-from skbuff.net.core import dev as netdev  # noqa: E402
-from skbuff.net.ipv4 import arp, devinet, fib_frontend, fib_semantics, fib_trie  # noqa: E402
 
 
 def ip(s: str) -> int:
@@ -186,4 +173,5 @@ def no_arp_side_effects(monkeypatch: Any) -> None:
 
 
 
-__all__ = ["arp", "devinet", "fib_frontend", "fib_semantics", "fib_trie", "netdev", "notifier"]
+__all__ = ["arp", "devinet", "fib_frontend", "fib_semantics", "fib_trie", "netdev", "notifier",
+           "sysctl"]

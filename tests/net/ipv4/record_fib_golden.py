@@ -32,6 +32,10 @@ FIB_SCRIPT: tuple[str, ...] = (
     "route add prohibit 198.51.100.0/24",
     "route add blackhole 198.18.0.0/15",
     "route add 10.1.0.0/16 via 10.0.0.3 mtu lock 1400 advmss 1300",
+    "route add 10.20.0.0/16 tos 0x10 via 10.0.0.3",
+    "route add 10.20.0.0/16 via 10.0.0.4 metric 7",
+    "route add 10.30.0.0/16 dev eth0 table 100",
+    "route add 10.40.0.0/16 nexthop via 10.0.0.3 weight 2 nexthop via 192.168.1.1",
 )
 
 FILES = ("fib_trie", "fib_triestat", "route")

@@ -171,3 +171,26 @@ def test_dump_and_cacheinfo() -> None:
         bad = if_addr.ifa_cacheinfo(ifa_prefered=300, ifa_valid=200)
         assert T.addr(net, "add", eth0, "10.0.0.2/24", raw={if_addr.IFA_CACHEINFO: bad}) == (
             -22, "ipv4: address lifetime invalid")
+
+
+def test_conf_files_through_the_sysctl_registry() -> None:
+    with T.fib_net() as net:
+        eth0 = T.add_dev(net, "eth0")
+        reg = net.kernel.sysctl
+        names = reg.names(net)
+        for scope in ("all", "default", "eth0", "lo"):
+            for name, *_ in D.DEVINET_SYSCTL:
+                assert f"net.ipv4.conf.{scope}.{name}" in names
+        assert reg.read(net, "net.ipv4.conf.all.accept_source_route") == "0"
+        assert reg.read(net, "net.ipv4.conf.default.accept_source_route") == "1"
+        reg.write(net, "net.ipv4.ip_forward", "1")
+        assert reg.read(net, "net.ipv4.conf.all.forwarding") == "1"
+        assert reg.read(net, "net.ipv4.conf.eth0.forwarding") == "1"
+        assert reg.read(net, "net.ipv4.conf.all.accept_redirects") == "0"
+        reg.write(net, "net.ipv4.conf.eth0.rp_filter", "2")
+        reg.write(net, "net.ipv4.conf.default.rp_filter", "1")
+        assert reg.read(net, "net.ipv4.conf.eth0.rp_filter") == "2"
+        assert reg.read(net, "net.ipv4.conf.lo.rp_filter") == "1"
+        assert D.IN_DEV_RPFILTER(eth0.ip_ptr) == 2
+        with pytest.raises(T.sysctl.SysctlError):
+            reg.write(net, "net.ipv4.conf.all.mc_forwarding", "1")

@@ -42,10 +42,21 @@ def replay(net: Any, line: str) -> None:
         rest = w[3:] if rtype != uapi_rt.RTN_UNICAST else w[2:]
         attrs: dict[int, Any] = {}
         mx: dict[int, int] = {}
+        hops: list[uapi_rt.rtnexthop] = []
+        kw: dict[str, int] = {}
         i = 1
         while i < len(rest):
             key = rest[i]
-            if key == "via":
+            if key == "nexthop":
+                hops.append(uapi_rt.rtnexthop(attrs={uapi_rt.RTA_GATEWAY: T.ip(rest[i + 2])}))
+                i += 1
+            elif key == "weight":
+                hops[-1].hops = int(rest[i + 1]) - 1
+            elif key == "tos":
+                kw["tos"] = int(rest[i + 1], 16)
+            elif key == "table":
+                kw["table"] = int(rest[i + 1])
+            elif key == "via":
                 attrs[uapi_rt.RTA_GATEWAY] = T.ip(rest[i + 1])
             elif key == "dev":
                 attrs[uapi_rt.RTA_OIF] = net.dev_base_head[rest[i + 1]].ifindex
@@ -60,10 +71,12 @@ def replay(net: Any, line: str) -> None:
             i += 2
         if mx:
             attrs[uapi_rt.RTA_METRICS] = mx
-        scope = uapi_rt.RT_SCOPE_UNIVERSE if (rtype != uapi_rt.RTN_UNICAST or
+        if hops:
+            attrs[uapi_rt.RTA_MULTIPATH] = hops
+        scope = uapi_rt.RT_SCOPE_UNIVERSE if (rtype != uapi_rt.RTN_UNICAST or hops or
                                               uapi_rt.RTA_GATEWAY in attrs) \
             else uapi_rt.RT_SCOPE_LINK
-        err, msg = T.route(net, "add", rest[0], rtype=rtype, scope=scope, attrs=attrs)
+        err, msg = T.route(net, "add", rest[0], rtype=rtype, scope=scope, attrs=attrs, **kw)
         assert err == 0, msg
 
 
@@ -256,3 +269,68 @@ def test_inet_addr_type() -> None:
         assert t(net, T.ip("224.0.0.1")) == uapi_rt.RTN_MULTICAST
         assert t(net, 0) == uapi_rt.RTN_BROADCAST
         assert t(net, 0xFFFFFFFF) == uapi_rt.RTN_BROADCAST
+
+
+def test_unmerge_gives_local_its_own_trie() -> None:
+    with T.fib_net() as net:
+        eth0 = T.add_dev(net, "eth0")
+        T.addr(net, "add", eth0, "10.0.0.1/24")
+        main, local = (fib_frontend.fib_get_table(net, i) for i in (MAIN, LOCAL))
+        assert main is not None and local is not None and main.tb_data is local.tb_data
+        assert "Local:" in fib_trie.fib_trie_seq_show(net)
+        net.ipv4.fib_has_custom_rules = True
+        assert fib_frontend.fib_unmerge(net) == 0
+        new_local = fib_frontend.fib_get_table(net, LOCAL)
+        assert new_local is not None and new_local.tb_data is not main.tb_data
+        main_aliases = [fa.tb_id for l in fib_trie.fib_trie_leaves(main.tb_data) for fa in l.leaf]
+        local_aliases = [fa.tb_id for l in fib_trie.fib_trie_leaves(new_local.tb_data)
+                         for fa in l.leaf]
+        assert main_aliases == [MAIN] and local_aliases == [LOCAL, LOCAL]
+        assert fib_frontend.fib_unmerge(net) == 0  # already unmerged
+        assert T.routes(net, LOCAL) == [
+            "2 10.0.0.1/32 dev eth0 src 10.0.0.1 scope 254 proto 2",
+            "3 10.0.0.255/32 dev eth0 src 10.0.0.1 scope 253 proto 2"]
+
+
+def test_route_changes_are_notified() -> None:
+    with T.fib_net() as net:
+        from skbuff.net.core import rtnetlink
+
+        net.rtnl = rtnetlink.rtnl_net()
+        seen: list[tuple[int, int]] = []
+        rtnetlink.rtnl_listen(net, uapi_rt.RTNLGRP_IPV4_ROUTE,
+                              lambda n, g, m: seen.append((m.type, m.hdr.dst_len)))
+        eth0 = T.add_dev(net, "eth0")
+        T.addr(net, "add", eth0, "10.0.0.1/24")
+        T.route(net, "add", "10.5.0.0/16", attrs={uapi_rt.RTA_OIF: eth0.ifindex})
+        T.route(net, "del", "10.5.0.0/16")
+        assert seen[-2:] == [(uapi_rt.RTM_NEWROUTE, 16), (uapi_rt.RTM_DELROUTE, 16)]
+        assert (uapi_rt.RTM_NEWROUTE, 24) in seen
+
+
+class _Skb:
+    mark = 0
+
+
+@pytest.mark.parametrize(("rp", "src", "dev", "want"), [
+    (0, "10.1.0.5", "eth0", 0),           # no rp_filter: anything non-local goes
+    (0, "10.0.0.1", "eth0", -errno.EINVAL),  # our own address as source: martian
+    (1, "10.0.0.5", "eth0", 1),           # strict, on-link source via its own device
+    (1, "10.1.0.5", "eth0", -errno.EXDEV),  # strict, reverse path is eth1
+    (2, "10.1.0.5", "eth0", 0),           # loose: any route back is fine
+    (1, "203.0.113.9", "eth0", -errno.EXDEV),  # strict, no route back at all
+    (2, "203.0.113.9", "eth0", -errno.EXDEV),  # loose, no route back at all
+])
+def test_fib_validate_source_rp_filter(rp: int, src: str, dev: str, want: int) -> None:
+    with T.fib_net() as net:
+        eth0, eth1 = T.add_dev(net, "eth0"), T.add_dev(net, "eth1")
+        T.addr(net, "add", eth0, "10.0.0.1/24")
+        T.addr(net, "add", eth1, "10.1.0.1/24")
+        d = net.dev_base_head[dev]
+        d.ip_ptr.cnf.data[T.devinet.IPV4_DEVCONF_RP_FILTER - 1] = rp
+        itag = [7]
+        skb: Any = _Skb()  # only skb.mark is read (src_valid_mark)
+        got = fib_frontend.fib_validate_source(skb, T.ip(src), T.ip("10.0.0.1"), 0, 0, d,
+                                               d.ip_ptr, itag)
+        assert got == want
+        assert got < 0 or itag == [0]

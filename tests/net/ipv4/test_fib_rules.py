@@ -355,3 +355,15 @@ def test_rules_stay_sorted_and_first_match_wins(adds: list[tuple[int, int]]) -> 
         err, res = lookup(net, "203.0.113.1")
         assert err == 0
         assert res.table is not None and res.table.tb_id == first.table
+
+
+def test_port_rules_turn_on_input_dissection(env: tuple[Net, FakeFib]) -> None:
+    net, _ = env
+    assert net.ipv4.fib_rules_require_fldissect == 0
+    assert add_rule(net, table=5, FRA_PRIORITY=10, FRA_IP_PROTO=17)[0] == 0
+    net.dev_base_head["lo"] = type("D", (), {"ifindex": 1})()
+    # an `iif lo` rule only sees locally generated traffic: no dissection needed
+    assert add_rule(net, table=5, FRA_PRIORITY=11, FRA_IIFNAME="lo", FRA_IP_PROTO=17)[0] == 0
+    assert net.ipv4.fib_rules_require_fldissect == 1
+    assert del_rule(net, FRA_PRIORITY=10) == 0
+    assert net.ipv4.fib_rules_require_fldissect == 0

@@ -186,8 +186,10 @@ def test_decision_record_lists_skipped_aliases() -> None:
     fl4 = flow.flowi4(daddr=T.ip("10.0.0.9"), decision=dec)
     assert fib_trie.fib_table_lookup(tb, fl4, res, 0) == 0 and res.prefixlen == 8
     kinds = [(s["kind"], s.get("taken")) for s in dec.steps]
-    assert kinds == [("nexthop", False), ("alias", False), ("alias", True), ("nexthop", True)]
-    assert dec.steps[0]["why"] == "dead"
+    assert kinds == [("prefix", None), ("nexthop", False), ("alias", False),
+                     ("prefix", None), ("alias", True), ("nexthop", True)]
+    assert dec.steps[1]["why"] == "dead"
+    assert [s["plen"] for s in dec.steps if s["kind"] == "prefix"] == [24, 8]
 
 
 def test_tracepoint_fires_with_result() -> None:

@@ -140,3 +140,68 @@ def test_frag_needed_is_never_rate_limited(bed: Bed) -> None:
         skbuff.kfree_skb(skb)
     assert len(bed.sent) == 100
     assert int.from_bytes(bed.sent[0][26:28], "big") == 1400
+
+
+def _icmp_in(bed: Bed, message: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skbuff.net.ipv4 import fib_frontend, ip_input
+
+    monkeypatch.setattr(fib_frontend, "fib_compute_spec_dst", lambda skb: B)
+    skb = bed.frame(bed.packet(message, saddr=A + 5, daddr=B, protocol=1))
+    skbuff.skb_dst_set(skb, bed.rt(RTN_LOCAL, input=ip_input.ip_local_deliver))
+    ip_input.ip_rcv(skb, bed.dev, None, bed.dev)
+
+
+def test_echo_request_gets_reply(bed: Bed, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skbuff.uapi.icmp import build_icmp_echo
+
+    bed.route_ok = True
+    _icmp_in(bed, build_icmp_echo(0x4242, 7, b"ping-data"), monkeypatch)
+    (reply,) = bed.sent
+    assert reply[20] == 0 and reply[24:28] == bytes.fromhex("42420007")
+    assert reply[28:] == b"ping-data"
+    assert reply[16:20] == (A + 5).to_bytes(4, "big")
+    from skbuff.uapi.checksum import ip_compute_csum
+    assert ip_compute_csum(reply, 20, len(reply) - 20) == 0
+    mib = bed.net.mib
+    assert mib.icmp_statistics[snmp.ICMP_MIB_INMSGS] == 1
+    assert mib.icmpmsg_statistics[ICMP_ECHO] == 1 and mib.icmpmsg_statistics[0x100] == 1
+    bed.net.ipv4.sysctl_icmp_echo_ignore_all = 1
+    _icmp_in(bed, build_icmp_echo(1, 1, b""), monkeypatch)
+    assert len(bed.sent) == 1
+
+
+def test_timestamp_reply(bed: Bed, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skbuff.uapi.icmp import ICMP_TIMESTAMP, ICMP_TIMESTAMPREPLY
+
+    bed.route_ok = True
+    _icmp_in(bed, build_icmp(ICMP_TIMESTAMP, 0, 0x00010002, bytes(12)), monkeypatch)
+    (reply,) = bed.sent
+    assert reply[20] == ICMP_TIMESTAMPREPLY and reply[24:28] == bytes.fromhex("00010002")
+    assert reply[32:36] == reply[36:40]  # receive == transmit time
+
+
+def test_bad_checksum_counts_in_errors(bed: Bed, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skbuff.uapi.icmp import build_icmp_echo
+
+    msg = bytearray(build_icmp_echo(1, 1, b"x"))
+    msg[2] ^= 0xFF
+    _icmp_in(bed, bytes(msg), monkeypatch)
+    icmp_mib = bed.net.mib.icmp_statistics
+    assert icmp_mib[snmp.ICMP_MIB_CSUMERRORS] == 1 and icmp_mib[snmp.ICMP_MIB_INERRORS] == 1
+    assert bed.reasons() == ["ICMP_CSUM"]
+
+
+def test_raw_socket_gets_a_copy(bed: Bed, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket as pysocket
+
+    from skbuff.net import socket as bsd
+    from skbuff.uapi.icmp import build_icmp_echo
+
+    raw = bsd.net_socket(bed.net, pysocket.AF_INET, pysocket.SOCK_RAW, pysocket.IPPROTO_ICMP)
+    bed.route_ok = True
+    _icmp_in(bed, build_icmp_echo(9, 9, b"r"), monkeypatch)
+    data, addr = raw.recvfrom(200, pysocket.MSG_DONTWAIT)
+    assert addr is not None and addr[0] == "192.0.2.6"
+    assert data[0] >> 4 == 4 and data[20] == ICMP_ECHO  # from the IP header on
+    assert len(bed.sent) == 1  # the kernel still answers
+    raw.close()

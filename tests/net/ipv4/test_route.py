@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from skbuff.kernel.kernel import Kernel
 from skbuff.net import flow
@@ -774,3 +776,68 @@ def test_redirect_received_becomes_exception(env: Env, monkeypatch: pytest.Monke
     assert isinstance(rt2, route.rtable) and rt2.rt_gw4 == ip("10.0.0.1")
     assert any(r.text.startswith("Redirect from 10.0.0.1 on eth0 about 10.0.0.78 ignored")
                for r in env.k.dmesg)
+
+
+def test_rt_flush_dev_detaches_uncached(env: Env) -> None:
+    rt, _ = out(env, "192.0.2.1", flowi4_oif=3)  # on-link assumption: no fib_info, uncached
+    assert isinstance(rt, route.rtable) and rt in env.net.ipv4.ip_rt.rt_uncached_list
+    route.rt_flush_dev(env.eth1)  # type: ignore[arg-type]
+    assert rt.dev is env.lo and rt.obsolete == core_dst.DST_OBSOLETE_DEAD
+    assert rt.output is core_dst.dst_discard_out
+    assert rt not in env.net.ipv4.ip_rt.rt_uncached_list
+    core_dst.dst_release(rt)
+    rt2, _ = out(env, "192.0.2.1", flowi4_oif=3)
+    assert isinstance(rt2, route.rtable)
+    entries = env.net.ipv4.ip_rt.dst_entries
+    core_dst.dst_release(rt2)  # last reference: destroyed, off the list
+    assert rt2 not in env.net.ipv4.ip_rt.rt_uncached_list
+    assert env.net.ipv4.ip_rt.dst_entries == entries - 1
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(1, 40), st.booleans(), st.integers(0, 3000)),
+                min_size=1, max_size=60))
+def test_classic_cache_invariants(env: Env, ops: list[tuple[int, bool, int]]) -> None:
+    """Invariant of the classic table: the entry count equals the chained entries, never
+    exceeds max_size, every entry is hashed where a lookup of its key looks, and a lookup
+    that hits returns the interned rtable (each op starts from a fresh table)."""
+    g = classic(env)
+    g.gc_thresh, g.max_size = 16, 24
+    held: list[route.rtable] = []
+    for host, keep, gap_ms in ops:
+        rt, _ = out(env, f"10.1.0.{host}")
+        if isinstance(rt, route.rtable):
+            if keep:
+                held.append(rt)
+            else:
+                core_dst.dst_release(rt)
+        env.k.run_for(gap_ms * 1_000_000)
+        chained = [e for chain in g.rt_hash_table for e in chain]
+        assert len(chained) == g.rt_hash_entries <= g.max_size
+        for e in chained:
+            key = (e.daddr, e.saddr, e.tos, e.mark, e.iif, e.oif)
+            found = route.rt_cache_find(g, env.net, key, route.OUT_HLIST_SEARCH)
+            assert found is None or found.rt is e.rt
+    for rt in held:
+        core_dst.dst_release(rt)
+
+
+def test_input_flow_dissect_for_port_rules(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[int, int, int]] = []
+
+    def spy(net: Net, fl4: flow.flowi4, res: ip_fib.fib_result, flags: int) -> int:
+        seen.append((fl4.flowi4_proto, fl4.fl4_sport, fl4.fl4_dport))
+        return env.fib_lookup(net, fl4, res, flags)
+
+    monkeypatch.setattr(route.ipv4_fib_rules, "fib_lookup", spy)
+    env.eth0.conf(devinet.IPV4_DEVCONF_FORWARDING, 1)
+    get = {"RTA_DST": ip("10.1.0.7"), "RTA_SRC": ip("10.0.0.9"), "RTA_IIF": 2,
+           "RTA_IP_PROTO": 17, "RTA_SPORT": 1234, "RTA_DPORT": 53}
+    assert getroute(env, **get)[0] == 0
+    assert seen[-1] == (0, 0, 0)  # no rule needs ports: not dissected
+    env.net.ipv4.fib_rules_require_fldissect = 1
+    assert getroute(env, **get)[0] == 0
+    assert seen[-1] == (17, 1234, 53)
+    assert getroute(env, **{**get, "RTA_IP_PROTO": 6})[0] == 0
+    assert seen[-1] == (6, 1234, 53)

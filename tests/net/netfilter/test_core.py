@@ -93,3 +93,32 @@ def test_unregister_unknown_is_a_bug(bed: Bed) -> None:
         nf.nf_unregister_net_hook(bed.net, ops)
     assert nf.nf_register_net_hook(bed.net, nf.nf_hook_ops(9, nf.NFPROTO_IPV4, 0,
                                                            ops.hook)) == -errno.EINVAL
+
+
+def test_forward_hook_drop_in_ip_forward(bed: Bed) -> None:
+    from skbuff.net.ipv4 import ip_forward
+    from skbuff.uapi.rtnetlink import RTN_UNICAST
+
+    seen: list[int] = []
+
+    def drop_ttl_9(priv: Any, skb: skbuff.sk_buff, state: nf.nf_hook_state) -> int:
+        seen.append(state.hook)
+        assert state.in_ is bed.dev and state.out is bed.dev
+        return nf.NF_DROP if skbuff.ip_hdr(skb).ttl == 9 else nf.NF_ACCEPT
+
+    nf.nf_register_net_hook(bed.net, nf.nf_hook_ops(nf.NF_INET_FORWARD, nf.NFPROTO_IPV4,
+                                                    nf.NF_IP_PRI_FILTER, drop_ttl_9))
+    out: list[skbuff.sk_buff] = []
+
+    def output(net: Any, sk: Any, skb: skbuff.sk_buff) -> int:
+        out.append(skb)
+        return 0
+
+    for ttl in (10, 11):
+        skb = bed.frame(bed.packet(ttl=ttl))
+        skbuff.skb_dst_set(skb, bed.rt(RTN_UNICAST, output=output))
+        ip_forward.ip_forward(skb)
+    assert seen == [nf.NF_INET_FORWARD] * 2 and len(out) == 1  # ttl 10 → 9 after decrement
+    assert bed.reasons() == ["NETFILTER_DROP"]
+    assert bed.ip_delta() == {"ForwDatagrams": 2}
+    skbuff.kfree_skb(out[0])

@@ -1059,7 +1059,6 @@ def alloc_netdev_mqs(
     k = current_kernel()
     dev = net_device(k.init_net)
     dev.priv = priv
-    dev.gso_max_size = 65536
     dev.priv_flags = IFF_XMIT_DST_RELEASE | IFF_XMIT_DST_RELEASE_PERM
     dev.num_tx_queues = dev.real_num_tx_queues = txqs
     dev.num_rx_queues = dev.real_num_rx_queues = rxqs
@@ -1125,10 +1124,6 @@ def register_netdevice(dev: net_device) -> int:
     dev.ifindex = ret
     if not dev.iflink:
         dev.iflink = dev.ifindex
-    if dev.mtu < dev.min_mtu or (dev.max_mtu and dev.mtu > dev.max_mtu):
-        dev_index_release(net, dev.ifindex)
-        _uninit(dev)
-        return -errno.EINVAL
     ret = notifier.notifier_to_errno(call_netdevice_notifiers(NETDEV_POST_INIT, dev))
     if ret:
         dev_index_release(net, dev.ifindex)
@@ -1204,7 +1199,8 @@ def unregister_netdevice_many(head: list[net_device]) -> None:
         _uninit(dev)
         _rtmsg_ifinfo_dellink(dev)
         link_watch.linkwatch_forget_dev(dev)
-    dev.nd_net.kernel.net_hotdata.net_todo_list.extend(todo)
+    if todo:
+        todo[0].nd_net.kernel.net_hotdata.net_todo_list.extend(todo)
 
 
 def flush_backlog(dev: net_device) -> None:
@@ -1552,12 +1548,11 @@ def dev_set_mac_address(dev: net_device, sa: bytes, extack: netlink_ext_ack | No
 
 
 def dev_change_name(dev: net_device, newname: str) -> int:
-    """Rename: -EBUSY if up (without IFF_LIVE_RENAME_OK), -EEXIST/-EINVAL, NETDEV_CHANGENAME.
+    """Rename (allowed while up since 6.x: logged "(while UP)"); -EEXIST/-EINVAL;
+    NETDEV_CHANGENAME, whose veto renames back.
 
     Kernel: net/core/dev.c dev_change_name.
     """
-    if dev.flags & IFF_UP and not (dev.priv_flags & (1 << 32)):
-        return -errno.EBUSY
     if newname == dev.name:
         return 0
     net = dev.nd_net
@@ -1565,20 +1560,23 @@ def dev_change_name(dev: net_device, newname: str) -> int:
     err = dev_get_valid_name(net, dev, newname)
     if err < 0:
         return err
-    _rename_in_list(net, oldname, dev)
-    if oldname[:1] != "%":
-        netdev_log(dev, printk.KERN_INFO, f"renamed from {oldname}")
+    _rename_in_list(net, dev)
+    if oldname and "%" not in oldname:
+        up = " (while UP)" if dev.flags & IFF_UP else ""
+        netdev_log(dev, printk.KERN_INFO, f"renamed from {oldname}{up}")
+    old_assign_type = dev.name_assign_type
     dev.name_assign_type = NET_NAME_RENAMED
     ret = notifier.notifier_to_errno(call_netdevice_notifiers(NETDEV_CHANGENAME, dev))
     if ret:
-        newname = dev.name
         dev.name = oldname
-        _rename_in_list(net, newname, dev)
+        dev.name_assign_type = old_assign_type
+        _rename_in_list(net, dev)
+        call_netdevice_notifiers(NETDEV_CHANGENAME, dev)
         return ret
     return 0
 
 
-def _rename_in_list(net: Net, oldname: str, dev: net_device) -> None:
+def _rename_in_list(net: Net, dev: net_device) -> None:
     """Re-key `dev` (now named dev.name) in place, keeping the list order (dev_base_head is a
     list in the kernel; a rename does not move the device)."""
     items = [(dev.name if d is dev else n, d) for n, d in net.dev_base_head.items()]
@@ -1597,7 +1595,18 @@ def dev_change_tx_queue_len(dev: net_device, new_len: int) -> int:
         if res:
             dev.tx_queue_len = orig
             return res
+        sch_generic.dev_qdisc_change_tx_queue_len(dev)
     return 0
+
+
+def dev_change_carrier(dev: net_device, new_carrier: bool) -> int:
+    """Kernel: net/core/dev.c dev_change_carrier (-EOPNOTSUPP without ndo_change_carrier)."""
+    ndo = dev.netdev_ops.ndo_change_carrier
+    if ndo is None:
+        return -errno.EOPNOTSUPP
+    if not netif_device_present(dev):
+        return -errno.ENODEV
+    return ndo(dev, new_carrier)
 
 
 def dev_change_net_namespace(dev: net_device, net: Net, pat: str | None = None) -> int:
@@ -2365,27 +2374,24 @@ def __dev_queue_xmit(skb: sk_buff, sb_dev: net_device | None) -> int:
             return sch_generic.__dev_xmit_skb(skb, q, dev, txq)
         if dev.flags & IFF_UP:
             sd: softnet_data = k.this_cpu().softnet_data
-            if txq.xmit_lock_owner != sd.cpu:
-                if sd.xmit_recursion > XMIT_RECURSION_LIMIT:
-                    _dead_loop(k, dev)
-                else:
-                    txq.xmit_lock_owner = sd.cpu
-                    if not netif_xmit_stopped(txq):
-                        sd.xmit_recursion += 1
-                        try:
-                            rest, rc = dev_hard_start_xmit(skb, dev, txq)
-                        finally:
-                            sd.xmit_recursion -= 1
-                        if dev_xmit_complete(rc):
-                            txq.xmit_lock_owner = -1
-                            return rc
-                        skb = rest if rest is not None else skb
-                    txq.xmit_lock_owner = -1
-                    printk.net_ratelimited(
-                        k, printk.KERN_CRIT, f"Virtual device {dev.name} asks to queue packet!"
-                    )
-            else:
+            if txq.xmit_lock_owner == sd.cpu or sd.xmit_recursion > XMIT_RECURSION_LIMIT:
                 _dead_loop(k, dev)
+            else:
+                if not dev.lltx:  # HARD_TX_LOCK
+                    txq.xmit_lock_owner = sd.cpu
+                rc = NETDEV_TX_BUSY
+                if not netif_xmit_stopped(txq):
+                    sd.xmit_recursion += 1
+                    try:
+                        _, rc = dev_hard_start_xmit(skb, dev, txq)
+                    finally:
+                        sd.xmit_recursion -= 1
+                txq.xmit_lock_owner = -1
+                if dev_xmit_complete(rc):
+                    return rc
+                printk.net_ratelimited(
+                    k, printk.KERN_CRIT, f"Virtual device {dev.name} asks to queue packet!"
+                )
         dev_core_stats_tx_dropped_inc(dev)
         skbuff.kfree_skb(skb)
         return -errno.ENETDOWN

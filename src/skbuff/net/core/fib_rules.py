@@ -14,9 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import notifier
+from skbuff.net import flow
 from skbuff.net.core import dev as core_dev
 from skbuff.net.core import rtnetlink
 from skbuff.uapi import fib_rules as uapi_fr
+from skbuff.uapi import if_link
 from skbuff.uapi import rtnetlink as uapi_rt
 
 if TYPE_CHECKING:
@@ -27,8 +29,6 @@ if TYPE_CHECKING:
 
 FIB_RULE_PORT_UNSET = (0, 0)
 FIB_KUID_RANGE_UNSET = (0, 0xFFFFFFFF)
-RTNLGRP_IPV4_RULE = 8
-IFNAMSIZ = 16
 
 _ACTION_NAMES = {
     uapi_fr.FR_ACT_TO_TBL: "lookup", uapi_fr.FR_ACT_GOTO: "goto", uapi_fr.FR_ACT_NOP: "nop",
@@ -243,6 +243,16 @@ def fib_default_rule_pref(ops: fib_rules_ops) -> int:
     return 0
 
 
+def fib_rule_requires_fldissect(rule: fib_rule) -> bool:
+    """Input lookups must dissect ports/protocol for this rule (it is not an iif-lo rule).
+
+    Kernel: include/net/fib_rules.h fib_rule_requires_fldissect.
+    """
+    return rule.iifindex != flow.LOOPBACK_IFINDEX and bool(
+        rule.ip_proto or rule.sport_range != FIB_RULE_PORT_UNSET
+        or rule.dport_range != FIB_RULE_PORT_UNSET)
+
+
 def fib_rule_port_inrange(rng: tuple[int, int], port: int) -> bool:
     """Kernel: include/net/fib_rules.h fib_rule_port_inrange."""
     return rng[0] <= port <= rng[1]
@@ -341,11 +351,11 @@ def fib_nl2rule(net: Net, msg: Any, extack: Any, ops: fib_rules_ops
     r.pref = tb[uapi_fr.FRA_PRIORITY] if user_priority else fib_default_rule_pref(ops)
     r.proto = tb.get(uapi_fr.FRA_PROTOCOL, uapi_rt.RTPROT_UNSPEC)
     if uapi_fr.FRA_IIFNAME in tb:
-        r.iifname = tb[uapi_fr.FRA_IIFNAME][: IFNAMSIZ - 1]
+        r.iifname = tb[uapi_fr.FRA_IIFNAME][: if_link.IFNAMSIZ - 1]
         dev = net.dev_base_head.get(r.iifname)
         r.iifindex = dev.ifindex if dev is not None else -1
     if uapi_fr.FRA_OIFNAME in tb:
-        r.oifname = tb[uapi_fr.FRA_OIFNAME][: IFNAMSIZ - 1]
+        r.oifname = tb[uapi_fr.FRA_OIFNAME][: if_link.IFNAMSIZ - 1]
         dev = net.dev_base_head.get(r.oifname)
         r.oifindex = dev.ifindex if dev is not None else -1
     if uapi_fr.FRA_FWMARK in tb:

@@ -151,7 +151,8 @@ class neigh_parms:
         "anycast_delay", "app_probes", "base_reachable_time", "data_state", "dead",
         "delay_probe_time", "dev", "gc_staletime", "interval_probe_time_ms", "locktime",
         "mcast_probes", "mcast_reprobes", "net", "proxy_delay", "proxy_qlen",
-        "queue_len_bytes", "reachable_time", "refcnt", "retrans_time", "tbl", "ucast_probes",
+        "queue_len_bytes", "reachable_time", "refcnt", "retrans_time", "sysctl_table", "tbl",
+        "ucast_probes",
     )
 
     def __init__(self, tbl: neigh_table | None, hz: int) -> None:
@@ -161,6 +162,7 @@ class neigh_parms:
         self.dead = False
         self.refcnt = 1
         self.data_state = 0
+        self.sysctl_table: Any = None
         self.mcast_probes = 3
         self.ucast_probes = 3
         self.app_probes = 0
@@ -1571,10 +1573,10 @@ def neigh_init(k: Kernel) -> None:
 # --- sysctl: net.ipv4.neigh.{default,DEV}.* --------------------------------------------------
 
 
-def neigh_sysctl_register(dev: net_device | None, p: neigh_parms) -> Any:
+def neigh_sysctl_register(dev: net_device | None, p: neigh_parms) -> int:
     """Register net.ipv4.neigh.<dev or default>.* for `p` (default also has gc_interval and
     gc_thresh1-3, the table's). Writes mark the variable set; default's propagate to devices
-    that did not set theirs. Returns the sysctl handle. Kernel: neighbour.c neigh_sysctl_register.
+    that did not set theirs. Returns 0. Kernel: neighbour.c neigh_sysctl_register.
     """
     ks = ksysctl
     tbl = p.tbl
@@ -1629,4 +1631,12 @@ def neigh_sysctl_register(dev: net_device | None, p: neigh_parms) -> Any:
             ),
         ]
     name = dev.name if dev is not None else "default"
-    return ks.register_net_sysctl(net, f"net/ipv4/neigh/{name}", table)
+    p.sysctl_table = ks.register_net_sysctl(net, f"net/ipv4/neigh/{name}", table)
+    return 0
+
+
+def neigh_sysctl_unregister(p: neigh_parms) -> None:
+    """Kernel: neighbour.c neigh_sysctl_unregister."""
+    if p.sysctl_table is not None:
+        ksysctl.unregister_net_sysctl_table(p.sysctl_table)
+        p.sysctl_table = None

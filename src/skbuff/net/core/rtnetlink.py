@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from skbuff.net.core import net_namespace
 from skbuff.uapi.rtnetlink import (
     AF_UNSPEC,
+    NLM_F_ACK,
     NLM_F_DUMP,
     RTM_GETLINK,
     nlmsg,
@@ -146,20 +147,21 @@ def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
 
     A GET with NLM_F_DUMP runs the dumpit (multipart reply); everything else runs the doit
     (0 or -errno, plus extack text and any unicast replies). No handler: -EOPNOTSUPP.
+    `ack` follows NLM_F_ACK: an error is always reported, a success only when asked.
     Runs in process context. Kernel: net/core/rtnetlink.c rtnetlink_rcv_msg.
     """
     link = _get_link(net.kernel, _family(msg), msg.type)
     if link is None:
-        return nlreply(-errno.EOPNOTSUPP)
+        return nlreply(-errno.EOPNOTSUPP, ack=True)
     if rtm_kind(msg.type) == rtm_kind(RTM_GETLINK) and (msg.flags & NLM_F_DUMP) == NLM_F_DUMP:
         if link.dumpit is None:
-            return nlreply(-errno.EOPNOTSUPP)
+            return nlreply(-errno.EOPNOTSUPP, ack=True)
         return nlreply(0, None, link.dumpit(net, msg))
     if link.doit is None:
-        return nlreply(-errno.EOPNOTSUPP)
+        return nlreply(-errno.EOPNOTSUPP, ack=True)
     extack = netlink_ext_ack()
     err = link.doit(net, msg, extack)
-    return nlreply(err, extack.msg, extack.replies)
+    return nlreply(err, extack.msg, extack.replies, ack=err < 0 or bool(msg.flags & NLM_F_ACK))
 
 
 def rtnl_unicast(reply: nlmsg, extack: netlink_ext_ack) -> int:

@@ -374,12 +374,7 @@ def do_setlink(
         if err < 0:
             return err
     if IFLA_CARRIER in tb:
-        ndo = dev.netdev_ops.ndo_change_carrier
-        if ndo is None:
-            return -errno.EOPNOTSUPP
-        if not core_dev.netif_device_present(dev):
-            return -errno.ENODEV
-        err = ndo(dev, bool(tb[IFLA_CARRIER]))
+        err = core_dev.dev_change_carrier(dev, bool(tb[IFLA_CARRIER]))
         if err:
             return err
     if IFLA_TXQLEN in tb:

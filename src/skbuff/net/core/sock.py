@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import errno
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -49,8 +49,6 @@ class sock:
     __slots__ = (
         "broadcast",
         "dead",
-        "err_handler_data",
-        "hdrincl",
         "inet_daddr",
         "inet_dport",
         "inet_id",
@@ -108,10 +106,8 @@ class sock:
         self.tos = 0
         self.pmtudisc = IP_PMTUDISC_WANT
         self.recverr = False
-        self.hdrincl = False
         self.broadcast = False
         self.dead = False
-        self.err_handler_data: Any = None
 
 
 def sock_queue_rcv(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) -> int:
@@ -123,9 +119,16 @@ def sock_queue_rcv(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) 
     """
     if sk.sk_rmem_alloc >= sk.sk_rcvbuf:
         return -errno.ENOMEM
+    skb_queue_datagram(sk, skb, data, saddr, sport)
+    return 0
+
+
+def skb_queue_datagram(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) -> None:
+    """Charge the receive buffer and queue, no limit check (the caller made its own).
+    Kernel: include/net/sock.h skb_set_owner_r + __skb_queue_tail(&sk->sk_receive_queue).
+    """
     sk.sk_rmem_alloc += skb.truesize
     sk.sk_receive_queue.append((data, saddr, sport, skb.truesize))
-    return 0
 
 
 def sock_dequeue(sk: sock) -> tuple[bytes, int, int] | None:

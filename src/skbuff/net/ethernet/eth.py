@@ -29,6 +29,7 @@ from skbuff.uapi.if_packet import PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTH
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.dev import net_device
+    from skbuff.net.core.neighbour import hh_cache
     from skbuff.net.core.skbuff import sk_buff
 
 NET_ADDR_PERM = 0
@@ -96,16 +97,6 @@ def eth_header_parse_protocol(skb: sk_buff) -> int:
     """Kernel: net/ethernet/eth.c eth_header_parse_protocol."""
     mac = skb.mac_header
     return (skb.buf[mac + 12] << 8) | skb.buf[mac + 13]
-
-
-class hh_cache:
-    """A cached link header. Kernel: include/linux/netdevice.h struct hh_cache."""
-
-    __slots__ = ("hh_data", "hh_len")
-
-    def __init__(self) -> None:
-        self.hh_len = 0
-        self.hh_data = b""
 
 
 def eth_header_cache(neigh: Any, hh: hh_cache, type_: int) -> int:

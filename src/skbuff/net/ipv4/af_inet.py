@@ -24,8 +24,10 @@ IPPROTO_UDP = 17
 
 
 def ipv4_mib_init_net(net: Net) -> None:
-    """Kernel: net/ipv4/af_inet.c ipv4_mib_init_net (+ ip_proc_init_net)."""
+    """Kernel: net/ipv4/af_inet.c ipv4_mib_init_net, tcp_mib_init (+ ip_proc_init_net)."""
     net.mib = snmp.netns_mib()
+    tcp = net.mib.tcp_statistics  # tcp_mib_init: the RFC 2012 constants Tcp: prints
+    tcp[0], tcp[1], tcp[2], tcp[3] = 1, 200, 120000, -1
     proc.ip_proc_init_net(net)
 
 

@@ -147,7 +147,9 @@ def neigh_app_ns(n: nb.neighbour) -> None:
 
 def arp_constructor(neigh: nb.neighbour) -> int:
     """Protocol setup of a new entry: type, parms, ops and the NOARP cases (no header_ops,
-    multicast, NOARP/loopback devices, broadcast and point-to-point). Kernel: arp_constructor.
+    multicast, NOARP/loopback devices, broadcast and point-to-point). -EINVAL without an
+    in_device. Uses the device's `arp_parms` (the table's until devinet allocates them).
+    Kernel: net/ipv4/arp.c arp_constructor.
     """
     dev = neigh.dev
     if dev.flags & (IFF_LOOPBACK | IFF_POINTOPOINT):

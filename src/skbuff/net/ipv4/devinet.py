@@ -373,11 +373,6 @@ def inet_make_mask(logmask: int) -> int:
     return (0xFFFFFFFF << (32 - logmask)) & 0xFFFFFFFF if logmask else 0
 
 
-def inet_mask_len(mask: int) -> int:
-    """Kernel: include/linux/inetdevice.h inet_mask_len."""
-    return 32 - ((~mask & 0xFFFFFFFF) + 1).bit_length() + 1 if mask else 0
-
-
 def inet_ifa_match(addr: int, ifa: in_ifaddr) -> bool:
     """Kernel: include/linux/inetdevice.h inet_ifa_match."""
     return not (addr ^ ifa.ifa_address) & ifa.ifa_mask
@@ -508,11 +503,6 @@ def __inet_del_ifa(in_dev: in_device, ifa1: in_ifaddr, destroy: int) -> None:
     for ifa in next_sec:
         if ifa1.ifa_mask == ifa.ifa_mask and inet_ifa_match(ifa1.ifa_address, ifa):
             fib_frontend.fib_add_ifaddr(ifa)
-
-
-def inet_del_ifa(in_dev: in_device, ifa: in_ifaddr, destroy: int) -> None:
-    """Kernel: devinet.c inet_del_ifa."""
-    __inet_del_ifa(in_dev, ifa, destroy)
 
 
 def inet_select_addr(dev: net_device, dst: int, scope: int) -> int:
@@ -935,10 +925,18 @@ def devinet_init_net(net: Net) -> None:
     net.ipv4.devconf_dflt = dflt_c
     all_c.sysctl = __devinet_sysctl_register(net, "all", all_c)
     dflt_c.sysctl = __devinet_sysctl_register(net, "default", dflt_c)
-    sysctl.register_net_sysctl(net, "net/ipv4", [sysctl.ctl_table(
+    net.ipv4.forw_hdr = sysctl.register_net_sysctl(net, "net/ipv4", [sysctl.ctl_table(
         "ip_forward", data=(all_c.data, IPV4_DEVCONF_FORWARDING - 1),
         proc_handler=sysctl.proc_dointvec,
         on_write=_conf_writer(net, all_c, IPV4_DEVCONF_FORWARDING, "forward"))])
+
+
+def devinet_exit_net(net: Net) -> None:
+    """Unregister the all/default/ip_forward sysctls. Kernel: devinet.c devinet_exit_net."""
+    sysctl.unregister_net_sysctl_table(net.ipv4.forw_hdr)
+    for cnf in (net.ipv4.devconf_dflt, net.ipv4.devconf_all):
+        sysctl.unregister_net_sysctl_table(cnf.sysctl)
+        cnf.sysctl = None
 
 
 def devinet_init(k: Any) -> None:
@@ -947,7 +945,8 @@ def devinet_init(k: Any) -> None:
     Kernel: devinet.c devinet_init.
     """
     net_namespace.register_pernet_subsys(
-        k, net_namespace.pernet_operations("devinet", init=devinet_init_net))
+        k, net_namespace.pernet_operations("devinet", init=devinet_init_net,
+                                                           exit=devinet_exit_net))
     netdev.register_netdevice_notifier(k, notifier.notifier_block(inetdev_event))
     rtnetlink.rtnl_register(k, uapi_rt.AF_INET, uapi_rt.RTM_NEWADDR, inet_rtm_newaddr, None)
     rtnetlink.rtnl_register(k, uapi_rt.AF_INET, uapi_rt.RTM_DELADDR, inet_rtm_deladdr, None)

@@ -20,7 +20,7 @@ from skbuff.net.core import net_namespace, rtnetlink
 from skbuff.net.core import skbuff as core_skbuff
 from skbuff.net.ipv4 import arp, devinet, fib_rules, fib_semantics, fib_trie, ip_fib, route
 from skbuff.net.ipv4.ip_fib import FIB_LOOKUP_IGNORE_LINKSTATE, FIB_LOOKUP_NOREF, fib_config
-from skbuff.uapi import if_addr
+from skbuff.uapi import if_addr, in_
 from skbuff.uapi import rtnetlink as uapi_rt
 from skbuff.uapi.if_link import IFF_LOOPBACK, IFF_LOWER_UP, IFF_RUNNING, IFF_UP
 
@@ -34,21 +34,6 @@ INET_DSCP_MASK = 0xFC
 RTCF_LOCAL = 0x80000000
 RTCF_BROADCAST = 0x10000000
 RTCF_MULTICAST = 0x20000000
-
-
-def ipv4_is_zeronet(addr: int) -> bool:
-    """Kernel: include/linux/in.h ipv4_is_zeronet (0.0.0.0/8)."""
-    return addr >> 24 == 0
-
-
-def ipv4_is_lbcast(addr: int) -> bool:
-    """Kernel: include/linux/in.h ipv4_is_lbcast."""
-    return addr == 0xFFFFFFFF
-
-
-def ipv4_is_multicast(addr: int) -> bool:
-    """Kernel: include/linux/in.h ipv4_is_multicast."""
-    return addr >> 28 == 0xE
 
 
 def fib_get_table(net: Net, id: int) -> ip_fib.fib_table | None:
@@ -122,9 +107,9 @@ def __inet_dev_addr_type(net: Net, dev: net_device | None, addr: int, tb_id: int
 
     Kernel: fib_frontend.c __inet_dev_addr_type.
     """
-    if ipv4_is_zeronet(addr) or ipv4_is_lbcast(addr):
+    if in_.ipv4_is_zeronet(addr) or in_.ipv4_is_lbcast(addr):
         return uapi_rt.RTN_BROADCAST
-    if ipv4_is_multicast(addr):
+    if in_.ipv4_is_multicast(addr):
         return uapi_rt.RTN_MULTICAST
     table = fib_get_table(net, tb_id)
     if table is None:
@@ -171,7 +156,7 @@ def fib_compute_spec_dst(skb: sk_buff) -> int:
     in_dev = dev.ip_ptr
     net = dev.nd_net
     scope = uapi_rt.RT_SCOPE_UNIVERSE
-    if not ipv4_is_zeronet(iph.saddr):
+    if not in_.ipv4_is_zeronet(iph.saddr):
         vmark = in_dev is not None and devinet.IN_DEV_SRC_VMARK(in_dev)
         fl4 = flow.flowi4(flowi4_iif=flow.LOOPBACK_IFINDEX, daddr=iph.saddr,
                           flowi4_tos=iph.tos & INET_DSCP_MASK, flowi4_scope=scope,
@@ -327,22 +312,6 @@ def inet_rtm_newroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
     return err
 
 
-def fib_table_dump(tb: ip_fib.fib_table, flags: int) -> list[uapi_rt.nlmsg]:
-    """RTM_NEWROUTE messages of tb's own aliases, in key order (broadcast/local routes
-    included, as the kernel's dump). Kernel: fib_trie.c fib_table_dump."""
-    out = []
-    for l in fib_trie.fib_trie_leaves(tb.tb_data):
-        for fa in l.leaf:
-            if fa.tb_id != tb.tb_id:
-                continue
-            if flags & uapi_rt.RTM_F_CLONED:
-                continue
-            out.append(fib_semantics.fib_dump_info(uapi_rt.RTM_NEWROUTE, tb.tb_id, l.key,
-                                                   ip_fib.KEYLENGTH - fa.fa_slen, fa,
-                                                   uapi_rt.NLM_F_MULTI))
-    return out
-
-
 def inet_dump_fib(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg]:
     """RTM_GETROUTE dump (`ip route show [table N]`): every table's routes, or one table
     when RTA_TABLE/rtm_table filters. Kernel: fib_frontend.c inet_dump_fib."""
@@ -353,10 +322,10 @@ def inet_dump_fib(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg]:
     table_id = msg.attrs.get(uapi_rt.RTA_TABLE, getattr(rtm, "table", 0) or 0)
     if table_id:
         tb = fib_get_table(net, table_id)
-        return fib_table_dump(tb, flags) if tb is not None else []
+        return fib_trie.fib_table_dump(tb, flags) if tb is not None else []
     out = []
     for tb in fib_tables(net):
-        out.extend(fib_table_dump(tb, flags))
+        out.extend(fib_trie.fib_table_dump(tb, flags))
     return out
 
 
@@ -414,7 +383,7 @@ def fib_add_ifaddr(ifa: devinet.in_ifaddr) -> None:
     if ifa.ifa_broadcast and ifa.ifa_broadcast != 0xFFFFFFFF:
         fib_magic(uapi_rt.RTM_NEWROUTE, uapi_rt.RTN_BROADCAST, ifa.ifa_broadcast, 32, prim, 0)
         arp.arp_invalidate(dev, ifa.ifa_broadcast, False)
-    if (not ipv4_is_zeronet(prefix) and not ifa.ifa_flags & if_addr.IFA_F_SECONDARY
+    if (not in_.ipv4_is_zeronet(prefix) and not ifa.ifa_flags & if_addr.IFA_F_SECONDARY
             and (prefix != addr or ifa.ifa_prefixlen < 32)):
         if not ifa.ifa_flags & if_addr.IFA_F_NOPREFIXROUTE:
             fib_magic(uapi_rt.RTM_NEWROUTE, _prefix_type(dev), prefix, ifa.ifa_prefixlen, prim,
@@ -432,7 +401,7 @@ def fib_modify_prefix_metric(ifa: devinet.in_ifaddr, new_metric: int) -> None:
     dev = ifa.ifa_dev.dev
     if (not dev.flags & IFF_UP
             or ifa.ifa_flags & (if_addr.IFA_F_SECONDARY | if_addr.IFA_F_NOPREFIXROUTE)
-            or ipv4_is_zeronet(prefix)
+            or in_.ipv4_is_zeronet(prefix)
             or (prefix == ifa.ifa_local and ifa.ifa_prefixlen == 32)):
         return
     fib_magic(uapi_rt.RTM_NEWROUTE, _prefix_type(dev), prefix, ifa.ifa_prefixlen, ifa,
@@ -468,7 +437,7 @@ def fib_del_ifaddr(ifa: devinet.in_ifaddr, iprim: devinet.in_ifaddr | None) -> N
         prim = devinet.inet_ifa_byprefix(in_dev, any_, ifa.ifa_mask)
         if prim is None or (iprim is not None and iprim is not prim):
             return
-    elif not ipv4_is_zeronet(any_) and (any_ != ifa.ifa_local or ifa.ifa_prefixlen < 32):
+    elif not in_.ipv4_is_zeronet(any_) and (any_ != ifa.ifa_local or ifa.ifa_prefixlen < 32):
         if not ifa.ifa_flags & if_addr.IFA_F_NOPREFIXROUTE:
             fib_magic(uapi_rt.RTM_DELROUTE, _prefix_type(dev), any_, ifa.ifa_prefixlen, ifa, 0)
         subnet = True
@@ -511,7 +480,7 @@ def fib_del_ifaddr(ifa: devinet.in_ifaddr, iprim: devinet.in_ifaddr | None) -> N
             if prim1 is ifa1 and ifa1.ifa_prefixlen < 31:
                 brd1 = ifa1.ifa_address | (~ifa1.ifa_mask & 0xFFFFFFFF)
                 any1 = ifa1.ifa_address & ifa1.ifa_mask
-                if not ipv4_is_zeronet(any1):
+                if not in_.ipv4_is_zeronet(any1):
                     if ifa.ifa_broadcast in (brd1, any1):
                         ok |= BRD_OK
                     if brd in (brd1, any1):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from skbuff.net.core import fib_rules as core_fr
 from skbuff.net.core import rtnetlink
-from skbuff.net.ipv4 import fib_frontend, fib_trie, ip_fib, route
+from skbuff.net.ipv4 import devinet, fib_frontend, fib_trie, ip_fib, route
 from skbuff.uapi import fib_rules as uapi_fr
 from skbuff.uapi import rtnetlink as uapi_rt
 
@@ -172,9 +172,11 @@ def fib4_rule_configure(rule: core_fr.fib_rule, frh: Any, tb: dict[int, Any], ex
         rule.dst = tb[uapi_fr.FRA_DST]
     rule.tclassid = tb.get(uapi_fr.FRA_FLOW, 0)
     rule.src_len = frh.src_len
-    rule.srcmask = fib_trie.inet_make_mask(rule.src_len)
+    rule.srcmask = devinet.inet_make_mask(rule.src_len)
     rule.dst_len = frh.dst_len
-    rule.dstmask = fib_trie.inet_make_mask(rule.dst_len)
+    rule.dstmask = devinet.inet_make_mask(rule.dst_len)
+    if core_fr.fib_rule_requires_fldissect(rule):
+        net.ipv4.fib_rules_require_fldissect += 1
     net.ipv4.fib_has_custom_rules = True
     return 0
 
@@ -186,6 +188,8 @@ def fib4_rule_delete(rule: core_fr.fib_rule) -> int:
     if err:
         return err
     net.ipv4.fib_has_custom_rules = True
+    if net.ipv4.fib_rules_require_fldissect and core_fr.fib_rule_requires_fldissect(rule):
+        net.ipv4.fib_rules_require_fldissect -= 1
     return 0
 
 
@@ -261,7 +265,7 @@ def fib4_rules_init(net: Net) -> int:
         family=uapi_rt.AF_INET, rule_class=fib4_rule, addr_size=4, action=fib4_rule_action,
         suppress=fib4_rule_suppress, match=fib4_rule_match, configure=fib4_rule_configure,
         delete=fib4_rule_delete, compare=fib4_rule_compare, fill=fib4_rule_fill,
-        flush_cache=fib4_rule_flush_cache, nlgroup=core_fr.RTNLGRP_IPV4_RULE, fro_net=net,
+        flush_cache=fib4_rule_flush_cache, nlgroup=uapi_rt.RTNLGRP_IPV4_RULE, fro_net=net,
     ), net)
     err = fib_default_rules_init(ops)
     if err < 0:
@@ -269,6 +273,7 @@ def fib4_rules_init(net: Net) -> int:
         return err
     net.ipv4.rules_ops = ops
     net.ipv4.fib_has_custom_rules = False
+    net.ipv4.fib_rules_require_fldissect = 0
     return 0
 
 

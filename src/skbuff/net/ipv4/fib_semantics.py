@@ -28,7 +28,9 @@ from skbuff.net.ipv4.ip_fib import (
     fib_nh,
     fib_nh_common,
     fib_result,
+    nl_info,
 )
+from skbuff.uapi import inet
 from skbuff.uapi import rtnetlink as uapi_rt
 from skbuff.uapi.if_link import IFF_LOWER_UP, IFF_RUNNING, IFF_UP
 from skbuff.uapi.neighbour import NUD_INCOMPLETE, NUD_REACHABLE
@@ -65,14 +67,10 @@ RTN_NAMES = ("unspec", "unicast", "local", "broadcast", "anycast", "multicast", 
              "unreachable", "prohibit", "throw", "nat", "xresolve")
 
 
-def _ip(a: int) -> str:
-    return f"{a >> 24 & 255}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}"
-
-
 def nhc_desc(nhc: fib_nh_common) -> str:
     """`via GW dev NAME` text of a nexthop (decision records)."""
     dev = nhc.nhc_dev
-    via = f"via {_ip(nhc.nhc_gw)} " if nhc.nhc_gw_family else ""
+    via = f"via {inet.ntoa(nhc.nhc_gw)} " if nhc.nhc_gw_family else ""
     return f"{via}dev {dev.name if dev is not None else '*'}"
 
 
@@ -801,3 +799,16 @@ def fib_dump_info(msgtype: int, tb_id: int, dst: int, dst_len: int, fa: fib_alia
                                           attrs=hop_attrs))
         attrs[uapi_rt.RTA_MULTIPATH] = hops
     return uapi_rt.nlmsg(type=msgtype, flags=flags, hdr=hdr, attrs=attrs)
+
+
+def rtmsg_fib(event: int, key: int, fa: fib_alias, dst_len: int, tb_id: int,
+              info: nl_info, nlm_flags: int) -> None:
+    """Notify RTNLGRP_IPV4_ROUTE listeners (`ip monitor route`) of a route change.
+
+    Kernel: fib_semantics.c rtmsg_fib.
+    """
+    net = info.nl_net
+    if net is None or info.skip_notify:
+        return
+    rtnetlink.rtnl_notify(net, uapi_rt.RTNLGRP_IPV4_ROUTE,
+                          fib_dump_info(event, tb_id, key, dst_len, fa, nlm_flags))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from skbuff.net.ipv4 import fib_frontend, fib_semantics, route
+from skbuff.net.ipv4 import devinet, fib_frontend, fib_semantics, route
 from skbuff.net.ipv4.ip_fib import (
     FA_S_ACCESSED,
     FIB_LOOKUP_IGNORE_LINKSTATE,
@@ -28,6 +28,7 @@ from skbuff.net.ipv4.ip_fib import (
     fib_result,
     fib_table,
 )
+from skbuff.uapi import inet
 from skbuff.uapi import rtnetlink as uapi_rt
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ RTF_GATEWAY = 0x0002
 RTF_HOST = 0x0004
 RTF_REJECT = 0x0200
 IPTOS_RT_MASK = 0x1C  # inet_dsfield_to_dscp(RT_TOS(tos))
+NHC_BAD_FLAGS = uapi_rt.RTNH_F_DEAD | uapi_rt.RTNH_F_LINKDOWN
 
 
 class key_vector:
@@ -100,14 +102,6 @@ def IS_TRIE(n: key_vector) -> bool:
     return n.pos >= KEYLENGTH
 
 
-def IS_TNODE(n: key_vector) -> bool:
-    return n.bits != 0
-
-
-def IS_LEAF(n: key_vector) -> bool:
-    return n.bits == 0
-
-
 def get_index(key: int, kv: key_vector) -> int:
     """Kernel: fib_trie.c get_index ((key ^ kv->key) >> kv->pos)."""
     return (key ^ kv.key) >> kv.pos
@@ -117,10 +111,6 @@ def _parent(n: key_vector) -> key_vector:
     p = n.parent
     assert p is not None
     return p
-
-
-def _child(tn: key_vector, i: int) -> key_vector | None:
-    return tn.tnode[i]
 
 
 def leaf_new(key: int, fa: fib_alias) -> key_vector:
@@ -175,7 +165,7 @@ def update_children(tn: key_vector) -> None:
     for inode in tn.tnode:
         if inode is None:
             continue
-        if inode.parent is not tn or IS_LEAF(inode):
+        if inode.parent is not tn or not inode.bits:
             inode.parent = tn
             continue
         if tnode_full(tn, inode):
@@ -494,6 +484,8 @@ def fib_table_insert(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> i
             new_fa.fa_state = state & ~FA_S_ACCESSED
             lst[lst.index(fa_first)] = new_fa
             t.genid += 1
+            fib_semantics.rtmsg_fib(uapi_rt.RTM_NEWROUTE, key, new_fa, plen, tb.tb_id,
+                                    cfg.fc_nlinfo, uapi_rt.NLM_F_REPLACE)
             fib_semantics.fib_release_info(fa_first.fa_info)
             if state & FA_S_ACCESSED:
                 route.rt_cache_flush(net)
@@ -515,6 +507,8 @@ def fib_table_insert(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> i
     if not plen:
         tb.tb_num_default += 1
     route.rt_cache_flush(net)
+    fib_semantics.rtmsg_fib(uapi_rt.RTM_NEWROUTE, key, new_fa, plen, new_fa.tb_id, cfg.fc_nlinfo,
+                            nlflags & (uapi_rt.NLM_F_APPEND | uapi_rt.NLM_F_CREATE))
     return 0
 
 
@@ -548,6 +542,8 @@ def fib_table_delete(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> i
             break
     if fa_to_delete is None:
         return -errno.ESRCH
+    fib_semantics.rtmsg_fib(uapi_rt.RTM_DELROUTE, cfg.fc_dst, fa_to_delete, plen, tb.tb_id,
+                            cfg.fc_nlinfo, 0)
     if not plen:
         tb.tb_num_default -= 1
     fib_remove_alias(t, tp, l, fa_to_delete)
@@ -632,11 +628,18 @@ def _leaf_lookup(t: trie, tb: fib_table, n: key_vector, key: int, flp: flowi4,
     index = key ^ n.key
     tos = flp.flowi4_tos & IPTOS_RT_MASK
     scope = flp.flowi4_scope
+    oif = flp.flowi4_oif
     props = fib_semantics.fib_props
+    last_slen = -1
     for fa in n.leaf:
         slen = fa.fa_slen
         if index >> slen:
             continue
+        if dec is not None and slen != last_slen:
+            last_slen = slen
+            plen = KEYLENGTH - slen
+            dec.prefix(tb.tb_id, n.key & devinet.inet_make_mask(plen), plen, True,
+                       "covers the destination")
         fi = fa.fa_info
         if fa.fa_dscp and fa.fa_dscp != tos:
             if dec is not None:
@@ -659,12 +662,15 @@ def _leaf_lookup(t: trie, tb: fib_table, n: key_vector, key: int, flp: flowi4,
             if dec is not None:
                 _record_alias(dec, tb, n, fa, False, "all nexthops dead")
             continue
-        for nhsel, nhc in enumerate(fi.fib_nh):
-            why = fib_lookup_good_nhc(nhc, fib_flags, flp)
-            if why:
-                if dec is not None:
-                    dec.nexthop(fib_semantics.nhc_desc(nhc), False, why)
-                continue
+        nhsel = 0
+        for nhc in fi.fib_nh:
+            if nhc.nhc_flags & NHC_BAD_FLAGS or (oif and oif != nhc.nhc_oif):
+                why = fib_lookup_good_nhc(nhc, fib_flags, flp)
+                if why:
+                    if dec is not None:
+                        dec.nexthop(fib_semantics.nhc_desc(nhc), False, why)
+                    nhsel += 1
+                    continue
             res.prefix = n.key
             res.prefixlen = KEYLENGTH - slen
             res.nh_sel = nhsel
@@ -677,7 +683,10 @@ def _leaf_lookup(t: trie, tb: fib_table, n: key_vector, key: int, flp: flowi4,
             if dec is not None:
                 _record_alias(dec, tb, n, fa, True, "first usable alias")
                 dec.nexthop(fib_semantics.nhc_desc(nhc), True, "usable")
-            return _lookup_done(t, tb, flp, nhc, err)
+            tr = t.trace
+            if tr is not None:
+                tr.fib_table_lookup(tb.tb_id, flp, nhc, 0)
+            return 0
         if dec is not None:
             _record_alias(dec, tb, n, fa, False, "no usable nexthop")
     return None
@@ -686,8 +695,8 @@ def _leaf_lookup(t: trie, tb: fib_table, n: key_vector, key: int, flp: flowi4,
 def _record_alias(dec: Any, tb: fib_table, n: key_vector, fa: fib_alias, taken: bool,
                   why: str) -> None:
     plen = KEYLENGTH - fa.fa_slen
-    dec.alias(tb.tb_id, n.key & inet_make_mask(plen), plen, fib_semantics.fa_desc(fa), taken,
-              why)
+    dec.alias(tb.tb_id, n.key & devinet.inet_make_mask(plen), plen, fib_semantics.fa_desc(fa),
+              taken, why)
 
 
 def fib_lookup_good_nhc(nhc: fib_nh_common, fib_flags: int, flp: flowi4) -> str:
@@ -704,11 +713,6 @@ def fib_lookup_good_nhc(nhc: fib_nh_common, fib_flags: int, flp: flowi4) -> str:
     if flp.flowi4_oif and flp.flowi4_oif != nhc.nhc_oif:
         return "flow oif differs"
     return ""
-
-
-def inet_make_mask(logmask: int) -> int:
-    """Kernel: include/linux/inetdevice.h inet_make_mask (host order here)."""
-    return (KEY_MAX << (KEYLENGTH - logmask)) & KEY_MAX if logmask else 0
 
 
 def fib_trie_leaves(t: trie) -> Iterator[key_vector]:
@@ -767,6 +771,20 @@ def _trie_flush_walk(t: trie, remove: Callable[[fib_alias], bool]) -> int:
     if found:
         t.genid += 1
     return found
+
+
+def fib_table_dump(tb: fib_table, flags: int) -> list[uapi_rt.nlmsg]:
+    """RTM_NEWROUTE messages of tb's own aliases, in key order (broadcast/local routes
+    included, as the kernel's dump). Kernel: fib_trie.c fib_table_dump."""
+    out = []
+    for l in fib_trie_leaves(tb.tb_data):
+        for fa in l.leaf:
+            if fa.tb_id != tb.tb_id or flags & uapi_rt.RTM_F_CLONED:
+                continue
+            out.append(fib_semantics.fib_dump_info(uapi_rt.RTM_NEWROUTE, tb.tb_id, l.key,
+                                                   KEYLENGTH - fa.fa_slen, fa,
+                                                   uapi_rt.NLM_F_MULTI))
+    return out
 
 
 def fib_table_flush(net: Net, tb: fib_table, flush_all: bool) -> int:
@@ -830,10 +848,6 @@ def fib_trie_unmerge(oldtb: fib_table) -> fib_table:
     return local_tb
 
 
-def _ntoa(a: int) -> str:
-    return f"{a >> 24 & 255}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}"
-
-
 def _be32(a: int) -> int:
     """The value a little-endian machine prints for a __be32 (the kernel's %08X of it)."""
     return int.from_bytes(a.to_bytes(4, "big"), "little")
@@ -881,10 +895,10 @@ def fib_trie_seq_show(net: Net) -> str:
                 out.append(_table_heading(tb))
                 first = False
             if n.bits:
-                out.append("   " * depth + f"  +-- {_ntoa(n.key)}/{KEYLENGTH - n.pos - n.bits} "
+                out.append("   " * depth + f"  +-- {inet.ntoa(n.key)}/{KEYLENGTH - n.pos - n.bits} "
                            f"{n.bits} {n.full_children} {n.empty_children}\n")
                 continue
-            out.append("   " * depth + f"  |-- {_ntoa(n.key)}\n")
+            out.append("   " * depth + f"  |-- {inet.ntoa(n.key)}\n")
             for fa in n.leaf:
                 scope = fa.fa_info.fib_scope
                 line = ("   " * (depth + 1) + f"  /{KEYLENGTH - fa.fa_slen} "
@@ -955,7 +969,7 @@ def fib_route_seq_show(net: Net) -> str:
             if fa.tb_id != tb.tb_id:
                 continue
             fi = fa.fa_info
-            mask = inet_make_mask(KEYLENGTH - fa.fa_slen)
+            mask = devinet.inet_make_mask(KEYLENGTH - fa.fa_slen)
             flags = RTF_REJECT if fa.fa_type in (uapi_rt.RTN_UNREACHABLE,
                                                  uapi_rt.RTN_PROHIBIT) else 0
             nhc = fi.fib_nh[0]

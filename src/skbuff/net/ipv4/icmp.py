@@ -62,6 +62,11 @@ class icmp_control:
         self.error = error
 
 
+def inet_current_timestamp(net: Net) -> int:
+    """Milliseconds since midnight UTC of the simulated clock. Kernel: icmp.c."""
+    return int((net.kernel.now_ns // 1_000_000) % 86_400_000)
+
+
 def icmp_out_count(net: Net, type: int) -> None:
     """OutMsgs + IcmpMsg OutTypeN. Kernel: net/ipv4/icmp.c icmp_out_count."""
     snmp.ICMPMSGOUT_INC_STATS(net, type)
@@ -157,10 +162,6 @@ def icmp_push_reply(net: Net, fl4: flow.flowi4, rt: route.rtable, message: bytes
     ip_output.ip_send_skb(net, skb)
 
 
-def _message(type: int, code: int, info: int, quoted: bytes) -> bytes:
-    return build_icmp(type, code, info, quoted)
-
-
 def __icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
     """Send an ICMP error (or other message) about `skb_in`, unless a never-send rule holds:
     no route, header outside the data, not PACKET_HOST, a broadcast/multicast route, a
@@ -226,7 +227,7 @@ def __icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
     quoted = skbuff.skb_copy_bits(skb_in, offset, data_len) or b""
     if not fl4.saddr:
         fl4.saddr = INADDR_DUMMY
-    icmp_push_reply(net, fl4, rt2, _message(type, code, info, quoted), tos)
+    icmp_push_reply(net, fl4, rt2, build_icmp(type, code, info, quoted), tos)
 
 
 def icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
@@ -293,8 +294,8 @@ def icmp_timestamp(skb: sk_buff) -> SKB_DROP_REASON:
         net.mib.icmp_statistics[snmp.ICMP_MIB_INERRORS] += 1
         return SKB_DROP_REASON.PKT_TOO_SMALL
     req = _icmp_message(skb)
-    now = (net.kernel.now_ns // 1_000_000) % 86_400_000
-    stamps = req[8:12] + now.to_bytes(4, "big") + now.to_bytes(4, "big")
+    now = inet_current_timestamp(net)
+    stamps = bytes(req[8:12]) + now.to_bytes(4, "big") + now.to_bytes(4, "big")
     icmp_reply(skb, build_icmp(ICMP_TIMESTAMPREPLY, 0,
                                int.from_bytes(req[4:8], "big"), stamps))
     return SKB_DROP_REASON.NOT_DROPPED_YET

@@ -9,6 +9,7 @@ ip_call_ra_chain). All of it runs in softirq (NET_RX) context. Every drop is a
 from __future__ import annotations
 
 import errno
+import struct
 from typing import TYPE_CHECKING
 
 from skbuff.net.core import dev as core_dev
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from skbuff.net.core.skbuff import sk_buff
 
 INET_ECN_MASK = 3
+_IPH_HEAD = struct.Struct("!BBH")  # version/ihl, tos, tot_len
 
 
 def ip_is_fragment(frag_off: int) -> bool:
@@ -53,24 +55,20 @@ def ip_rcv_core(skb: sk_buff, net: Net) -> sk_buff | None:
     if not skbuff.pskb_may_pull(skb, 20):
         _inhdr_error(skb, mib, reason)
         return None
-    iph = skbuff.ip_hdr(skb)
-    ihl = iph.ihl
-    if ihl < 5 or iph.version != 4:
+    ver_ihl, tos, tot_len = _IPH_HEAD.unpack_from(skb.buf, skbuff.skb_network_header(skb))
+    ihl = ver_ihl & 0xF
+    if ihl < 5 or ver_ihl >> 4 != 4:
         _inhdr_error(skb, mib, reason)
         return None
-    mib[snmp.IPSTATS_MIB_NOECTPKTS + (iph.tos & INET_ECN_MASK)] += max(
-        1, skbuff.skb_shinfo(skb).gso_segs
-    )
+    mib[snmp.IPSTATS_MIB_NOECTPKTS + (tos & INET_ECN_MASK)] += max(1, skb.shinfo.gso_segs)
     hlen = ihl * 4
     if not skbuff.pskb_may_pull(skb, hlen):
         _inhdr_error(skb, mib, reason)
         return None
-    iph = skbuff.ip_hdr(skb)
     if uapi_csum.ip_fast_csum(skb.buf, skbuff.skb_network_header(skb), ihl):
         mib[snmp.IPSTATS_MIB_CSUMERRORS] += 1
         _inhdr_error(skb, mib, SKB_DROP_REASON.IP_CSUM)
         return None
-    tot_len = iph.tot_len
     if skb.len < tot_len:
         mib[snmp.IPSTATS_MIB_INTRUNCATEDPKTS] += 1
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.PKT_TOO_SMALL)
@@ -147,7 +145,7 @@ def ip_rcv_finish_core(net: Net, skb: sk_buff, dev: net_device) -> int:
     reason = SKB_DROP_REASON.NOT_SPECIFIED
     dst = skbuff.skb_dst(skb)
     if dst is None or dst.flags & core_dst.DST_METADATA:
-        err = route.ip_route_input_noref(skb, iph.daddr, iph.saddr, iph.tos & 0xFC, dev)
+        err = route.ip_route_input_noref(skb, iph.daddr, iph.saddr, iph.tos, dev)
         if err:
             if err == -errno.EXDEV:
                 reason = SKB_DROP_REASON.IP_RPFILTER

@@ -130,11 +130,14 @@ class ip_options:
 class inet_skb_parm:
     """struct inet_skb_parm: IPv4's view of skb->cb. Kernel: include/net/ip.h."""
 
-    __slots__ = ("cb", "opt")
+    __slots__ = ("cb",)
 
     def __init__(self, cb: bytearray) -> None:
         self.cb = cb
-        self.opt = ip_options(cb)
+
+    @property
+    def opt(self) -> ip_options:
+        return ip_options(self.cb)
 
     @property
     def iif(self) -> int:
@@ -168,11 +171,6 @@ class inet_skb_parm:
 def IPCB(skb: sk_buff) -> inet_skb_parm:
     """Kernel: include/net/ip.h IPCB."""
     return inet_skb_parm(skb.cb)
-
-
-def inet_current_timestamp(net: Net) -> int:
-    """Milliseconds since midnight UTC of the simulated clock. Kernel: icmp.c."""
-    return (net.kernel.now_ns // 1_000_000) % 86_400_000
 
 
 def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
@@ -282,7 +280,7 @@ def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
                         opt.ts_needtime = True
                         buf[optptr + 2] = ptr + 8
                 if timeptr >= 0:
-                    _BE32.pack_into(buf, timeptr, inet_current_timestamp(net))
+                    _BE32.pack_into(buf, timeptr, icmp.inet_current_timestamp(net))
                     opt.is_changed = True
             elif (buf[optptr + 3] & 0xF) != IPOPT_TS_PRESPEC:
                 overflow = buf[optptr + 3] >> 4

@@ -15,6 +15,7 @@ kernel does; min_pmtu, mtu_expires, min_adv_mss and flush are per namespace.
 from __future__ import annotations
 
 import errno
+import struct
 from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import jiffies as kjiffies
@@ -70,6 +71,11 @@ ICMP_REDIR_HOST = 1
 ICMP_REDIR_HOSTTOS = 3
 
 ETH_P_IP = 0x0800
+IP_OFFSET = 0x1FFF
+IPPROTO_ICMP = 1
+IPPROTO_TCP = 6
+IPPROTO_UDP = 17
+L4_PORT_PROTOS = frozenset((IPPROTO_TCP, IPPROTO_UDP, 33, 132, 136))  # + DCCP, SCTP, UDPLITE
 IP_MAX_MTU = 0xFFFF
 IPV4_MAX_PMTU = 65535
 INADDR_LOOPBACK = 0x7F000001
@@ -166,6 +172,7 @@ class ip_rt_globals:
         "rt_cache_stat",
         "rt_hash_entries",
         "rt_hash_table",
+        "rt_uncached_list",
         "secret_interval",
         "secret_timer",
     )
@@ -195,6 +202,7 @@ class ip_rt_globals:
         ktimer.timer_setup(self.gc_timer, rt_check_expire, 0)
         self.secret_timer = rt_timer(self)
         ktimer.timer_setup(self.secret_timer, rt_secret_rebuild, 0)
+        self.rt_uncached_list: set[rtable] = set()
 
 
 def RT_CACHE_STAT_INC(net: Net, field: int) -> None:
@@ -417,10 +425,38 @@ def _ipv4_dst_update_pmtu(dst: core_dst.dst_entry, sk: Any, skb: Any, mtu: int,
 
 
 def ipv4_dst_destroy(dst: core_dst.dst_entry) -> None:
-    """The last reference went: one IPv4 dst fewer. Kernel: route.c ipv4_dst_destroy."""
+    """The last reference went: one IPv4 dst fewer, off the uncached list.
+
+    Kernel: net/ipv4/route.c ipv4_dst_destroy.
+    """
     dev = dst.dev
     if dev is not None:
-        dev.nd_net.ipv4.ip_rt.dst_entries -= 1
+        g: ip_rt_globals = dev.nd_net.ipv4.ip_rt
+        g.dst_entries -= 1
+        g.rt_uncached_list.discard(dst)
+
+
+def rt_add_uncached_list(rt: rtable) -> None:
+    """Track a dst no cache holds, so a vanishing device can be detached from it.
+
+    Kernel: net/ipv4/route.c rt_add_uncached_list.
+    """
+    dev = rt.dev
+    assert dev is not None
+    dev.nd_net.ipv4.ip_rt.rt_uncached_list.add(rt)
+
+
+def rt_flush_dev(dev: net_device) -> None:
+    """NETDEV_UNREGISTER: uncached dsts still using `dev` stop using it (they discard, and
+    point at the namespace's loopback: the kernel's blackhole_netdev stand-in).
+
+    Kernel: net/ipv4/route.c rt_flush_dev. Process context, RTNL held.
+    """
+    g: ip_rt_globals = dev.nd_net.ipv4.ip_rt
+    for rt in [rt for rt in g.rt_uncached_list if rt.dev is dev]:
+        g.rt_uncached_list.discard(rt)
+        core_dst.dst_dev_put(rt)
+        rt.dev = dev.nd_net.loopback_dev
 
 
 ipv4_dst_ops = core_dst.dst_ops(
@@ -654,6 +690,7 @@ def rt_set_nexthop(rt: rtable, daddr: int, res: ip_fib.fib_result,
     Kernel: net/ipv4/route.c rt_set_nexthop.
     """
     if fi is None:
+        rt_add_uncached_list(rt)
         return
     nhc = ip_fib.FIB_RES_NHC(res)
     if nhc.nhc_gw_family and nhc.nhc_scope == uapi_rt.RT_SCOPE_LINK:
@@ -669,9 +706,11 @@ def rt_set_nexthop(rt: rtable, daddr: int, res: ip_fib.fib_result,
         cached = rt_cache_route(nhc, rt)
     else:
         cached = False
-    if not cached and not rt.rt_gw4:
-        rt.rt_gw_family = uapi_rt.AF_INET
-        rt.rt_gw4 = daddr
+    if not cached:
+        if not rt.rt_gw4:
+            rt.rt_gw_family = uapi_rt.AF_INET
+            rt.rt_gw4 = daddr
+        rt_add_uncached_list(rt)
 
 
 # --- input ---------------------------------------------------------------------------------
@@ -716,7 +755,7 @@ def __mkroute_input(skb: sk_buff, res: ip_fib.fib_result, in_dev: Any, daddr: in
     """
     nhc = ip_fib.FIB_RES_NHC(res)
     dev = nhc.nhc_dev
-    out_dev = devinet.__in_dev_get_rtnl(dev) if dev is not None else None
+    out_dev = dev.ip_ptr if dev is not None else None  # __in_dev_get_rcu
     if out_dev is None or dev is None:
         return -errno.EINVAL
     itag = [0]
@@ -790,6 +829,18 @@ def _local_input(skb: sk_buff, net: Net, dev: net_device, res: ip_fib.fib_result
     return 0
 
 
+def fib4_rules_early_flow_dissect(skb: sk_buff, fl4: flowi4) -> None:
+    """Protocol and ports from the packet, for rules that match on them (only dissected
+    while such rules exist). Kernel: include/net/ip_fib.h fib4_rules_early_flow_dissect."""
+    iph = core_skbuff.ip_hdr(skb)
+    proto = iph.protocol
+    fl4.flowi4_proto = proto
+    if proto in L4_PORT_PROTOS and not iph.frag_off & IP_OFFSET:
+        off = core_skbuff.skb_network_header(skb) + iph.ihl * 4
+        if off + 4 <= skb.tail:
+            fl4.fl4_sport, fl4.fl4_dport = struct.unpack_from("!HH", skb.buf, off)
+
+
 def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net_device,
                         res: ip_fib.fib_result, rec: DecisionRecord | None = None) -> int:
     """Route a received packet: martian checks, fib_lookup, then a local, broadcast,
@@ -799,33 +850,39 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
     Kernel: net/ipv4/route.c ip_route_input_slow. Softirq context.
     """
     net = dev.nd_net
-    in_dev = devinet.__in_dev_get_rtnl(dev)
+    in_dev = dev.ip_ptr  # __in_dev_get_rcu
     if in_dev is None:
         return -errno.EINVAL
     core_skbuff.skb_dst_drop(skb)
-    if ipv4_is_multicast(saddr) or ipv4_is_lbcast(saddr):
+    # the address-class tests below are ipv4_is_multicast/lbcast/zeronet/loopback, inlined
+    # on the per-packet path
+    if (saddr & 0xF0000000) == 0xE0000000 or saddr == INADDR_BROADCAST:
         ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
         return -errno.EINVAL
     res.fi = None
     res.table = None
     flags = 0
     itag = [0]
-    do_cache = rt_nh_cache_enabled(net)
-    if not (ipv4_is_lbcast(daddr) or (saddr == 0 and daddr == 0)):
-        if ipv4_is_zeronet(saddr):
+    do_cache = True
+    if not (daddr == INADDR_BROADCAST or (saddr == 0 and daddr == 0)):
+        s8 = saddr >> 24
+        d8 = daddr >> 24
+        if s8 == 0:
             ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
             return -errno.EINVAL
-        if ipv4_is_zeronet(daddr):
+        if d8 == 0:
             return _martian_destination(net, in_dev, dev, daddr, saddr)
-        if ipv4_is_loopback(daddr):
+        if d8 == 127:
             if not devinet.IN_DEV_NET_ROUTE_LOCALNET(in_dev, net):
                 return _martian_destination(net, in_dev, dev, daddr, saddr)
-        elif ipv4_is_loopback(saddr) and not devinet.IN_DEV_NET_ROUTE_LOCALNET(in_dev, net):
+        elif s8 == 127 and not devinet.IN_DEV_NET_ROUTE_LOCALNET(in_dev, net):
             ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
             return -errno.EINVAL
         fl4 = flow.flowi4(flowi4_iif=dev.ifindex, flowi4_mark=skb.mark, flowi4_tos=tos,
                           daddr=daddr, saddr=saddr,
                           decision=rec)
+        if net.ipv4.fib_rules_require_fldissect:
+            fib4_rules_early_flow_dissect(skb, fl4)
         err = ipv4_fib_rules.fib_lookup(net, fl4, res, 0)
         if err:
             if not devinet.IN_DEV_FORWARD(in_dev):
@@ -842,7 +899,8 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
             if err < 0:
                 ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
                 return err
-            return _local_input(skb, net, dev, res, flags, 0, itag[0], do_cache)
+            return _local_input(skb, net, dev, res, flags, 0, itag[0],
+                                rt_nh_cache_enabled(net))
         else:
             if not devinet.IN_DEV_FORWARD(in_dev):
                 return _no_route(skb, net, dev, res, -errno.EHOSTUNREACH)
@@ -860,7 +918,8 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
     flags |= RTCF_BROADCAST
     res.type = uapi_rt.RTN_BROADCAST
     RT_CACHE_STAT_INC(net, IN_BRD)
-    return _local_input(skb, net, dev, res, flags, 0, itag[0], do_cache)
+    return _local_input(skb, net, dev, res, flags, 0, itag[0],
+                        do_cache and rt_nh_cache_enabled(net))
 
 
 def _no_route(skb: sk_buff, net: Net, dev: net_device, res: ip_fib.fib_result, err: int) -> int:
@@ -1543,9 +1602,14 @@ def fib_result_alias(res: ip_fib.fib_result) -> ip_fib.fib_alias | None:
 
 def inet_rtm_getroute_build_skb(src: int, dst: int, ip_proto: int, sport: int,
                                 dport: int) -> sk_buff:
-    """The dummy IP packet `ip route get iif …` routes. Kernel: inet_rtm_getroute_build_skb."""
+    """The dummy packet `ip route get` routes: an IP header plus a UDP/TCP header carrying the
+    ports (or an ICMP echo header), so rules matching ipproto/ports see them on input.
+
+    Kernel: net/ipv4/route.c inet_rtm_getroute_build_skb.
+    """
     skb = core_skbuff.alloc_skb(256, core_skbuff.GFP_KERNEL)
     core_skbuff.skb_reserve(skb, 64)
+    core_skbuff.skb_reset_mac_header(skb)
     core_skbuff.skb_reset_network_header(skb)
     skb.protocol = ETH_P_IP
     core_skbuff.skb_put_zero(skb, 20)
@@ -1555,6 +1619,16 @@ def inet_rtm_getroute_build_skb(src: int, dst: int, ip_proto: int, sport: int,
     iph.protocol = ip_proto
     iph.saddr = src
     iph.daddr = dst
+    core_skbuff.skb_set_transport_header(skb, skb.len)
+    if ip_proto == IPPROTO_UDP:
+        off = core_skbuff.skb_put_zero(skb, 8)
+        struct.pack_into("!HHH", skb.buf, off, sport, dport, 8)
+    elif ip_proto == IPPROTO_TCP:
+        off = core_skbuff.skb_put_zero(skb, 20)
+        struct.pack_into("!HHIIBB", skb.buf, off, sport, dport, 0, 0, 5 << 4, 0x04)
+    elif ip_proto == IPPROTO_ICMP:
+        off = core_skbuff.skb_put_zero(skb, 8)
+        skb.buf[off] = 8  # ICMP_ECHO
     return skb
 
 
@@ -1687,9 +1761,9 @@ def rt_cache_mode_write(g: ip_rt_globals, mode: str, k: Any) -> int:
     if mode not in RT_CACHE_MODES:
         return -errno.EINVAL
     buckets = 1 << RT_HASH_LOG
+    rt_run_flush(g, None)
     g.cache_mode = mode
     g.rt_hash_table = [[] for _ in range(buckets)] if mode == "classic" else []
-    g.rt_hash_entries = 0
     if mode == "classic":
         g.gc_thresh, g.max_size = buckets, 16 * buckets
         ktimer.mod_timer(g.gc_timer, k.jiffies + g.gc_interval)

@@ -79,13 +79,13 @@ def udp_queue_rcv_skb(sk: sock_t, skb: sk_buff) -> int:
     net = sk.sk_net
     uh = skbuff.udp_hdr(skb)
     data = skbuff.skb_copy_bits(skb, 8, skb.len - 8) or b""
-    if sk.sk_rmem_alloc > sk.sk_rcvbuf or sock.sock_queue_rcv(
-            sk, skb, data, skbuff.ip_hdr(skb).saddr, uh.source):
+    if sk.sk_rmem_alloc > sk.sk_rcvbuf:
         mib = net.mib.udp_statistics
         mib[snmp.UDP_MIB_RCVBUFERRORS] += 1
         mib[snmp.UDP_MIB_INERRORS] += 1
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.SOCKET_RCVBUFF)
         return -1
+    sock.skb_queue_datagram(sk, skb, data, skbuff.ip_hdr(skb).saddr, uh.source)
     skbuff.consume_skb(skb)
     return 0
 

@@ -35,6 +35,7 @@ class netns_ipv4:
         self.fib_table_hash: dict[int, Any] = {}
         self.fib_info_hash: dict[Any, Any] = {}  # fib_semantics fib_find_info key -> fib_info
         self.fib_has_custom_local_routes = False
+        self.forw_hdr: Any = None  # devinet: the net.ipv4.ip_forward sysctl header
         self.rules_ops: Any = None
         self.rt_genid = 0
         # route.c / inetpeer.c (owner "route"): fnhe generation, the kernel-wide route
@@ -42,6 +43,7 @@ class netns_ipv4:
         self.fnhe_genid = 0
         self.ip_rt: Any = None
         self.peers: Any = None
+        self.fib_rules_require_fldissect = 0
         self.dev_addr_genid = 0
         # fragments (net/ipv4/ip_fragment.c)
         self.fqdir: Any = None

@@ -220,6 +220,13 @@ def qdisc_create_dflt(dev_queue: netdev_queue, ops: Qdisc_ops) -> Qdisc:
     return q
 
 
+def dev_qdisc_change_tx_queue_len(dev: net_device) -> None:
+    """New per-band limit for the device's qdiscs. Kernel: net/sched/sch_generic.c
+    dev_qdisc_change_tx_queue_len (pfifo_fast_change_tx_queue_len)."""
+    for txq in dev._tx:
+        txq.qdisc_sleeping.limit = dev.tx_queue_len
+
+
 def qdisc_qlen(q: Qdisc) -> int:
     """Queued skbs including requeued ones (a requeue counts in qlen, as the kernel's).
 
@@ -339,7 +346,8 @@ def sch_direct_xmit(skb: sk_buff, q: Qdisc, dev: net_device, txq: netdev_queue) 
     k = dev.nd_net.kernel
     ret = core_dev.NETDEV_TX_BUSY
     rest: sk_buff | None = skb
-    txq.xmit_lock_owner = k.this_cpu().id
+    if not dev.lltx:  # HARD_TX_LOCK
+        txq.xmit_lock_owner = k.this_cpu().id
     if not core_dev.netif_xmit_frozen_or_stopped(txq):
         rest, ret = core_dev.dev_hard_start_xmit(skb, dev, txq)
     txq.xmit_lock_owner = -1

@@ -105,6 +105,14 @@ _IFA_FLAG_NAMES = (
 )
 
 
+_WILDCARD_WARNING = (
+    "Warning: Executing wildcard deletion to stay compatible with old scripts.\n"
+    "         Explicitly specify the prefix length ({local}/32) to avoid this warning.\n"
+    "         This special behaviour is likely to disappear in further releases,\n"
+    "         fix your scripts!\n"
+)
+
+
 def usage() -> ToolExit:
     return ToolExit(255, USAGE)
 
@@ -128,6 +136,7 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
     ifa = ifaddrmsg(family=AF_INET)
     req = nlmsg(cmd, NLM_F_REQUEST | flags, ifa, {})
     local: tuple[int, int] | None = None
+    local_arg = ""
     peer: tuple[int, int] | None = None
     brd_mode = 0
     scoped = False
@@ -194,13 +203,17 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
             if local is not None:
                 raise duparg2("local", arg)
             local = get_prefix(arg, AF_INET)
+            local_arg = arg
             req.attrs[IFA_LOCAL] = local[0]
         a.advance()
     if dev is None:
         raise ToolExit(1, 'Not enough information: "dev" argument is required.\n')
     if peer is None and local is not None:
-        peer = local
-        req.attrs[IFA_ADDRESS] = local[0]
+        if cmd == RTM_DELADDR and "/" not in local_arg:
+            ctx.out.ewrite(_WILDCARD_WARNING.format(local=local_arg))
+        else:
+            peer = local
+            req.attrs[IFA_ADDRESS] = local[0]
     if ifa.prefixlen == 0 and local is not None:
         ifa.prefixlen = local[1]
     if brd_mode and cmd != RTM_DELADDR and peer is not None and ifa.prefixlen <= 30:
@@ -214,7 +227,7 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
         v = valid if valid is not None else INFINITY_LIFE_TIME
         p = preferred if preferred is not None else v
         if p > v:
-            raise ToolExit(255, "preferred_lft is greater than valid_lft\n")
+            raise ToolExit(1, "preferred_lft is greater than valid_lft\n")
         req.attrs[IFA_CACHEINFO] = ifa_cacheinfo(ifa_prefered=p, ifa_valid=v)
     if ifa_flags <= 0xFF:
         ifa.flags = ifa_flags

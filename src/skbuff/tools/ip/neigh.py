@@ -69,6 +69,7 @@ USAGE = (
     "           permanent | probe | reachable | stale }\n"
 )
 
+USER_HZ = 100
 _NUD_NAMES = (
     (NUD_INCOMPLETE, "INCOMPLETE"), (NUD_REACHABLE, "REACHABLE"), (NUD_STALE, "STALE"),
     (NUD_DELAY, "DELAY"), (NUD_PROBE, "PROBE"), (NUD_FAILED, "FAILED"),
@@ -173,10 +174,13 @@ def print_neigh(ctx: IpCtx, m: nlmsg, dev_filtered: bool) -> tuple[str, dict[str
         txt.append("proxy ")
         js["proxy"] = None
     if ctx.stats and NDA_CACHEINFO in at:
+        # print_cacheinfo: clock_t ticks over USER_HZ, iproute2's spacing kept
         ci: nda_cacheinfo = at[NDA_CACHEINFO]
-        hz = 100
-        txt.append(f"ref {ci.ndm_refcnt} " if ctx.stats > 1 else "")
-        txt.append(f"used {ci.ndm_used // hz}/{ci.ndm_confirmed // hz}/{ci.ndm_updated // hz} ")
+        hz = USER_HZ
+        if ci.ndm_refcnt:
+            txt.append(f" ref {ci.ndm_refcnt}")
+            js["refcnt"] = ci.ndm_refcnt
+        txt.append(f" used {ci.ndm_used // hz}/{ci.ndm_confirmed // hz}/{ci.ndm_updated // hz}")
         js["used"] = ci.ndm_used // hz
         js["confirmed"] = ci.ndm_confirmed // hz
         js["updated"] = ci.ndm_updated // hz
@@ -189,6 +193,40 @@ def print_neigh(ctx: IpCtx, m: nlmsg, dev_filtered: bool) -> tuple[str, dict[str
     txt.extend(s + " " for s in states)
     js["state"] = states
     return "".join(txt), js
+
+
+def ipneigh_get(ctx: IpCtx, a: Args) -> None:
+    """`ip neigh get ADDR dev DEV`: one entry via RTM_GETNEIGH. iproute2: ipneigh.c
+    ipneigh_get."""
+    ndm = ndmsg(family=AF_INET)
+    req = nlmsg(RTM_GETNEIGH, NLM_F_REQUEST, ndm, {})
+    dev: str | None = None
+    while a:
+        kw = a.cur
+        if kw == "dev":
+            dev = a.next_arg()
+        elif kw == "proxy":
+            ndm.flags |= NTF_PROXY
+            req.attrs[NDA_DST] = get_addr(a.next_arg(), AF_INET)
+        else:
+            arg = a.next_arg() if kw == "to" else kw
+            if matches(arg, "help"):
+                raise usage()
+            if NDA_DST in req.attrs:
+                raise duparg2("to", arg)
+            req.attrs[NDA_DST] = get_addr(arg, AF_INET)
+        a.advance()
+    if dev is None or NDA_DST not in req.attrs:
+        raise ToolExit(1, "Device and address are required arguments.\n")
+    ndm.ifindex = ctx.ifindex(dev)
+    for m in ctx.talk_checked(req).msgs:
+        text, js = print_neigh(ctx, m, False)
+        if ctx.json:
+            ctx.emit_json(js)
+        else:
+            ctx.out.write(text + "\n")
+    if ctx.json:
+        ctx.flush_json()
 
 
 def do_show_or_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
@@ -275,6 +313,8 @@ def do_ipneigh(ctx: IpCtx, argv: list[str]) -> None:
         do_show_or_flush(ctx, a, False)
     elif matches(cmd, "flush"):
         do_show_or_flush(ctx, a, True)
+    elif matches(cmd, "get"):
+        ipneigh_get(ctx, a)
     elif matches(cmd, "help"):
         raise usage()
     else:

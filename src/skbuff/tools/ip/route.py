@@ -32,6 +32,7 @@ from skbuff.tools.ip.utils import (
     rtnl_rttable_a2n,
     rtnl_rttable_n2a,
 )
+from skbuff.trace import explain
 from skbuff.uapi.rtnetlink import (
     AF_INET,
     AF_UNSPEC,
@@ -69,6 +70,7 @@ from skbuff.uapi.rtnetlink import (
     RTM_DELROUTE,
     RTM_F_CLONED,
     RTM_F_FIB_MATCH,
+    RTM_F_LOOKUP_TABLE,
     RTM_F_NOTIFY,
     RTM_GETROUTE,
     RTM_NEWROUTE,
@@ -499,7 +501,8 @@ def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
     if ctx.json:
         ctx.emit_json(js)
     else:
-        ctx.out.write("".join(txt) + "\n")
+        text = "".join(txt)
+        ctx.out.write((text.replace("\n", "\\") if ctx.oneline else text) + "\n")
 
 
 def _parse_filter(ctx: IpCtx, a: Args) -> RouteFilter:
@@ -559,6 +562,15 @@ def _parse_filter(ctx: IpCtx, a: Args) -> RouteFilter:
     return f
 
 
+def iproute_flush_cache(ctx: IpCtx) -> None:
+    """`ip route flush cache`: write -1 to net.ipv4.route.flush. iproute2: iproute.c
+    iproute_flush_cache."""
+    try:
+        ctx.net.kernel.sysctl.write(ctx.net, "net.ipv4.route.flush", "-1")
+    except OSError:
+        raise ToolExit(255, 'Cannot open "/proc/sys/net/ipv4/route/flush"\n') from None
+
+
 def _dump_routes(ctx: IpCtx) -> list[nlmsg]:
     return ctx.dump(nlmsg(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, rtmsg(family=AF_INET), {}))
 
@@ -568,6 +580,9 @@ def iproute_list_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
     if flush and not a:
         raise ToolExit(1, '"ip route flush" requires arguments.\n')
     f = _parse_filter(ctx, a)
+    if flush and f.cloned:
+        iproute_flush_cache(ctx)
+        return
     routes = [m for m in _dump_routes(ctx) if filter_route(f, m)]
     if flush:
         for m in routes:
@@ -581,9 +596,10 @@ def iproute_list_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
 
 def iproute_get(ctx: IpCtx, a: Args) -> None:
     """`ip route get`. iproute2: ip/iproute.c iproute_get."""
-    hdr = rtmsg(family=AF_INET)
+    hdr = rtmsg(family=AF_INET, flags=RTM_F_LOOKUP_TABLE)
     req = nlmsg(RTM_GETROUTE, NLM_F_REQUEST, hdr, {})
     dst_ok = False
+    explain_it = False  # skbuff's `explain` switch: iproute2 has no such keyword
     while a:
         kw = a.cur
         if kw in ("tos",) or matches(kw, "dsfield"):
@@ -612,6 +628,8 @@ def iproute_get(ctx: IpCtx, a: Args) -> None:
             req.attrs[RTA_UID] = uid
         elif kw == "fibmatch":
             hdr.flags |= RTM_F_FIB_MATCH
+        elif kw == "explain":
+            explain_it = True
         elif kw == "ipproto":
             arg = a.next_arg()
             proto = inet_proto_a2n(arg)
@@ -637,11 +655,25 @@ def iproute_get(ctx: IpCtx, a: Args) -> None:
         a.advance()
     if not dst_ok:
         raise ToolExit(1, "need at least a destination address\n")
-    reply = ctx.talk_checked(req)
-    for m in reply.msgs:
-        print_route(ctx, m, None)
-    if ctx.json:
-        ctx.flush_json()
+    try:
+        reply = ctx.talk_checked(req)
+        for m in reply.msgs:
+            print_route(ctx, m, None)
+        if ctx.json:
+            ctx.flush_json()
+    finally:
+        if explain_it:
+            ctx.out.write(route_get_explanation(ctx, req))
+
+
+def route_get_explanation(ctx: IpCtx, req: nlmsg) -> str:
+    """`ip route get … explain` (skbuff only): the lookup's decisions in plain words."""
+    attrs = req.attrs
+    iif = attrs.get(RTA_IIF, 0)
+    oif = attrs.get(RTA_OIF, 0)
+    return explain.explain_route(ctx.net, attrs.get(RTA_DST, 0), attrs.get(RTA_SRC, 0),
+                                 ctx.ifname(iif) if iif else "", ctx.ifname(oif) if oif else "",
+                                 req.hdr.tos, attrs.get(RTA_MARK, 0))
 
 
 def do_iproute(ctx: IpCtx, argv: list[str]) -> None:

@@ -64,6 +64,7 @@ from skbuff.uapi.rtnetlink import (
     RTM_DELRULE,
     RTM_GETRULE,
     RTM_NEWRULE,
+    RTPROT_KERNEL,
     RTPROT_UNSPEC,
     nlmsg,
 )
@@ -326,8 +327,8 @@ def print_rule(ctx: IpCtx, m: nlmsg) -> tuple[str, dict[str, Any]]:
         txt.append(rtnl_rtntype_n2a(frh.action))
         js["action"] = rtnl_rtntype_n2a(frh.action)
     text = "".join(txt).rstrip(" ")
-    proto = int(at.get(FRA_PROTOCOL, RTPROT_UNSPEC))
-    if proto != RTPROT_UNSPEC or ctx.details:
+    proto = at.get(FRA_PROTOCOL)
+    if proto is not None and (proto not in (RTPROT_UNSPEC, RTPROT_KERNEL) or ctx.details):
         text += f" proto {rtnl_rtprot_n2a(proto)} "
         js["protocol"] = rtnl_rtprot_n2a(proto)
     return text, js

@@ -123,7 +123,7 @@ def rtnl_rttable_a2n(arg: str) -> int | None:
 
 
 def rtnl_rtntype_a2n(arg: str) -> int | None:
-    """iproute2: lib/rt_names.c rtnl_rtntype_a2n (names only, `matches` for a few)."""
+    """A route type name (never a number). iproute2: lib/rt_names.c rtnl_rtntype_a2n."""
     for k, name in RTNTYPE_NAMES.items():
         if k != RTN_UNSPEC and name == arg:
             return k
