@@ -62,7 +62,11 @@ def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO,
     if started.status:
         err.write(f"skbuff: {started.stderr}")
         return started.status
-    status = script.run_script(world, text, path, out, err, keep_going=keep_going)
+    try:
+        status = script.run_script(world, text, path, out, err, keep_going=keep_going)
+    finally:
+        if world.journey is not None:
+            world.journey.detach()
     return trace_outputs(world, trace, path, out, err) or status
 
 
@@ -78,11 +82,10 @@ class TraceOptions:
 
 def trace_outputs(world: World, trace: TraceOptions, title: str, out: TextIO,
                   err: TextIO) -> int:
-    """After the script: stop the tracer, print the journeys, write the JSON and report."""
+    """After the script: print the journeys, write the JSON lines and the report."""
     tracer = world.journey
     if tracer is None:
         return 0
-    tracer.detach()
     if trace.show:
         out.write(trace_tool.show(tracer, False, ()))
     try:

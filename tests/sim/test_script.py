@@ -50,7 +50,8 @@ def test_sleep_advances_simulated_time() -> None:
     t0 = w.kernel.now_ns
     assert w.run("sleep 1.5").status == 0
     assert w.run("sleep 1m").status == 0
-    assert w.kernel.now_ns - t0 == 61_500_000_000
+    # each line also takes the command's own time
+    assert w.kernel.now_ns - t0 == 61_500_000_000 + 2 * script.COMMAND_NS
     r = w.run("sleep x")
     assert r.status == 1 and r.stderr.startswith("sleep: invalid time interval 'x'")
 

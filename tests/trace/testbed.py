@@ -8,11 +8,11 @@ import socket as pysocket
 from pathlib import Path
 
 import pytest
+from tests.net.ipv4.test_ip_integration import SETUP, _real_modules
 
 from skbuff.net import socket as bsd
 from skbuff.sim.world import World
 from skbuff.trace import journey
-from tests.net.ipv4.test_ip_integration import SETUP, _real_modules
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("SKBUFF_UPDATE_GOLDEN"))

@@ -108,6 +108,7 @@ class Kernel:
         self.arch = arch()
         self.skb_debug = skb_debug
         self.skbuff_head_cache: Any = None
+        self.arp_tbl: Any = None  # net/ipv4/arp.c arp_tbl, set by arp_init
         self.cpus = [CPU(i, softirq.NR_SOFTIRQS) for i in range(ncpus)]
         self.softirq_vec: list[softirq.SoftirqAction | None] = [None] * softirq.NR_SOFTIRQS
         self.hw = HwController(self)
@@ -115,6 +116,8 @@ class Kernel:
         self.nets: list[Net] = []
         self.init_net: Net
         self.pernet_list: list[pernet_operations] = []
+        # Index in pernet_list of the first device operation (net_namespace.c first_device).
+        self.pernet_first_device = 0
         self.proc_entries: dict[str, Any] = {}
         self.netdev_chain = raw_notifier_head()
         self.inetaddr_chain = raw_notifier_head()

@@ -26,15 +26,15 @@ def _net_initcalls(k: Kernel) -> None:
     """Run the networking initcalls, kernel order (subsys_initcall, fs_initcall, …)."""
     core_rtnetlink.rtnetlink_init(k)
     core_skbuff.skb_init(k)
-    # devinet_init runs in inet_init (ip_rt_init) in the kernel; its pernet init must precede
-    # loopback's, which the kernel gets from register_pernet_device ordering devices last.
-    ipv4_devinet.devinet_init(k)
     core_dev.net_dev_init(k)
     core_fib_rules.fib_rules_init(k)
     core_rtnl_link.rtnl_link_init(k)
+    # inet_init: arp_init, then ip_init → ip_rt_init (→ devinet_init, ip_fib_init), then the
+    # protocols.
+    ipv4_arp.arp_init(k)
     ipv4_route.ip_rt_init(k)
-    ipv4_fib_frontend.ip_fib_init(k)  # the kernel calls it at the end of ip_rt_init
-    ipv4_arp.arp_init(k)  # inet_init runs arp_init first
+    ipv4_devinet.devinet_init(k)
+    ipv4_fib_frontend.ip_fib_init(k)
     af_inet.inet_init(k)
 
 

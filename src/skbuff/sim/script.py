@@ -128,8 +128,22 @@ def _split(line: str) -> list[str] | Result:
         return Result(2, "", f"bash: syntax error: {e}\n")
 
 
+# Simulated time one command line takes, fork+exec included (a few ms on a real box). Deferred
+# work the command started (linkwatch, timers, softirqs, queued packets) runs meanwhile, as it
+# does between two commands on a real machine; without it, `ip link set X up` followed at once
+# by a send would meet the noop qdisc that linkwatch has not replaced yet.
+COMMAND_NS = 2_000_000
+
+
 def run_line(world: World, net: Net, line: str) -> Result:
-    """Run one script line (no continuation handling) as the shell would."""
+    """Run one script line (no continuation handling) as the shell would; it takes COMMAND_NS
+    of simulated time."""
+    res = _run_line(world, net, line)
+    world.kernel.run_for(COMMAND_NS)
+    return res
+
+
+def _run_line(world: World, net: Net, line: str) -> Result:
     argv = _split(line)
     if isinstance(argv, Result):
         return argv

@@ -141,7 +141,8 @@ def no_route_cause(net: Net, daddr: int, saddr: int, iif: int, tos: int, mark: i
     if not err:
         return ""
     tables = ", ".join(_table_name(s["table"]) for s in rec.steps if s["kind"] == "table")
-    rules = [f"{s['pref']} {s['rule']}" for s in rec.steps if s["kind"] == "rule"]
+    rules = list(dict.fromkeys(f"{s['pref']} {s['rule']}" for s in rec.steps
+                               if s["kind"] == "rule"))
     ruletext = "; ".join(rules) if rules else "default rules only: main, then default"
     what = {errno.ENETUNREACH: "no route", errno.EHOSTUNREACH: "an unreachable route",
             errno.EACCES: "a prohibit route", errno.EINVAL: "a blackhole route"}.get(
@@ -221,11 +222,16 @@ def _neigh_failed(skb: sk_buff, location: str, net: Net | None) -> str:
         return ""
     state = "FAILED" if n.nud_state & NUD_FAILED else f"state {n.nud_state:#x}"
     p = n.parms
-    limit = p.ucast_probes + p.app_probes + p.mcast_probes
+    # __neigh_event_send starts an INCOMPLETE entry's count at ucast_solicit: only the
+    # broadcast (and app) probes are sent; a PROBE entry counts from 0 (neigh_max_probes).
+    if n.probes >= p.ucast_probes + p.app_probes + p.mcast_probes:
+        sent = n.probes - p.ucast_probes
+        limits = f"mcast_solicit {p.mcast_probes}, app_solicit {p.app_probes}"
+    else:
+        sent = n.probes
+        limits = f"ucast_solicit {p.ucast_probes}, mcast_resolicit {p.mcast_reprobes}"
     return (f"neighbour {ntoa(n.primary_key)} on {n.dev.name} ({netns_label(n.dev.nd_net)}) "
-            f"{state} after {n.probes} probes (limit {limit}: ucast_solicit "
-            f"{p.ucast_probes} + app_solicit {p.app_probes} + mcast_solicit {p.mcast_probes})"
-            " without an ARP reply")
+            f"{state} after {sent} probes ({limits}) without an ARP reply")
 
 
 def _neigh_queuefull(skb: sk_buff, location: str, net: Net | None) -> str:
@@ -350,17 +356,30 @@ def _prefix_lines(net: Net, rec: fib_decision.DecisionRecord, daddr: int) -> lis
                 why = "CHOSEN"
             elif chosen is not None and plen < chosen[1]:
                 why = f"passed over: /{chosen[1]} is a longer match"
+            elif chosen is not None and (prefix, plen) == chosen[:2] and not _recorded(
+                    rec, prefix, plen, desc):
+                why = ("passed over: the chosen alias of this prefix comes first (TOS "
+                       "routes first, then the lowest metric)")
             else:
                 why = _alias_why(rec, prefix, plen, desc)
             lines.append(f"    {ntoa(prefix)}/{plen} {desc} [{nhs}]: {why}")
     return lines
 
 
-def _alias_why(rec: fib_decision.DecisionRecord, prefix: int, plen: int, desc: str) -> str:
+def _recorded(rec: fib_decision.DecisionRecord, prefix: int, plen: int,
+              desc: str) -> dict[str, Any] | None:
+    """The lookup's own verdict on this alias, if it examined it."""
     for s in rec.steps:
         if (s["kind"] == "alias" and s["prefix"] == prefix and s["plen"] == plen
                 and s["desc"] == desc):
-            return ("taken: " if s["taken"] else "skipped: ") + s["why"]
+            return s
+    return None
+
+
+def _alias_why(rec: fib_decision.DecisionRecord, prefix: int, plen: int, desc: str) -> str:
+    s = _recorded(rec, prefix, plen, desc)
+    if s is not None:
+        return ("taken: " if s["taken"] else "skipped: ") + s["why"]
     return "not reached (an earlier alias or table decided)"
 
 

@@ -11,9 +11,9 @@
 - the input route queries seen (`ip_route_input_noref`), for route explanations.
 
 A *lineage* is one packet's family of skbs: clones join their parent's (`parent_id`), and an
-skb that first appears right after a step of another skb with the same IPv4 source,
-destination, protocol and IP id (fragments from ip_do_fragment, the datagram ip_defrag
-rebuilt) joins that one's. The filter's packet terms read the lineage's first flow key.
+skb carrying an IPv4 datagram already seen — same source, destination, protocol and non-zero
+IP id, RFC 791's datagram identity (fragments from ip_do_fragment, the datagram ip_defrag
+rebuilt) — joins that datagram's. The filter's packet terms read the lineage's first flow key.
 
 `drop_monitor(k)` is the light drop counter dropwatch-style tools use: drops by (reason,
 function) from the `kfree_skb` tracepoint only.
@@ -262,7 +262,7 @@ class journey_tracer:
         self._seq = 0
         self._lineage: dict[int, int] = {}
         self._keys: dict[int, flow_key] = {}
-        self._last: dict[int, skb_event] = {}
+        self._datagrams: dict[tuple[int, int, int, int], int] = {}
         self._nud_last: dict[tuple[str, str, int], int] = {}
         self._ops = ftrace.ftrace_ops(self._on_entry)
         self._tracepoints: tuple[tuple[str, Any], ...] = (
@@ -306,14 +306,11 @@ class journey_tracer:
         if known is not None:
             return known
         lineage = ev.skb_id
+        datagram = (ev.saddr, ev.daddr, ev.proto, ev.ipid) if ev.l3 == L3_IP and ev.ipid else None
         if ev.parent_id and ev.parent_id in self._lineage:
             lineage = self._lineage[ev.parent_id]
-        elif ev.l3 == L3_IP and ev.ipid:
-            prev = self._last.get(ev.cpu)
-            if (prev is not None and prev.l3 == L3_IP and prev.ipid == ev.ipid
-                    and prev.saddr == ev.saddr and prev.daddr == ev.daddr
-                    and prev.proto == ev.proto):
-                lineage = prev.lineage
+        elif datagram is not None:
+            lineage = self._datagrams.setdefault(datagram, lineage)
         self._lineage[ev.skb_id] = lineage
         return lineage
 
@@ -331,7 +328,6 @@ class journey_tracer:
         self._seq += 1
         ev.seq = self._seq
         self.events.append(ev)
-        self._last[ev.cpu] = ev
         return ev
 
     def _guard(self, what: str, exc: Exception) -> None:

@@ -1,9 +1,10 @@
 """pwru-style text: one line per journey step, a header, and the drop's cause under it.
 
 Columns: simulated time (s.ns), skb id (`#7`, a clone `#9<7`), CPU, netns, device, length,
-the flow (`10.1.0.2:48690->10.2.0.2:7000(udp)`), the function and its caller. Optional
-columns (`columns=("skb", "diff")`): the layout (head/data/tail/end, mac/network/transport
-header offsets, users/dataref), and what changed since the same skb's previous step.
+the flow (`10.1.0.2:48690->10.2.0.2:7000(udp)`; no ports on non-first fragments), the
+function and its caller. Optional columns (`columns=("skb", "diff")`): the layout
+(head/data/tail/end, mac/network/transport header offsets, users/dataref), and what changed
+since the same skb's previous step.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def fmt_tuple(ev: skb_event) -> str:
     """The flow of a step as pwru prints it."""
     if ev.l3 == L3_IP:
         name = PROTO_NAMES.get(ev.proto, str(ev.proto))
-        if ev.proto in (6, 17):
+        if ev.proto in (6, 17) and (ev.sport or ev.dport):
             return f"{_ip(ev.saddr)}:{ev.sport}->{_ip(ev.daddr)}:{ev.dport}({name})"
         return f"{_ip(ev.saddr)}->{_ip(ev.daddr)}({name})"
     if ev.l3 == L3_ARP:

@@ -14,7 +14,7 @@ from typing import Any
 from skbuff.kernel import notifier, sysctl
 from skbuff.kernel.kernel import Kernel
 from skbuff.net.core import dev as netdev
-from skbuff.net.core import net_namespace
+from skbuff.net.core import neighbour, net_namespace
 from skbuff.net.core.rtnetlink import netlink_ext_ack
 from skbuff.net.ipv4 import arp, devinet, fib_frontend, fib_semantics, fib_trie
 from skbuff.uapi import if_addr
@@ -55,6 +55,8 @@ def fib_net() -> Iterator[Any]:
     with k:
         net = net_namespace.copy_net_ns(k, "")
         k.init_net = net
+        k.arp_tbl = arp.arp_table(k)  # devinet gives each in_device its ARP parms
+        neighbour.neigh_table_init(k, k.arp_tbl)
         devinet.devinet_init_net(net)
         fib_frontend.ip_fib_net_init(net)
         notifier.notifier_chain_register(

@@ -2514,10 +2514,10 @@ def net_dev_init(k: Kernel) -> None:
         k, net_namespace.pernet_operations("netdev", init=netdev_init)
     )
     net_procfs.dev_proc_init(k)
-    net_namespace.register_pernet_subsys(
+    net_namespace.register_pernet_device(
         k, net_namespace.pernet_operations("loopback", init=loopback.loopback_net_init)
     )
-    net_namespace.register_pernet_subsys(
+    net_namespace.register_pernet_device(
         k, net_namespace.pernet_operations("default_device", exit=default_device_exit)
     )
 

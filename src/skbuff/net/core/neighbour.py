@@ -331,7 +331,7 @@ class neigh_table:
 
 def arp_tbl(k: Kernel) -> neigh_table:
     """The machine's ARP table (`k.arp_tbl`, set by arp_init). Kernel: net/ipv4/arp.c arp_tbl."""
-    tbl: neigh_table = vars(k)["arp_tbl"]
+    tbl: neigh_table = k.arp_tbl
     return tbl
 
 

@@ -51,15 +51,30 @@ class Net:
         return f"<Net {self.name or 'init_net'}>"
 
 
-def register_pernet_subsys(kernel: Kernel, ops: pernet_operations) -> None:
-    """Register `ops` and run its init for every existing namespace.
-
-    Kernel: net/core/net_namespace.c register_pernet_subsys.
-    """
-    kernel.pernet_list.append(ops)
+def _register_pernet(kernel: Kernel, ops: pernet_operations, at: int) -> None:
+    kernel.pernet_list.insert(at, ops)
     if ops.init is not None:
         for net in kernel.nets:
             ops.init(net)
+
+
+def register_pernet_subsys(kernel: Kernel, ops: pernet_operations) -> None:
+    """Register subsystem `ops` (before every device's) and run its init in each namespace.
+
+    Subsystems go before `first_device` so a new namespace has its subsystems (devinet, FIB,
+    neighbour tables) ready before devices such as `lo` register into it.
+    Kernel: net/core/net_namespace.c register_pernet_subsys.
+    """
+    _register_pernet(kernel, ops, kernel.pernet_first_device)
+    kernel.pernet_first_device += 1
+
+
+def register_pernet_device(kernel: Kernel, ops: pernet_operations) -> None:
+    """Register device `ops` (after every subsystem's) and run its init in each namespace.
+
+    Kernel: net/core/net_namespace.c register_pernet_device.
+    """
+    _register_pernet(kernel, ops, len(kernel.pernet_list))
 
 
 def copy_net_ns(kernel: Kernel, name: str) -> Net:

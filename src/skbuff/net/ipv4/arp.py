@@ -628,7 +628,7 @@ def arp_init(k: Kernel) -> None:
     Kernel: net/ipv4/arp.c arp_init.
     """
     tbl = arp_table(k)
-    vars(k)["arp_tbl"] = tbl
+    k.arp_tbl = tbl
     nb.neigh_table_init(k, tbl)
     nb.neigh_sysctl_register(None, tbl.parms)
     netdev.dev_add_pack(netdev.packet_type(ETH_P_ARP, None, arp_rcv))

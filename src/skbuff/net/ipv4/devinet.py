@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import jiffies, notifier, sysctl
 from skbuff.net.core import dev as netdev
-from skbuff.net.core import net_namespace, rtnetlink
+from skbuff.net.core import neighbour, net_namespace, rtnetlink
 from skbuff.net.ipv4 import arp, fib_frontend, route
 from skbuff.uapi import if_addr
 from skbuff.uapi import rtnetlink as uapi_rt
@@ -585,7 +585,10 @@ def inetdev_init(dev: net_device) -> in_device | int:
     net = dev.nd_net
     dflt: ipv4_devconf = net.ipv4.devconf_dflt
     in_dev = in_device(dev, ipv4_devconf(list(dflt.data)))
+    tbl = neighbour.arp_tbl(net.kernel)
+    in_dev.arp_parms = neighbour.neigh_parms_alloc(dev, tbl)
     dev.ip_ptr = in_dev
+    neighbour.neigh_sysctl_register(dev, in_dev.arp_parms)
     devinet_sysctl_register(in_dev)
     return in_dev
 
@@ -598,6 +601,8 @@ def inetdev_destroy(in_dev: in_device) -> None:
         __inet_del_ifa(in_dev, in_dev.ifa_list[0], 1)
     dev.ip_ptr = None
     devinet_sysctl_unregister(in_dev)
+    neighbour.neigh_sysctl_unregister(in_dev.arp_parms)
+    neighbour.neigh_parms_release(in_dev.arp_parms.tbl, in_dev.arp_parms)
     arp.arp_ifdown(dev)
 
 

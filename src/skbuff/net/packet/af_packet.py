@@ -50,7 +50,8 @@ class packet_record:
 
     def __repr__(self) -> str:
         where = f"{self.netns}/{self.ifname}" if self.netns else self.ifname
-        return f"<packet_record {self.tstamp_ns}ns {where} type={self.pkt_type} len={self.orig_len}>"
+        return (f"<packet_record {self.tstamp_ns}ns {where} type={self.pkt_type} "
+                f"len={self.orig_len}>")
 
 
 class packet_sock:
@@ -60,14 +61,13 @@ class packet_sock:
     the hook to one device (packet_do_bind). `records` grows until `packet_release`.
     """
 
-    __slots__ = ("drops", "k", "net", "prot_hook", "records", "running", "snaplen")
+    __slots__ = ("k", "net", "prot_hook", "records", "running", "snaplen")
 
     def __init__(self, k: Kernel, net: Net | None, dev: net_device | None, snaplen: int) -> None:
         self.k = k
         self.net = net
         self.snaplen = snaplen
         self.records: list[packet_record] = []
-        self.drops = 0
         self.running = False
         self.prot_hook = core_dev.packet_type(ETH_P_ALL, dev, packet_rcv, af_packet_priv=self)
 
@@ -110,7 +110,7 @@ def packet_create(net: Net | None, dev: net_device | None = None,
             raise ValueError("packet_create: a machine-wide tap needs the kernel `k`")
         k = net.kernel
     po = packet_sock(k, net, dev, snaplen)
-    core_dev.dev_add_pack(po.prot_hook)
+    k.run_task(core_dev.dev_add_pack, po.prot_hook)
     po.running = True
     return po
 
@@ -118,5 +118,5 @@ def packet_create(net: Net | None, dev: net_device | None = None,
 def packet_release(po: packet_sock) -> None:
     """Stop capturing (unregister the hook); the records stay. Kernel: packet_release."""
     if po.running:
-        core_dev.dev_remove_pack(po.prot_hook)
+        po.k.run_task(core_dev.dev_remove_pack, po.prot_hook)
         po.running = False

@@ -1,0 +1,1 @@
+"""Seeded script generators for the conformance areas: same seed, same script."""
