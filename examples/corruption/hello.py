@@ -75,7 +75,8 @@ def hexdump(skb: sk_buff) -> str:
 def build(w: World) -> tuple[Net, Net]:
     """Two namespaces, left and right, joined by a veth pair (eth0 on both sides)."""
     for line in ("ip netns add left", "ip netns add right",
-                 "ip -n left link add eth0 type veth peer name eth0 netns right",
+                 "ip -n left link add eth0 address 02:00:00:00:00:01 type veth"
+                 " peer name eth0 address 02:00:00:00:00:02 netns right",
                  "ip -n left link set eth0 up", "ip -n right link set eth0 up",
                  "sleep 0.01"):
         res = w.run(line)

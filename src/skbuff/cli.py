@@ -48,6 +48,14 @@ def _bug(what: str, e: BaseException, err: TextIO) -> int:
     return EX_SOFTWARE
 
 
+def end_jobs(world: World, out: TextIO, err: TextIO) -> int:
+    """The script ended: interrupt its background jobs (`tcpdump … &`), print their rest."""
+    res = world.stop_jobs()
+    out.write(res.stdout)
+    err.write(res.stderr)
+    return 0
+
+
 def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO,
             trace: TraceOptions | None = None) -> int:
     try:
@@ -57,13 +65,15 @@ def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO,
         return 1
     world = World(seed=seed)
     if trace is None:
-        return script.run_script(world, text, path, out, err, keep_going=keep_going)
+        status = script.run_script(world, text, path, out, err, keep_going=keep_going)
+        return end_jobs(world, out, err) or status
     started = trace_tool.trace_on(world, [trace.filter] if trace.filter else [])
     if started.status:
         err.write(f"skbuff: {started.stderr}")
         return started.status
     try:
         status = script.run_script(world, text, path, out, err, keep_going=keep_going)
+        end_jobs(world, out, err)
     finally:
         if world.journey is not None:
             world.journey.detach()

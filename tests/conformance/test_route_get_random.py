@@ -105,15 +105,7 @@ def make_script(seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-# Remaining differences at the time of writing belong to the `ip` tool, not the kernel side:
-# iproute2 sends RTM_F_LOOKUP_TABLE with `ip route get` (so the real answer names non-main
-# tables: "table 200", "table local"), and `ip rule` prints "proto kernel" only with -d.
-# Remove this marker once tools/ip does both; xpasses are expected after that.
-TOOL_GAPS = "tools/ip: `route get` lacks RTM_F_LOOKUP_TABLE; `rule` prints proto kernel"
-
-
 @pytest.mark.conformance
-@pytest.mark.xfail(reason=TOOL_GAPS, strict=False)
 @pytest.mark.parametrize("seed", range(CASES))
 def test_route_get_random(real_kernel_ok: None, seed: int) -> None:
     result = run_both(make_script(seed))

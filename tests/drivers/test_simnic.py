@@ -16,6 +16,7 @@ from skbuff.kernel.kernel import Kernel
 from skbuff.net.core import dev as D
 from skbuff.net.core import net_namespace
 from skbuff.net.core import skbuff as S
+from skbuff.sim.world import World
 from skbuff.uapi.if_ether import build_eth
 
 ETH_P_TEST = 0x88B5
@@ -280,3 +281,49 @@ def test_proc_net_dev_shows_hardware_drops(k: Kernel) -> None:
     fields = row.split(":")[1].split()
     assert fields[1] == "0"  # rx packets: nothing was cleaned
     assert fields[3] == "13" and fields[4] == "13"  # drop (incl. missed), fifo
+
+
+# -- the link kind -------------------------------------------------------------------------
+
+
+def test_ip_link_add_type_simnic_and_a_late_cable() -> None:
+    """`ip link add NAME type simnic` makes a cable-less controller (carrier on: a traffic
+    generator is its partner); plugging a cable to a down simnic takes the carrier away."""
+    w = World(ncpus=1)
+    for line in ("ip link add nic0 type simnic", "ip link add nic1 type simnic",
+                 "ip link set nic0 up"):
+        assert w.run(line).status == 0, line
+    k = w.kernel
+    k.run_for(1_100_000_000)  # linkwatch batches non-urgent events up to 1 s
+    out = w.run("ip -d link show nic0").stdout
+    assert "state UP" in out and "\n    simnic " in out
+    nic0, nic1 = (w.init_net.dev_base_head[n] for n in ("nic0", "nic1"))
+    assert isinstance(nic0.priv, drv.simnic_adapter) and nic0.dev_addr == nic0.priv.hw.perm_addr
+    simhw.simnic_connect(nic0.priv.hw, nic1.priv.hw)
+    k.run_for(1_000_000)
+    assert not D.netif_carrier_ok(nic0)
+    assert w.run("ip link set nic1 up").status == 0
+    k.run_for(1_000_000)
+    assert D.netif_carrier_ok(nic0) and D.netif_carrier_ok(nic1)
+
+
+def test_legacy_overload_drops_at_the_backlog(k: Kernel) -> None:
+    """Interrupt-per-packet at 2 Mpps: the ISR keeps up with the ring, so the NIC drops
+    nothing, but netif_rx overflows the backlog (softnet_stat column 2, dev rx_dropped)."""
+    dev, hw = nic(k, mode="legacy")
+    sink = Sink(k)
+    gen = offer(hw, dev.dev_addr, 4000, 2_000_000, k.now_ns)
+    k.run_for(5_000_000)
+    sd = k.this_cpu().softnet_data
+    assert sd.dropped > 0
+    assert D.dev_get_stats(dev).rx_dropped == sd.dropped
+    assert len(sink.got) + sd.dropped + hw.mpc == gen.offered
+    cols = (procfs.read_proc(k.init_net, "/proc/net/softnet_stat") or "").split()
+    assert int(cols[1], 16) == sd.dropped
+
+
+def test_pair_with_a_taken_name_fails_cleanly(k: Kernel,
+                                               pair: tuple[D.net_device, D.net_device]) -> None:
+    with pytest.raises(ValueError, match="'left'"):
+        drv.simnic_pair(k.init_net, pair[1].nd_net, names=("left", "other"))
+    assert "other" not in pair[1].nd_net.dev_base_head

@@ -96,8 +96,9 @@ def run_command(cmd: str, cwd: Path) -> str:
             pass
         finally:
             sys.argv, sys.path[:] = saved_argv, saved_path
+            here = str(cwd.resolve())
             for name in set(sys.modules) - saved_mods:  # the example's own modules
-                if str(cwd) in str(getattr(sys.modules[name], "__file__", "") or ""):
+                if str(getattr(sys.modules[name], "__file__", "") or "").startswith(here):
                     del sys.modules[name]
     return out.getvalue() + err.getvalue()
 
@@ -167,3 +168,35 @@ def check_page(page: Path, scratch: Path) -> list[str]:
                     problems.append(f"{where}: $ {cmd}\n--- expected\n" + "\n".join(expected)
                                     + "\n--- got\n" + "\n".join(got))
     return problems
+
+
+def update_page(page: Path, scratch: Path) -> None:
+    """Rewrite `page`'s console outputs with what the commands print now (for authors: review
+    the diff before keeping it). Blocks using `...` are left alone."""
+    shutil.copytree(REPO / "examples", scratch / "examples",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    lines = page.read_text().splitlines()
+    out: list[str] = []
+    i = 0
+    for b in blocks(page.read_text()):
+        out.extend(lines[i:b.lineno])
+        i = b.lineno + len(b.text.splitlines())
+        body = b.text.splitlines()
+        if b.kind == "diff":
+            apply_diff(scratch, b.text)
+        elif b.kind == "console" and "..." not in body:
+            body = []
+            for cmd, _ in console_steps(b.text):
+                body.append(f"$ {cmd}")
+                body.extend(ln.rstrip() for ln in run_command(cmd, scratch).splitlines())
+        out.extend(body)
+    out.extend(lines[i:])
+    page.write_text("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    for arg in sys.argv[1:]:
+        with tempfile.TemporaryDirectory() as tmp:
+            update_page(Path(arg), Path(tmp))

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from skbuff.sim import topology
-from skbuff.sim.world import World
 from tests.scenarios import counters
 from tests.scenarios.journey import journey_recorder
+
+from skbuff.sim import topology
+from skbuff.sim.world import World
 
 
 @dataclass

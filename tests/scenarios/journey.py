@@ -35,9 +35,8 @@ _NUD = {v: k[4:] for k, v in vars(uapi_neigh).items()
 _NUD[0] = "NONE"
 _ICMP = {ICMP_ECHO: "echo request", ICMP_ECHOREPLY: "echo reply",
          ICMP_DEST_UNREACH: "dest unreachable", ICMP_TIME_EXCEEDED: "time exceeded"}
-_SKB_TRACEPOINTS = ("net_dev_queue", "net_dev_start_xmit", "net_dev_xmit", "netif_rx",
-                    "netif_receive_skb")
-_NEIGH_TRACEPOINTS = ("neigh_create", "neigh_update", "neigh_update_done", "neigh_event_send_done",
+_SKB_TRACEPOINTS = ("net_dev_queue", "net_dev_start_xmit", "netif_rx", "netif_receive_skb")
+_NEIGH_TRACEPOINTS = ("neigh_update", "neigh_update_done", "neigh_event_send_done",
                       "neigh_timer_handler")
 
 
@@ -79,17 +78,19 @@ class journey_recorder:
         self.functions = functions
         self.lines: list[str] = []
         self._labels: dict[int, str] = {}
-        self._nud: dict[int, int] = {}
+        self._nud: dict[int, tuple[Any, int]] = {}
         self._ops = ftrace.ftrace_ops(self._on_function)
         self._probes: list[tuple[str, Any]] = []
 
     def start(self) -> None:
         for name in _SKB_TRACEPOINTS:
             self._attach(name, self._skb_probe(name))
+        self._attach("net_dev_xmit", self._on_net_dev_xmit)
         self._attach("kfree_skb", self._on_kfree_skb)
         self._attach("consume_skb", self._on_consume_skb)
         for name in _NEIGH_TRACEPOINTS:
             self._attach(name, self._on_neigh)
+        self._attach("neigh_create", self._on_neigh_create)
         if self.functions and ftrace.register_ftrace_function(self._ops):
             raise RuntimeError("another journey tracer is registered")
 
@@ -114,26 +115,32 @@ class journey_recorder:
         self._probes.append((name, probe))
 
     def _where(self, skb: sk_buff) -> str:
+        """NETNS DEV of the skb: its device, else its route's namespace (DEV "-")."""
         dev = skb.dev
-        if dev is None:
-            dst = skbuff.skb_dst(skb)
-            dev = dst.dev if dst is not None else None
         if dev is not None:
-            return f"{dev.nd_net.name or 'init'} {skb.dev.name if skb.dev else '-'}"
+            return f"{dev.nd_net.name or 'init'} {dev.name}"
+        dst = skbuff.skb_dst(skb)
+        if dst is not None and dst.dev is not None:
+            return f"{dst.dev.nd_net.name or 'init'} -"
         sk = skb.sk
         return f"{sk.sk_net.name or 'init'} -" if sk is not None else "? -"
 
-    def _emit(self, skb: sk_buff, event: str) -> None:
+    def _emit(self, skb: sk_buff, event: str, where: str | None = None) -> None:
+        self._check_nud()
         label = self._labels.get(skb.id)
         if label is None:
             label = self._labels[skb.id] = f"#{len(self._labels) + 1}"
             event = f"{event}  [{describe(skb)}]"
-        self.lines.append(f"{label:>4} {self._where(skb)} {event}")
+        self.lines.append(f"{label:>4} {where or self._where(skb)} {event}")
 
     def _skb_probe(self, name: str) -> Any:
         def probe(skb: sk_buff, *_: Any) -> None:
             self._emit(skb, f"tp:{name}")
         return probe
+
+    def _on_net_dev_xmit(self, skb: sk_buff, rc: int, dev: Any, length: int) -> None:
+        """The device is the tracepoint's: a veth has already handed the skb to its peer."""
+        self._emit(skb, f"tp:net_dev_xmit rc={rc}", f"{dev.nd_net.name or 'init'} {dev.name}")
 
     def _on_kfree_skb(self, skb: sk_buff, location: str, reason: Any) -> None:
         self._emit(skb, f"tp:kfree_skb {location} {reason.name}")
@@ -146,14 +153,25 @@ class journey_recorder:
             self._emit(skb, f"{name} <- {caller}")
 
     def _on_neigh(self, n: Any, *_: Any) -> None:
-        old = self._nud.get(id(n), 0)
-        new = n.nud_state
-        if new == old:
-            return
-        self._nud[id(n)] = new
-        self.lines.append(f"   - {n.dev.nd_net.name or 'init'} {n.dev.name} nud "
-                          f"{_ip(n.primary_key)} {_NUD.get(old, hex(old))} -> "
-                          f"{_NUD.get(new, hex(new))}")
+        """Any neighbour tracepoint: start watching `n`, report state changes so far."""
+        if id(n) not in self._nud:
+            self._nud[id(n)] = (n, 0)
+        self._check_nud()
+
+    def _on_neigh_create(self, tbl: Any, dev: Any, pkey: Any, n: Any, *_: Any) -> None:
+        self._on_neigh(n)
+
+    def _check_nud(self) -> None:
+        """Report every watched neighbour whose NUD state changed since last seen (checked
+        at each event, so a change shows up before the next packet step)."""
+        for key, (n, old) in self._nud.items():
+            new = n.nud_state
+            if new == old:
+                continue
+            self._nud[key] = (n, new)
+            self.lines.append(f"   - {n.dev.nd_net.name or 'init'} {n.dev.name} nud "
+                              f"{_ip(n.primary_key)} {_NUD.get(old, hex(old))} -> "
+                              f"{_NUD.get(new, hex(new))}")
 
 
 def check_golden(name: str, text: str) -> None:

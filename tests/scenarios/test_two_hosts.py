@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from skbuff.sim import topology
-from skbuff.sim.world import World
 from tests.scenarios.harness import ICMP_ECHO_IN_REPLY, ICMP_ECHO_OUT, merge, mib, run_step
 from tests.scenarios.journey import check_golden
+
+from skbuff.sim import topology
+from skbuff.sim.world import World
 
 ECHO_DATA = bytes(i & 0xFF for i in range(56))
 
@@ -24,8 +25,8 @@ def test_ping_over_veth_resolves_arp_and_gets_the_reply() -> None:
     nud = [ln.split(" nud ", 1)[1] for ln in run.journey.splitlines() if " nud " in ln]
     assert nud == ["10.0.1.2 NONE -> INCOMPLETE", "10.0.1.1 NONE -> STALE",
                    "10.0.1.2 INCOMPLETE -> REACHABLE", "10.0.1.1 STALE -> DELAY"]
-    assert run.run("ip -n h1 neigh") == "10.0.1.2 dev veth0 lladdr %s REACHABLE \n" % (
-        run.world.netns("h2").dev_base_head["veth0"].dev_addr.hex(":"))
+    h2_mac = run.world.netns("h2").dev_base_head["veth0"].dev_addr.hex(":")
+    assert run.run("ip -n h1 neigh") == f"10.0.1.2 dev veth0 lladdr {h2_mac} REACHABLE \n"
     assert "10.0.1.1 dev veth0 lladdr" in run.run("ip -n h2 neigh")
     assert run.drops == []
     assert run.moved == mib(
@@ -45,7 +46,7 @@ def test_second_ping_needs_no_arp() -> None:
 
     run = run_step(topology.two_hosts(), ["h1", "h2"], twice)
     assert run.result.reply_from == "10.0.1.2"
-    assert run.moved[("*", "softnet", "cpu0.processed")] == 6  # 2 ARP + 2 × 2 ICMP
+    assert run.moved[("*", "softnet", "cpu0.processed")] == 6  # 2 ARP + 2 pings of 2 ICMP
 
 
 def test_loopback_ping() -> None:

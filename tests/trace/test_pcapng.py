@@ -109,6 +109,7 @@ def test_tshark_timestamps_are_simulated_ns(
     stamps = [r[0] for r in rows]
     assert stamps == [f"{rec.tstamp_ns // 10**9}.{rec.tstamp_ns % 10**9:09d}" for rec in records]
     assert [int(r[1]) for r in rows] == [rec.orig_len for rec in records]
+    assert [int(r[1]) for r in rows[:2]] == [42, 60]  # the sender's MAC pads the ARP request
     # the ARP request reaches the peer after serialization (84 B incl. overhead at 1 Gb/s)
     # plus the 1 µs cable latency and the receive path's CPU time
     assert records[1].tstamp_ns - records[0].tstamp_ns > 672 + 1000
@@ -161,10 +162,16 @@ def test_tap_sees_clones_and_frees_them() -> None:
     transmitted ones as one PACKET_OUTGOING clone; no skb is left behind by the tap."""
     cap = Capture()
     tap = af_packet.packet_create(cap.a, cap.eth0)
+    ns_tap = af_packet.packet_create(cap.a)  # every device, but only namespace a
     cap.ping_and_udp()
     af_packet.packet_release(tap)
+    af_packet.packet_release(ns_tap)
+    assert [(r.netns, r.ifname, r.data) for r in ns_tap.records] == [
+        (r.netns, r.ifname, r.data) for r in tap.records]
     kinds = [r.pkt_type for r in tap.records]
     assert kinds.count(4) == 3 and len(kinds) == 6  # ARP request, echo, UDP go out
     assert all(r.data[:6] in (cap.eth0.dev_addr, cap.eth1.dev_addr, b"\xff" * 6)
                for r in tap.records)
     assert not cap.eth0.ptype_all and D.dev_nit_active(cap.eth0) is False
+    cache = cap.k.skbuff_head_cache
+    assert cache.alloc_count - cache.free_count == 2 * 255  # only the posted RX buffers

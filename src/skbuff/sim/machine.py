@@ -8,6 +8,7 @@ Each subsystem contributes one line to `_net_initcalls`, in the order the kernel
 
 from __future__ import annotations
 
+from skbuff.drivers.net.simnic import driver as simnic_driver
 from skbuff.kernel.kernel import Kernel
 from skbuff.net.core import dev as core_dev
 from skbuff.net.core import fib_rules as core_fib_rules
@@ -36,6 +37,7 @@ def _net_initcalls(k: Kernel) -> None:
     ipv4_devinet.devinet_init(k)
     ipv4_fib_frontend.ip_fib_init(k)
     af_inet.inet_init(k)
+    simnic_driver.simnic_init(k)  # module_init of the simnic driver: the "simnic" link kind
 
 
 def boot(seed: int = 0, hz: int = 1000, ncpus: int = 2) -> Kernel:

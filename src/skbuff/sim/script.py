@@ -73,6 +73,11 @@ def sleep_main(world: World, net: Net, argv: list[str]) -> Result:
     return Result(0, "", "")
 
 
+def wait_main(world: World, net: Net, argv: list[str]) -> Result:
+    """bash's `wait`: until every background job (`CMD &`) has ended by itself."""
+    return world.wait_jobs()
+
+
 def true_main(world: World, net: Net, argv: list[str]) -> Result:
     return Result(0, "", "")
 
@@ -84,6 +89,7 @@ def false_main(world: World, net: Net, argv: list[str]) -> Result:
 _BUILTIN: dict[str, Tool] = {
     "ip": ip.ip_main, "sysctl": sysctl.sysctl_main, "cat": proc.cat_main,
     "echo": echo_main, "sleep": sleep_main, "true": true_main, "false": false_main,
+    "wait": wait_main,
 }
 
 
@@ -147,6 +153,9 @@ def _run_line(world: World, net: Net, line: str) -> Result:
     argv = _split(line)
     if isinstance(argv, Result):
         return argv
+    if argv and argv[-1].endswith("&") and not argv[-1].endswith("&&"):
+        argv = argv[:-1] if argv[-1] == "&" else [*argv[:-1], argv[-1][:-1]]
+        return world.start_background(net, argv)
     redirect: tuple[str, str] | None = None
     for i, tok in enumerate(argv):
         if tok in (">", ">>"):
@@ -232,8 +241,13 @@ def run_script(world: World, text: str, name: str, out: TextIO, err: TextIO,
         out.write(res.stdout)
         if res.stderr:
             argv = _split(sl.text)
+            if isinstance(argv, list) and argv[:3] == ["ip", "netns", "exec"] and len(argv) > 4:
+                argv = argv[4:]  # the command `ip netns exec` ran speaks for itself
             argv0 = argv[0] if isinstance(argv, list) and argv else "bash"
             err.write(_prefixed(where, argv0, res.stderr))
+        jobs = world.poll_jobs()
+        out.write(jobs.stdout)
+        err.write(jobs.stderr)
         if res.status:
             status = res.status
             if not keep_going:

@@ -91,7 +91,7 @@ def two_hosts() -> list[str]:
 
 
 def routed(mtu2: int | None = None, forwarding: bool = True) -> list[str]:
-    """h1 ═ r1 ═ h2 (see the module doc); `mtu2` sets the r1–h2 link's MTU on both ends."""
+    """h1 ═ r1 ═ h2 (see the module doc); `mtu2` sets the r1-h2 link's MTU on both ends."""
     return [*netns("h1", "r1", "h2"),
             *veth("h1", "eth0", "r1", "eth0"),
             *veth("h2", "eth0", "r1", "eth1", mtu2),
@@ -129,9 +129,9 @@ class ping_result:
 def ping_once(world: World, ns: str, daddr: str, size: int = 56, *, pmtu: str | None = None,
               ttl: int | None = None, src: str | None = None, seq: int = 1,
               timeout_s: float = 1.0) -> ping_result:
-    """`ip netns exec NS ping -c 1 -W timeout_s [-s size] [-M pmtu] [-t ttl] [-I src] DADDR`: one echo
-    request of `size` data bytes from an ICMP socket with IP_RECVERR; waits (simulated time)
-    for the reply or an ICMP error. Runs as a task in process context."""
+    """`ip netns exec NS ping -c 1 -W timeout_s [-s size] [-M pmtu] [-t ttl] [-I src] DADDR`:
+    one echo request of `size` data bytes from an ICMP socket with IP_RECVERR; waits
+    (simulated time) for the reply or an ICMP error. Runs as a task in process context."""
     net = world.netns(ns)
     return world.kernel.run_task(_ping_task, net, daddr, size, pmtu, ttl, src, seq, timeout_s)
 
@@ -154,14 +154,14 @@ def _ping_task(net: Net, daddr: str, size: int, pmtu: str | None, ttl: int | Non
         except OSError as e:
             return ping_result(send_errno=e.errno or 0)
         try:
-            data, src = s.recvfrom(65536)
+            data, peer = s.recvfrom(65536)
         except TimeoutError:
             return ping_result()
         except OSError as e:
             if e.errno == errno.EAGAIN:
                 return ping_result()
             return ping_result(error=_error_entry(s))
-        return ping_result(reply=data, reply_from=src[0] if src else None)
+        return ping_result(reply=data, reply_from=peer[0] if peer else None)
     finally:
         s.close()
 

@@ -7,7 +7,8 @@ its `lo` down. `ip netns add NAME` creates a namespace the way /var/run/netns na
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Protocol
 
 from skbuff.net.core import net_namespace
 from skbuff.sim import script
@@ -17,6 +18,19 @@ if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.net_namespace import Net
     from skbuff.trace.journey import journey_tracer
+
+
+class Job(Protocol):
+    """A background command (`tcpdump … &`): output appears as the world runs."""
+
+    def poll(self) -> tuple[str, str, bool]:
+        """(new stdout, new stderr, ended) since the last poll."""
+
+    def wait(self) -> None:
+        """Advance the world until the job can end by itself (bounded)."""
+
+    def stop(self) -> tuple[str, str]:
+        """Interrupt it (^C): its final stdout and stderr."""
 
 
 class World:
@@ -35,6 +49,8 @@ class World:
         self.tools: dict[str, script.Tool] = {}
         # The journey tracer of `trace on`/`--trace` (skbuff.trace.journey), once started.
         self.journey: journey_tracer | None = None
+        # Background jobs (`CMD &`), in start order; see start_background.
+        self.jobs: list[Job] = []
 
     @property
     def init_net(self) -> Net:
@@ -66,8 +82,66 @@ class World:
         self.kernel.run_task(net_namespace.cleanup_net, net)
 
     def run(self, line: str) -> Result:
-        """Run one script line in init_net, exactly as it would print."""
-        return script.run_line(self, self.init_net, line)
+        """Run one script line in init_net, exactly as it would print; what background jobs
+        printed meanwhile follows the line's own output."""
+        res = script.run_line(self, self.init_net, line)
+        if not self.jobs:
+            return res
+        jobs = self.poll_jobs()
+        return Result(res.status, res.stdout + jobs.stdout, res.stderr + jobs.stderr)
+
+    def start_background(self, net: Net, argv: list[str]) -> Result:
+        """`CMD &`: a tool with a `background(world, net, argv) -> (Job | None, Result)`
+        (tcpdump) becomes a job; any other command runs to completion at once.
+        `ip netns exec NS CMD &` backgrounds CMD in NS."""
+        if argv[:3] == ["ip", "netns", "exec"] and len(argv) > 4 and argv[3] in self._netns:
+            net, argv = self._netns[argv[3]], argv[4:]
+        starter = None
+        if argv and argv[0].isidentifier() and script.find_tool(self, argv[0]) is not None:
+            try:
+                mod = importlib.import_module(f"skbuff.tools.{argv[0]}")
+            except ModuleNotFoundError:
+                mod = None
+            starter = getattr(mod, "background", None)
+        if starter is None:
+            return script.run_argv(self, net, argv)
+        job, res = self.kernel.run_task(starter, self, net, argv[1:])
+        if job is not None:
+            self.jobs.append(job)
+        return res  # type: ignore[no-any-return]
+
+    def poll_jobs(self) -> Result:
+        """Collect what the background jobs printed; ended jobs are forgotten."""
+        out: list[str] = []
+        err: list[str] = []
+        for job in list(self.jobs):
+            o, e, ended = job.poll()
+            out.append(o)
+            err.append(e)
+            if ended:
+                self.jobs.remove(job)
+        return Result(0, "".join(out), "".join(err))
+
+    def wait_jobs(self) -> Result:
+        """bash's `wait`: run each job until it ends by itself, then collect the output."""
+        for job in list(self.jobs):
+            job.wait()
+        res = self.poll_jobs()
+        if not self.jobs:
+            return res
+        rest = self.stop_jobs()
+        return Result(0, res.stdout + rest.stdout, res.stderr + rest.stderr)
+
+    def stop_jobs(self) -> Result:
+        """Interrupt every background job (the script ended): their last output."""
+        res = self.poll_jobs()
+        out, err = [res.stdout], [res.stderr]
+        for job in self.jobs:
+            o, e = self.kernel.run_task(job.stop)
+            out.append(o)
+            err.append(e)
+        self.jobs.clear()
+        return Result(0, "".join(out), "".join(err))
 
     def run_argv(self, net: Net, argv: list[str]) -> Result:
         """Run one already-split command in `net` (what `ip netns exec` does)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getopt
 from dataclasses import dataclass
 
 
@@ -40,3 +41,20 @@ class Output:
 
     def result(self, status: int) -> Result:
         return Result(status, "".join(self.out), "".join(self.err))
+
+
+def gnu_getopt(prog: str, argv: list[str], shortopts: str,
+               longopts: list[str] | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """glibc getopt_long (permuting): (options, operands), or ToolExit(2) with glibc's
+    "PROG: invalid option -- 'x'" / "PROG: option requires an argument -- 'x'" text."""
+    try:
+        return getopt.gnu_getopt(argv, shortopts, longopts or [])
+    except getopt.GetoptError as e:
+        opt = e.opt
+        if len(opt) > 1:
+            what = "unrecognized option" if "not recognized" in e.msg else \
+                "option requires an argument"
+            raise ToolExit(2, f"{prog}: {what} '--{opt}'\n") from None
+        what = "option requires an argument" if "requires argument" in e.msg else \
+            "invalid option"
+        raise ToolExit(2, f"{prog}: {what} -- '{opt}'\n") from None

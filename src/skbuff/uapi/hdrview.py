@@ -52,7 +52,7 @@ class u8:
         self.name = name
 
     def __get__(self, obj: Any, objtype: Any = None) -> int:
-        return int(obj.buf[obj.off + self.pos])
+        return obj.buf[obj.off + self.pos]
 
     def __set__(self, obj: Any, value: int) -> None:
         try:
@@ -76,7 +76,7 @@ class _packed:
         self.name = name
 
     def __get__(self, obj: Any, objtype: Any = None) -> int:
-        return int(self.unpack(obj.buf, obj.off + self.pos)[0])
+        return self.unpack(obj.buf, obj.off + self.pos)[0]
 
     def __set__(self, obj: Any, value: int) -> None:
         try:
@@ -113,7 +113,7 @@ class nibble:
         self.name = name
 
     def __get__(self, obj: Any, objtype: Any = None) -> int:
-        return int(obj.buf[obj.off + self.pos] >> self.shift) & 0xF
+        return (obj.buf[obj.off + self.pos] >> self.shift) & 0xF
 
     def __set__(self, obj: Any, value: int) -> None:
         i = obj.off + self.pos

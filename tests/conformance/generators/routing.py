@@ -20,7 +20,7 @@ LOCAL_SRCS = ("10.0.0.1", "10.0.1.1", "10.0.0.2", "172.16.5.1", "192.168.7.1")
 DEVS = ("v0", "v2", "i0")
 METRICS = ("mtu 1400", "mtu lock 1300", "advmss 1200", "window 8192", "rtt 20ms",
            "hoplimit 17", "initcwnd 10", "initrwnd 20", "quickack 1", "reordering 5",
-           "rto_min 50ms", "features ecn", "congctl lock cubic")
+           "rto_min 50ms", "features ecn", "rttvar 10ms", "cwnd 12", "ssthresh 30")
 
 
 def ip4(a: int) -> str:
@@ -179,7 +179,7 @@ def route_get(rng: random.Random, prefixes: list[tuple[str, int]]) -> str:
                           "0.0.0.0"))
         opts.append(f"from {src} iif {rng.choice(('v1', 'v0', 'v2', 'lo', 'i0'))}")
     elif mode < 0.5:
-        opts.append(f"from {rng.choice(LOCAL_SRCS + ('10.9.9.9',))}")
+        opts.append(f"from {rng.choice((*LOCAL_SRCS, '10.9.9.9'))}")
     if mode >= 0.3 and rng.random() < 0.25:
         opts.append(f"oif {rng.choice(('v0', 'v2', 'i0', 'i1'))}")
     if rng.random() < 0.2:
@@ -211,7 +211,7 @@ def procfs_script(seed: int) -> str:
     """Setup then /proc/net/route, /proc/net/fib_trie and `ip route show` views."""
     rng = random.Random(seed)
     lines = topology(rng)
-    rlines, prefixes = routes(rng, rng.randrange(2, 10))
+    rlines, _ = routes(rng, rng.randrange(2, 10))
     lines += rlines + link_events(rng)
     lines += ["ip netns exec a cat /proc/net/route", "ip netns exec a cat /proc/net/fib_trie",
               f"{NS} route show", f"{NS} route show table local", f"{NS} -d route show table all"]

@@ -67,11 +67,10 @@ def ip_forward(skb: sk_buff) -> int:
     """dst.input for forwarded routes, in kernel order (kernel-facts §4). Owns the skb;
     returns NET_RX_SUCCESS or NET_RX_DROP. Kernel: net/ipv4/ip_forward.c ip_forward.
     """
-    reason = SKB_DROP_REASON.NOT_SPECIFIED
     parm = ip_options.IPCB(skb)
     opt = parm.opt
     if skb.pkt_type != if_packet.PACKET_HOST or skb.sk is not None:
-        skbuff.kfree_skb_reason(skb, reason)
+        skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return core_dev.NET_RX_DROP
     if opt.router_alert and ip_input.ip_call_ra_chain(skb):
         return core_dev.NET_RX_SUCCESS
@@ -87,7 +86,7 @@ def ip_forward(skb: sk_buff) -> int:
     rt = route.skb_rtable(skb)
     if opt.is_strictroute and rt.rt_uses_gateway:
         icmp.icmp_send(skb, ICMP_DEST_UNREACH, ICMP_SR_FAILED, 0)
-        skbuff.kfree_skb_reason(skb, reason)
+        skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return core_dev.NET_RX_DROP
     mib[snmp.IPSTATS_MIB_OUTFORWDATAGRAMS] += 1
     parm.flags |= ip_options.IPSKB_FORWARDED
@@ -99,7 +98,7 @@ def ip_forward(skb: sk_buff) -> int:
         return core_dev.NET_RX_DROP
     out = rt.dev
     if skbuff.skb_cow(skb, ip_output.LL_RESERVED_SPACE(out) + rt.header_len):
-        skbuff.kfree_skb_reason(skb, reason)
+        skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return core_dev.NET_RX_DROP
     iph = skbuff.ip_hdr(skb)
     ip_decrease_ttl(iph)

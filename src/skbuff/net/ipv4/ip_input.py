@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 INET_ECN_MASK = 3
 _IPH_HEAD = struct.Struct("!BBH")  # version/ihl, tos, tot_len
+_IPH_ROUTE = struct.Struct("!BB10xII")  # version/ihl, tos, saddr, daddr
 
 
 def ip_is_fragment(frag_off: int) -> bool:
@@ -51,19 +52,18 @@ def ip_rcv_core(skb: sk_buff, net: Net) -> sk_buff | None:
     mib[snmp.IPSTATS_MIB_INPKTS] += 1
     mib[snmp.IPSTATS_MIB_INOCTETS] += skb.len
     skb = skbuff.skb_share_check(skb, skbuff.GFP_ATOMIC)
-    reason = SKB_DROP_REASON.NOT_SPECIFIED
     if not skbuff.pskb_may_pull(skb, 20):
-        _inhdr_error(skb, mib, reason)
+        _inhdr_error(skb, mib, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
     ver_ihl, tos, tot_len = _IPH_HEAD.unpack_from(skb.buf, skbuff.skb_network_header(skb))
     ihl = ver_ihl & 0xF
     if ihl < 5 or ver_ihl >> 4 != 4:
-        _inhdr_error(skb, mib, reason)
+        _inhdr_error(skb, mib, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
-    mib[snmp.IPSTATS_MIB_NOECTPKTS + (tos & INET_ECN_MASK)] += max(1, skb.shinfo.gso_segs)
+    mib[snmp.IPSTATS_MIB_NOECTPKTS + (tos & INET_ECN_MASK)] += skb.shinfo.gso_segs or 1
     hlen = ihl * 4
     if not skbuff.pskb_may_pull(skb, hlen):
-        _inhdr_error(skb, mib, reason)
+        _inhdr_error(skb, mib, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
     if uapi_csum.ip_fast_csum(skb.buf, skbuff.skb_network_header(skb), ihl):
         mib[snmp.IPSTATS_MIB_CSUMERRORS] += 1
@@ -74,11 +74,11 @@ def ip_rcv_core(skb: sk_buff, net: Net) -> sk_buff | None:
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.PKT_TOO_SMALL)
         return None
     if tot_len < hlen:
-        _inhdr_error(skb, mib, reason)
+        _inhdr_error(skb, mib, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
     if skbuff.pskb_trim_rcsum(skb, tot_len):
         mib[snmp.IPSTATS_MIB_INDISCARDS] += 1
-        skbuff.kfree_skb_reason(skb, reason)
+        skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
     skb.transport_header = skb.network_header + hlen
     parm = ip_options.IPCB(skb)
@@ -141,19 +141,20 @@ def ip_rcv_finish_core(net: Net, skb: sk_buff, dev: net_device) -> int:
     Kernel: net/ipv4/ip_input.c ip_rcv_finish_core (no early demux: no connected-socket
     dst cache here).
     """
-    iph = skbuff.ip_hdr(skb)
-    reason = SKB_DROP_REASON.NOT_SPECIFIED
+    # one unpack instead of an iphdr view and four field reads (per-packet path)
+    ver_ihl, tos, saddr, daddr = _IPH_ROUTE.unpack_from(skb.buf, skb.network_header)
     dst = skbuff.skb_dst(skb)
     if dst is None or dst.flags & core_dst.DST_METADATA:
-        err = route.ip_route_input_noref(skb, iph.daddr, iph.saddr, iph.tos, dev)
+        err = route.ip_route_input_noref(skb, daddr, saddr, tos, dev)
         if err:
+            reason = SKB_DROP_REASON.NOT_SPECIFIED
             if err == -errno.EXDEV:
                 reason = SKB_DROP_REASON.IP_RPFILTER
                 net.mib.net_statistics[snmp.LINUX_MIB_IPRPFILTER] += 1
             skbuff.kfree_skb_reason(skb, reason)
             return core_dev.NET_RX_DROP
-    if iph.ihl > 5 and ip_rcv_options(skb, dev):
-        skbuff.kfree_skb_reason(skb, reason)
+    if ver_ihl & 0xF > 5 and ip_rcv_options(skb, dev):
+        skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return core_dev.NET_RX_DROP
     rt_type = route.skb_rtable(skb).rt_type
     if rt_type == rtnetlink.RTN_MULTICAST:

@@ -173,7 +173,7 @@ def ip_finish_output2(net: Net, sk: Any, skb: sk_buff) -> int:
     the neighbour and hand over (`neigh_output`). Kernel: ip_output.c ip_finish_output2.
     """
     rt = route.skb_rtable(skb)
-    dev = skbuff.skb_dst(skb).dev
+    dev = rt.dev
     mib = net.mib.ip_statistics
     if rt.rt_type == rtnetlink.RTN_MULTICAST:
         snmp.IP_UPD_PO_STATS(net, snmp.IPSTATS_MIB_OUTMCASTPKTS, skb.len)

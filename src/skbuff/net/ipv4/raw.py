@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from skbuff.net import flow
 from skbuff.net.core import skbuff, sock
-from skbuff.net.ipv4 import ip_output, ip_sockglue
-from skbuff.uapi import snmp
+from skbuff.net.ipv4 import ip_output, ip_sockglue, route
+from skbuff.uapi import ip, snmp
+from skbuff.uapi.icmp import ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -52,17 +53,22 @@ def raw_icmp_error(skb: sk_buff, protocol: int, info: int) -> None:
     """An ICMP error quoting a packet of `protocol`: raw sockets that sent it see it on
     their error queue (IP_RECVERR). skb->data is at the quoted header.
 
+    Frag Needed also teaches the route its PMTU (raw_err's ipv4_sk_update_pmtu).
     Kernel: net/ipv4/raw.c raw_icmp_error, raw_err.
     """
     net = skb.dev.nd_net
     socks = net.ipv4.raw_table.get(protocol)
     if not socks:
         return
-    iph = skbuff.ip_hdr(skb)
+    iph = ip.iphdr(skb.buf, skb.data)  # the quoted header, not the ICMP message's
+    payload = bytes(skb.buf[skb.data + iph.ihl * 4:skb.tail])
+    icmph = skbuff.icmp_hdr(skb)
+    frag_needed = icmph.type == ICMP_DEST_UNREACH and icmph.code == ICMP_FRAG_NEEDED
     for sk in socks:
         if raw_v4_match(net, sk, protocol, iph.daddr, iph.saddr, skb.dev.ifindex):
-            nh = skbuff.skb_network_header(skb)
-            ip_sockglue.ip_icmp_error_report(sk, skb, info, 0, bytes(skb.buf[nh:skb.tail]))
+            if frag_needed:
+                route.ipv4_sk_update_pmtu(skb, sk, info)
+            ip_sockglue.ip_icmp_error_report(sk, skb, info, 0, payload)
 
 
 def raw_sendmsg(sk: sock_t, data: bytes, daddr: int) -> int:

@@ -379,17 +379,17 @@ def ip_dst_mtu_maybe_forward(dst: core_dst.dst_entry, forwarding: bool) -> int:
     assert dev is not None
     net = dev.nd_net
     locked = ip_mtu_locked(dst)
+    # min_t(mtu, IP_MAX_MTU) as conditionals: this runs twice per forwarded packet
     if net.ipv4.sysctl_ip_fwd_use_pmtu or locked or not forwarding:
         mtu = dst.rt_pmtu
         if mtu and kjiffies.time_before(net.kernel.jiffies, dst.expires):
-            return min(mtu, IP_MAX_MTU)
+            return mtu if mtu < IP_MAX_MTU else IP_MAX_MTU
     mtu = core_dst.dst_metric_raw(dst, uapi_rt.RTAX_MTU)
-    if mtu:
-        return min(mtu, IP_MAX_MTU)
-    mtu = dev.mtu
-    if locked and dst.rt_uses_gateway and mtu > 576:
-        mtu = 576
-    return min(mtu, IP_MAX_MTU)
+    if not mtu:
+        mtu = dev.mtu
+        if locked and dst.rt_uses_gateway and mtu > 576:
+            mtu = 576
+    return mtu if mtu < IP_MAX_MTU else IP_MAX_MTU
 
 
 def ipv4_mtu(dst: core_dst.dst_entry) -> int:
@@ -1646,7 +1646,7 @@ def inet_rtm_getroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
     iif = tb.get(uapi_rt.RTA_IIF, 0)
     mark = tb.get(uapi_rt.RTA_MARK, 0)
     uid = tb.get(uapi_rt.RTA_UID, INVALID_UID if iif else 0)
-    ip_proto = tb.get(uapi_rt.RTA_IP_PROTO, 0)
+    ip_proto = tb.get(uapi_rt.RTA_IP_PROTO, IPPROTO_UDP)
     sport = tb.get(uapi_rt.RTA_SPORT, 0)
     dport = tb.get(uapi_rt.RTA_DPORT, 0)
     skb = inet_rtm_getroute_build_skb(src, dst, ip_proto, sport, dport)
@@ -1692,6 +1692,7 @@ def inet_rtm_getroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
                 return -errno.EHOSTUNREACH
             reply = fib_semantics.fib_dump_info(uapi_rt.RTM_NEWROUTE, table_id, res.prefix,
                                                 res.prefixlen, fa, 0)
+            reply.hdr.type = rt.rt_type  # the kernel's fri.type: the dst's, not the alias's
         else:
             reply = rt_fill_info(net, dst, src, rt, table_id, fa.fa_dscp if fa else 0, fl4, skb,
                                  uapi_rt.RTM_NEWROUTE)

@@ -150,7 +150,7 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
             arg = a.next_arg()
             if peer is not None:
                 raise duparg("peer", arg)
-            peer = get_prefix(arg, AF_INET)
+            peer = get_prefix(arg, ctx.family)
             req.attrs[IFA_ADDRESS] = peer[0]
             ifa.prefixlen = peer[1]
         elif matches(kw, "broadcast") or kw == "brd":
@@ -202,7 +202,7 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
                 raise usage()
             if local is not None:
                 raise duparg2("local", arg)
-            local = get_prefix(arg, AF_INET)
+            local = get_prefix(arg, ctx.family)
             local_arg = arg
             req.attrs[IFA_LOCAL] = local[0]
         a.advance()

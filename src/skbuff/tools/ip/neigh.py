@@ -236,7 +236,8 @@ def do_show_or_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
     ifindex: int | None = None
     to: tuple[int, int] | None = None
     # iproute2's filter.state: NUD_* bits, 0x100 standing for NUD_NONE
-    state_mask = 0x1FF if not flush else 0x1FF & ~(NUD_PERMANENT | NUD_NOARP)
+    # (show hides NOARP entries unless asked: iproute2 ipneigh.c do_show_or_flush)
+    state_mask = 0xFF & ~NUD_NOARP if not flush else 0x1FF & ~(NUD_PERMANENT | NUD_NOARP)
     nud_given = False
     proxy = False
     while a:

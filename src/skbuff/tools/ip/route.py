@@ -6,6 +6,7 @@ print_route, print_rta_multipath, print_rta_metrics, filter_nlmsg).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,7 @@ from skbuff.uapi.rtnetlink import (
     RT_TABLE_LOCAL,
     RT_TABLE_MAIN,
     RT_TABLE_UNSPEC,
+    RTA_CACHEINFO,
     RTA_DPORT,
     RTA_DST,
     RTA_GATEWAY,
@@ -65,13 +67,29 @@ from skbuff.uapi.rtnetlink import (
     RTA_TABLE,
     RTA_UID,
     RTAX_ADVMSS,
+    RTAX_CWND,
+    RTAX_FASTOPEN_NO_COOKIE,
+    RTAX_FEATURES,
+    RTAX_HOPLIMIT,
+    RTAX_INITCWND,
+    RTAX_INITRWND,
     RTAX_LOCK,
     RTAX_MTU,
+    RTAX_QUICKACK,
+    RTAX_REORDERING,
+    RTAX_RTO_MIN,
+    RTAX_RTT,
+    RTAX_RTTVAR,
+    RTAX_SSTHRESH,
+    RTAX_WINDOW,
     RTM_DELROUTE,
     RTM_F_CLONED,
     RTM_F_FIB_MATCH,
     RTM_F_LOOKUP_TABLE,
     RTM_F_NOTIFY,
+    RTM_F_OFFLOAD,
+    RTM_F_OFFLOAD_FAILED,
+    RTM_F_TRAP,
     RTM_GETROUTE,
     RTM_NEWROUTE,
     RTN_ANYCAST,
@@ -90,6 +108,7 @@ from skbuff.uapi.rtnetlink import (
     RTNH_F_UNRESOLVED,
     RTPROT_BOOT,
     nlmsg,
+    rta_cacheinfo,
     rtmsg,
     rtnexthop,
 )
@@ -158,6 +177,8 @@ _NH_FLAG_NAMES = (
     (RTNH_F_OFFLOAD, "offload"), (RTNH_F_TRAP, "trap"), (RTM_F_NOTIFY, "notify"),
     (RTNH_F_LINKDOWN, "linkdown"), (RTNH_F_UNRESOLVED, "unresolved"),
 )
+_RTM_FLAG_NAMES = ((RTM_F_OFFLOAD, "rt_offload"), (RTM_F_TRAP, "rt_trap"),
+                   (RTM_F_OFFLOAD_FAILED, "rt_offload_failed"))
 # include/uapi/linux/in_route.h RTCF_*, in iproute2's print_cache_flags order
 _RTCF_NAMES = (
     (0x80000000, "local"), (0x40000000, "reject"), (0x20000000, "mc"), (0x10000000, "brd"),
@@ -166,7 +187,17 @@ _RTCF_NAMES = (
     (0x01000000, "redirect"), (0x00200000, "fastroute"), (0x00010000, "notify"),
     (0x00080000, "tproxy"),
 )
-_METRIC_NAMES = {RTAX_MTU: "mtu", RTAX_ADVMSS: "advmss"}
+# iproute2: ip/iproute.c mx_names (index order is print order)
+_METRIC_NAMES = {
+    RTAX_MTU: "mtu", RTAX_WINDOW: "window", RTAX_RTT: "rtt", RTAX_RTTVAR: "rttvar",
+    RTAX_SSTHRESH: "ssthresh", RTAX_CWND: "cwnd", RTAX_ADVMSS: "advmss",
+    RTAX_REORDERING: "reordering", RTAX_HOPLIMIT: "hoplimit", RTAX_INITCWND: "initcwnd",
+    RTAX_FEATURES: "features", RTAX_RTO_MIN: "rto_min", RTAX_INITRWND: "initrwnd",
+    RTAX_QUICKACK: "quickack", RTAX_FASTOPEN_NO_COOKIE: "fastopen_no_cookie",
+}
+_METRIC_KEYWORDS = {name: rtax for rtax, name in _METRIC_NAMES.items()}
+_TIME_METRICS = {RTAX_RTT: 8, RTAX_RTTVAR: 4, RTAX_RTO_MIN: 1}  # stored value = ms * scale
+RTAX_FEATURE_ECN = 1
 
 
 def usage() -> ToolExit:
@@ -194,7 +225,8 @@ def _parse_nexthops(ctx: IpCtx, a: Args) -> list[rtnexthop]:
     hops: list[rtnexthop] = []
     while a:
         if a.cur != "nexthop":
-            raise invarg("nexthop keyword expected\n", a.cur)
+            raise ToolExit(255, f'Error: "nexthop" or end of line is expected instead of '
+                           f'"{a.cur}"\n')
         if a.peek() is None:
             raise incomplete_command()
         a.advance()
@@ -214,10 +246,77 @@ def _parse_nexthops(ctx: IpCtx, a: Args) -> list[rtnexthop]:
             elif kw == "onlink":
                 nh.flags |= RTNH_F_ONLINK
             else:
-                raise invarg("unknown nexthop attribute\n", kw)
+                break
             a.advance()
         hops.append(nh)
     return hops
+
+
+def _get_time_rtt(arg: str) -> tuple[int, bool] | None:
+    """(milliseconds, raw) of a time like `20ms`, `1.5s`; a bare number is raw.
+    iproute2: lib/utils.c get_time_rtt."""
+    m = re.fullmatch(r"(\d+(?:\.\d*)?)(s|sec|secs|ms|msec|msecs)?", arg)
+    if m is None:
+        return None
+    v = float(m.group(1))
+    if m.group(2) is None:
+        return int(v), True
+    return int(v * 1000 if m.group(2).startswith("s") else v), False
+
+
+def _parse_metric(a: Args, kw: str, metrics: dict[int, int]) -> None:
+    """One `NAME [lock] VALUE` route metric. iproute2: ip/iproute.c iproute_modify."""
+    rtax = _METRIC_KEYWORDS[kw]
+    arg = a.next_arg()
+    if arg == "lock" and rtax != RTAX_FEATURES:
+        metrics[RTAX_LOCK] = metrics.get(RTAX_LOCK, 0) | (1 << rtax)
+        arg = a.next_arg()
+    if rtax == RTAX_FEATURES:
+        if arg != "ecn":
+            raise invarg('"features" value not valid\n', arg)
+        metrics[rtax] = metrics.get(rtax, 0) | RTAX_FEATURE_ECN
+        return
+    if rtax in _TIME_METRICS:
+        t = _get_time_rtt(arg)
+        if t is None:
+            raise invarg(f'"{kw}" value is invalid\n', arg)
+        if rtax == RTAX_RTO_MIN:
+            metrics[RTAX_LOCK] = metrics.get(RTAX_LOCK, 0) | (1 << rtax)
+        metrics[rtax] = t[0] if t[1] else t[0] * _TIME_METRICS[rtax]
+        return
+    v = get_unsigned(arg)
+    if v is None or (rtax == RTAX_QUICKACK and v > 1):
+        what = {RTAX_ADVMSS: "mss"}.get(rtax, kw)
+        raise invarg(f'"{what}" value is invalid\n', arg)
+    metrics[rtax] = v
+
+
+def _print_metrics(mx: dict[int, int], txt: list[str]) -> dict[str, Any]:
+    """iproute2: ip/iproute.c print_rta_metrics (text into `txt`; returns the JSON object)."""
+    lock = mx.get(RTAX_LOCK, 0)
+    jm: dict[str, Any] = {}
+    for rtax, name in _METRIC_NAMES.items():
+        if rtax not in mx and not lock & (1 << rtax):
+            continue
+        val = mx.get(rtax, 0)
+        if rtax == RTAX_HOPLIMIT and val == 0xFFFFFFFF:
+            continue
+        txt.append(f"{name} {'lock ' if lock & (1 << rtax) else ''}")
+        if rtax == RTAX_FEATURES:
+            if val & RTAX_FEATURE_ECN:
+                txt.append("ecn ")
+                jm["ecn"] = None
+            if val & ~RTAX_FEATURE_ECN:
+                txt.append(f"{val:#x} ")
+                jm["features"] = val
+        elif rtax in _TIME_METRICS:
+            val //= _TIME_METRICS[rtax] if rtax != RTAX_RTO_MIN else 1
+            txt.append(f"{val / 1e3:g}s " if val >= 1000 else f"{val}ms ")
+            jm[name] = val
+        else:
+            txt.append(f"{val} ")
+            jm[name] = val
+    return jm
 
 
 def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
@@ -263,16 +362,8 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
                 raise invarg('invalid "scope" value\n', arg)
             hdr.scope = scope
             scope_ok = True
-        elif kw in ("mtu", "advmss"):
-            arg = a.next_arg()
-            rtax = RTAX_MTU if kw == "mtu" else RTAX_ADVMSS
-            if arg == "lock":
-                metrics[RTAX_LOCK] = metrics.get(RTAX_LOCK, 0) | (1 << rtax)
-                arg = a.next_arg()
-            v = get_unsigned(arg)
-            if v is None:
-                raise invarg(f'"{kw}" value is invalid\n', arg)
-            metrics[rtax] = v
+        elif kw in _METRIC_KEYWORDS:
+            _parse_metric(a, kw, metrics)
         elif kw == "onlink":
             hdr.flags |= RTNH_F_ONLINK
         elif kw == "nexthop":
@@ -401,6 +492,27 @@ def _flags(flags: int) -> list[str]:
     return [name for bit, name in _NH_FLAG_NAMES if flags & bit]
 
 
+def _print_cacheinfo(ctx: IpCtx, ci: rta_cacheinfo, txt: list[str],
+                     js: dict[str, Any]) -> None:
+    """iproute2: ip/iproute.c print_rta_cacheinfo (clock_t at USER_HZ = 100)."""
+    hz = 100
+    items: list[tuple[str, str, int]] = []
+    if ci.rta_expires:
+        items.append(("expires", f"expires {int(ci.rta_expires / hz)}sec ", ci.rta_expires // hz))
+    if ci.rta_error:
+        items.append(("error", f"error {ci.rta_error} ", ci.rta_error))
+    if ctx.stats:
+        if ci.rta_clntref:
+            items.append(("users", f"users {ci.rta_clntref} ", ci.rta_clntref))
+        if ci.rta_used:
+            items.append(("used", f"used {ci.rta_used} ", ci.rta_used))
+        if ci.rta_lastuse:
+            items.append(("age", f"age {ci.rta_lastuse // hz}sec ", ci.rta_lastuse // hz))
+    for key, text, val in items:
+        txt.append(text)
+        js[key] = val
+
+
 def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
     """One route, text or JSON. iproute2: ip/iproute.c print_route."""
     r: rtmsg = m.hdr
@@ -456,6 +568,9 @@ def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
     flags = _flags(r.flags)
     txt.extend(fl + " " for fl in flags)
     js["flags"] = flags
+    # rtm_flags bits iproute2 prints after the array; RTCF_MULTICAST shares the value of
+    # RTM_F_OFFLOAD_FAILED, so a cloned multicast route reads "rt_offload_failed" as on Linux.
+    txt.extend(name + " " for bit, name in _RTM_FLAG_NAMES if r.flags & bit)
     if at.get(RTA_MARK):
         txt.append(f"mark {at[RTA_MARK]} ")
         js["mark"] = at[RTA_MARK]
@@ -466,19 +581,16 @@ def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
         cache = [name for bit, name in _RTCF_NAMES if r.flags & bit]
         txt.append("\n    cache " + (f"<{','.join(cache)}> " if cache else ""))
         js["cache"] = cache
+        ci = at.get(RTA_CACHEINFO)
+        if ci is not None:
+            _print_cacheinfo(ctx, ci, txt, js)
+    mx: dict[int, int] = at.get(RTA_METRICS) or {}
+    if mx:
+        js["metrics"] = [_print_metrics(mx, txt)]
     if RTA_IIF in at and (f is None or f.iif is None):
         iif = ctx.ifname(at[RTA_IIF])
         txt.append(f"iif {iif} ")
         js["iif"] = iif
-    mx: dict[int, int] = at.get(RTA_METRICS) or {}
-    if mx:
-        lock = mx.get(RTAX_LOCK, 0)
-        jm: dict[str, int] = {}
-        for rtax, name in _METRIC_NAMES.items():
-            if rtax in mx:
-                txt.append(f"{name} {'lock ' if lock & (1 << rtax) else ''}{mx[rtax]} ")
-                jm[name] = mx[rtax]
-        js["metrics"] = [jm]
     hops: list[rtnexthop] = at.get(RTA_MULTIPATH) or []
     if hops:
         jh = []
@@ -511,7 +623,11 @@ def _parse_filter(ctx: IpCtx, a: Args) -> RouteFilter:
     while a:
         kw = a.cur
         if matches(kw, "table"):
-            f.tb = _table_arg(a)
+            arg = a.next_arg()
+            tid = rtnl_rttable_a2n(arg)
+            if tid is None:
+                raise invarg("table id value is invalid\n", arg)
+            f.tb = tid
         elif matches(kw, "cached") or matches(kw, "cloned"):
             f.cloned = True
         elif kw in ("tos",) or matches(kw, "dsfield"):
@@ -609,7 +725,7 @@ def iproute_get(ctx: IpCtx, a: Args) -> None:
                 raise invarg("TOS value is invalid\n", arg)
             hdr.tos = tos
         elif matches(kw, "from"):
-            addr, plen = get_prefix(a.next_arg(), AF_INET)
+            addr, plen = get_prefix(a.next_arg(), ctx.family)
             req.attrs[RTA_SRC] = addr
             hdr.src_len = plen
         elif kw in ("iif", "oif"):
@@ -648,7 +764,7 @@ def iproute_get(ctx: IpCtx, a: Args) -> None:
                 raise usage()
             if dst_ok:
                 raise duparg2("to", arg)
-            addr, plen = get_prefix(arg, AF_INET)
+            addr, plen = get_prefix(arg, ctx.family)
             req.attrs[RTA_DST] = addr
             hdr.dst_len = plen
             dst_ok = True

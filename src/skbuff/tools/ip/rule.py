@@ -227,6 +227,11 @@ def iprule_modify(ctx: IpCtx, cmd: int, a: Args) -> None:
     ctx.talk_checked(req)
 
 
+def _hex(v: int) -> str:
+    """C's "%#x": no 0x prefix for zero."""
+    return f"{v:#x}" if v else "0"
+
+
 def _pfx(addr: int, plen: int) -> str:
     return format_host(addr) if plen == 32 else f"{format_host(addr)}/{plen}"
 
@@ -268,12 +273,12 @@ def print_rule(ctx: IpCtx, m: nlmsg) -> tuple[str, dict[str, Any]]:
     if FRA_FWMARK in at or FRA_FWMASK in at:
         mark = int(at.get(FRA_FWMARK, 0))
         mask = int(at.get(FRA_FWMASK, 0xFFFFFFFF))
-        js["fwmark"] = f"0x{mark:x}"
+        js["fwmark"] = _hex(mark)
         if mask != 0xFFFFFFFF:
-            txt.append(f"fwmark 0x{mark:x}/0x{mask:x} ")
-            js["fwmask"] = f"0x{mask:x}"
+            txt.append(f"fwmark {_hex(mark)}/{_hex(mask)} ")
+            js["fwmask"] = _hex(mask)
         else:
-            txt.append(f"fwmark 0x{mark:x} ")
+            txt.append(f"fwmark {_hex(mark)} ")
     for attr, key, bit in ((FRA_IFNAME, "iif", FIB_RULE_IIF_DETACHED),
                            (FRA_OIFNAME, "oif", FIB_RULE_OIF_DETACHED)):
         if attr in at:
@@ -302,7 +307,7 @@ def print_rule(ctx: IpCtx, m: nlmsg) -> tuple[str, dict[str, Any]]:
                 js[f"{key}_start"] = pr.start
                 js[f"{key}_end"] = pr.end
     table = int(at.get(FRA_TABLE, frh.table))
-    if table:
+    if table and frh.action not in (FR_ACT_GOTO, FR_ACT_NOP):  # (6.1 prints no lookup there)
         txt.append(f"lookup {rtnl_rttable_n2a(table)} ")
         js["table"] = rtnl_rttable_n2a(table)
         pl = at.get(FRA_SUPPRESS_PREFIXLEN)
@@ -311,8 +316,9 @@ def print_rule(ctx: IpCtx, m: nlmsg) -> tuple[str, dict[str, Any]]:
             js["suppress_prefixlen"] = pl
         grp = at.get(FRA_SUPPRESS_IFGROUP)
         if grp is not None and grp != -1:
-            txt.append(f"suppress_ifgroup {grp} ")
-            js["suppress_ifgroup"] = grp
+            name = "default" if grp == 0 else str(grp)  # rtnl_group_n2a
+            txt.append(f"suppress_ifgroup {name} ")
+            js["suppress_ifgroup"] = name
     if frh.action == FR_ACT_GOTO:
         target = at.get(FRA_GOTO)
         txt.append(f"goto {target}" if target is not None else "goto none")
@@ -322,7 +328,7 @@ def print_rule(ctx: IpCtx, m: nlmsg) -> tuple[str, dict[str, Any]]:
             js["unresolved"] = None
     elif frh.action == FR_ACT_NOP:
         txt.append("nop")
-        js["action"] = "nop"
+        js["nop"] = None
     elif frh.action != FR_ACT_TO_TBL:
         txt.append(rtnl_rtntype_n2a(frh.action))
         js["action"] = rtnl_rtntype_n2a(frh.action)

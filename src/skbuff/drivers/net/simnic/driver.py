@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from skbuff.drivers.net.simnic import hw as simhw
 from skbuff.kernel import irq as kirq
 from skbuff.kernel import printk
 from skbuff.kernel.bug import NapiContractViolation
 from skbuff.net.core import dev as core_dev
+from skbuff.net.core import rtnl_link
 from skbuff.net.core import skbuff as core_skbuff
 from skbuff.net.ethernet import eth
 from skbuff.uapi.if_ether import ETH_FCS_LEN, ETH_HLEN
@@ -31,10 +32,10 @@ if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.dev import napi_struct, net_device, net_device_stats
     from skbuff.net.core.net_namespace import Net
+    from skbuff.net.core.rtnetlink import netlink_ext_ack
 
 DRV_NAME = "simnic"
 SIMNIC_MODES = ("napi", "legacy")
-VLAN_HLEN = 4
 TX_WAKE_THRESHOLD = 32  # e1000_main.c: free descriptors before the queue is woken
 
 PollFn = Callable[["napi_struct", int], int]
@@ -332,8 +333,9 @@ def simnic_poll(napi: napi_struct, budget: int) -> int:
 def simnic_intr_legacy(irq: int, dev: net_device) -> int:
     """Pre-NAPI ISR: ack and mask, clean TX, drain up to a ring of RX with netif_rx, unmask.
 
-    Kernel: e1000_main.c e1000_intr as built without CONFIG_E1000_NAPI (2.6.x) — the receive
-    path whose per-packet interrupts livelock a CPU under overload. Hardirq context.
+    Kernel: e1000_main.c e1000_intr of 2.6.x built without CONFIG_E1000_NAPI (it looped
+    clean_rx/clean_tx up to E1000_MAX_INTR rounds; here one ring's worth) — the receive path
+    whose per-packet interrupts livelock a CPU under overload. Hardirq context.
     """
     adapter: simnic_adapter = dev.priv
     hw = adapter.hw
@@ -367,7 +369,7 @@ def simnic_open(dev: net_device) -> int:
     hw.reset()
     adapter.rx_next_to_use = adapter.rx_next_to_clean = 0
     adapter.tx_next_to_use = adapter.tx_next_to_clean = 0
-    adapter.rx_buffer_len = dev.mtu + ETH_HLEN + VLAN_HLEN + ETH_FCS_LEN
+    adapter.rx_buffer_len = dev.mtu + ETH_HLEN + core_dev.VLAN_HLEN + ETH_FCS_LEN
     hw.enable()
     simnic_alloc_rx_buffers(adapter, len(hw.rx_ring) - 1)
     handler = simnic_intr if adapter.mode == "napi" else simnic_intr_legacy
@@ -432,6 +434,29 @@ simnic_netdev_ops = core_dev.net_device_ops(
 )
 
 
+def simnic_setup(dev: net_device) -> None:
+    """Ethernet defaults plus simnic's ops and a 5 s TX watchdog.
+
+    Kernel: e1000_main.c e1000_probe (netdev->netdev_ops, watchdog_timeo).
+    """
+    eth.ether_setup(dev)
+    dev.netdev_ops = simnic_netdev_ops
+    dev.watchdog_timeo = 5 * dev.nd_net.kernel.hz
+
+
+def simnic_attach(dev: net_device, hw: simhw.simnic_hw, mode: str, poll: PollFn) -> None:
+    """Bind a set-up `dev` to `hw`: the adapter, the permanent address, the NAPI instance
+    (none in legacy mode)."""
+    adapter = simnic_adapter(hw, mode)
+    adapter.netdev = dev
+    dev.priv = adapter
+    if not dev.dev_addr.strip(b"\0"):
+        dev.dev_addr = hw.perm_addr
+    dev.perm_addr = hw.perm_addr
+    if mode == "napi":
+        core_dev.netif_napi_add(dev, adapter.napi, poll)
+
+
 def simnic_probe(net: Net, hw: simhw.simnic_hw, name: str = "eth%d", mode: str = "napi",
                  poll: PollFn = simnic_poll) -> net_device | int:
     """Create and register the net_device for `hw` in `net`; returns it or -errno.
@@ -440,25 +465,42 @@ def simnic_probe(net: Net, hw: simhw.simnic_hw, name: str = "eth%d", mode: str =
     (alloc_etherdev, netdev_ops, watchdog_timeo, netif_napi_add, register_netdev, carrier
     off until the link comes up). Process context.
     """
-    adapter = simnic_adapter(hw, mode)
-    dev = core_dev.alloc_etherdev(adapter)
+    assign = core_dev.NET_NAME_ENUM if "%" in name else core_dev.NET_NAME_USER
+    dev = core_dev.alloc_netdev_mqs(None, name, assign, simnic_setup, 1, 1)
     if dev is None:
         return -errno.ENOMEM
-    adapter.netdev = dev
     dev.nd_net = net
-    dev.name = name
-    if name != "eth%d":
-        dev.name_assign_type = core_dev.NET_NAME_USER
-    dev.netdev_ops = simnic_netdev_ops
-    dev.watchdog_timeo = 5 * hw.k.hz
-    dev.dev_addr = dev.perm_addr = hw.perm_addr
-    core_dev.netif_napi_add(dev, adapter.napi, poll)
+    simnic_attach(dev, hw, mode, poll)
     err = core_dev.register_netdev(dev)
     if err:
         core_dev.free_netdev(dev)
         return err
     core_dev.netif_carrier_off(dev)
     return dev
+
+
+def simnic_newlink(src_net: Net, dev: net_device, tb: dict[int, Any],
+                   data: dict[int, Any] | None, extack: netlink_ext_ack | None) -> int:
+    """`ip link add NAME type simnic`: a new controller (NAPI mode, no cable: a traffic
+    generator, or a later `simnic_connect`, is its link partner), registered.
+
+    Kernel: the rtnl_link_ops newlink of a software device; probe for real hardware.
+    """
+    simnic_attach(dev, simhw.simnic_hw(dev.nd_net.kernel), "napi", simnic_poll)
+    err = core_dev.register_netdevice(dev)
+    if err:
+        return err
+    core_dev.netif_carrier_off(dev)
+    return 0
+
+
+simnic_link_ops = core_dev.rtnl_link_ops(kind=DRV_NAME, setup=simnic_setup,
+                                         newlink=simnic_newlink)
+
+
+def simnic_init(k: Kernel) -> int:
+    """Register the "simnic" link kind. Kernel: module_init (rtnl_link_register)."""
+    return rtnl_link.rtnl_link_register(k, simnic_link_ops)
 
 
 def simnic_pair(net_a: Net, net_b: Net, speed_mbps: int = 1000, latency_ns: int = 1000,

@@ -274,6 +274,8 @@ class simnic_hw:
             frame = core_skbuff.skb_copy_bits(skb, 0, skb.len) or b""
         else:
             frame = bytes(skb.buf[skb.data:skb.tail])
+        if len(frame) < SIMNIC_MIN_FRAME:  # the MAC pads short frames (TCTL.PSP)
+            frame += bytes(SIMNIC_MIN_FRAME - len(frame))
         start = max(self.k.now_ns, self.wire_free)
         self.wire_free = start + self.wire_time_ns(len(frame))
         self.tx_event = self.k.hw.schedule(self.wire_free, self._tx_done, frame)
@@ -295,13 +297,15 @@ class simnic_hw:
 
 def simnic_connect(a: simnic_hw, b: simnic_hw, speed_mbps: int = 1000,
                    latency_ns: int = 1000) -> None:
-    """Plug a cable between two controllers (full duplex, same speed and latency each way)."""
+    """Plug a cable between two controllers (full duplex, same speed and latency each way);
+    both ends see a link status change (a hardware event at the current time)."""
     if speed_mbps <= 0 or latency_ns < 0:
         raise ValueError("speed must be positive and latency non-negative")
     for x, y in ((a, b), (b, a)):
         x.peer = y
         x.speed_mbps = speed_mbps
         x.latency_ns = latency_ns
+    a.k.hw.schedule(a.k.now_ns, a._link_changed)
 
 
 class simnic_traffic_gen:
