@@ -10,3 +10,4 @@ sleep 1
 ip netns exec h2 tcpdump -n -e -i veth0 -c 4 &
 ip netns exec h1 ping -c 1 -q 10.0.1.2
 wait
+ip netns exec h1 arping -c 2 -I veth0 10.0.1.2

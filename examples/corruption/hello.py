@@ -6,7 +6,8 @@ a protocol driver must: payload at the tail, then each header pushed in front of
 `hello_rcv` is the receiving side, a `dev_add_pack` handler. `main` joins two namespaces
 with a veth pair and says hello three times.
 
-Run: python examples/corruption/hello.py
+Run: python examples/corruption/hello.py [--trace]
+(--trace: the journey of each frame with the sk_buff layout at each step)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.core.net_namespace import Net
 from skbuff.net.core.skbuff import sk_buff
 from skbuff.sim.world import World
+from skbuff.trace import journey, render_text
 
 ETH_P_HELLO = 0x88B5
 HELLO_VERSION = 1
@@ -84,7 +86,10 @@ def build(w: World) -> tuple[Net, Net]:
     return w.netns("left"), w.netns("right")
 
 
-def main() -> int:
+TRACE_FILTER = "func dev_queue_xmit or func veth_xmit or func __netif_receive_skb_core"
+
+
+def main(argv: list[str]) -> int:
     w = World()
     left, right = build(w)
     k = w.kernel
@@ -92,6 +97,9 @@ def main() -> int:
     peer = right.dev_base_head["eth0"]
     pt = core_dev.packet_type(ETH_P_HELLO, peer, hello_rcv)
     k.run_task(core_dev.dev_add_pack, pt)
+    tracer = journey.journey_tracer(k, TRACE_FILTER, ("skb",))
+    if "--trace" in argv:
+        k.run_task(tracer.attach)
     try:
         for seq, text in enumerate((b"hello, world", b"how are you?", b"bye"), 1):
             k.run_task(hello_send, dev, peer.dev_addr, seq, text)
@@ -99,8 +107,12 @@ def main() -> int:
     except KernelBug as e:
         print(f"{type(e).__name__}: {e}")
         return 1
+    finally:
+        tracer.detach()
+    if tracer.events:
+        print(render_text.render_events(tracer.events, ("skb",)), end="")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -77,7 +77,7 @@ def main() -> None:
     for line in ("ip -n a addr add 10.9.0.1/24 dev sink0", "ip -n a link set sink0 up",
                  "sleep 1", "ip netns exec a ping -c 3 -q 10.9.0.2", "ip -n a -s link show sink0"):
         res = w.run(line)
-        print(f"$ {line}\n{res.stdout}{res.stderr}", end="")
+        print(f"skbuff# {line}\n{res.stdout}{res.stderr}", end="")
     print(f"sink0 saw {dev.priv.arp_requests} ARP requests")
 
 

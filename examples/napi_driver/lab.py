@@ -1,5 +1,6 @@
 """The test bench for mynic (tutorial 1): put the driver under load and watch NAPI work.
 
+    python examples/napi_driver/lab.py ping          # two mynics on a cable, ping across
     python examples/napi_driver/lab.py flood [PPS]   # frames at one NIC for 1 ms (1 Mpps)
     python examples/napi_driver/lab.py shared [PPS]  # and a second vector scheduling NAPI
     python examples/napi_driver/lab.py txhang        # the NIC stops sending: TX watchdog
@@ -48,7 +49,7 @@ class counter:
 
 def nic_up(w: World, hw: simnic.simnic_hw) -> net_device:
     """Probe mynic on `hw` in init_net and bring it up with `ip`."""
-    dev = w.kernel.run_task(mynic.mynic_probe, w.init_net, hw)
+    dev: net_device = w.kernel.run_task(mynic.mynic_probe, w.init_net, hw)
     res = w.run(f"ip link set {dev.name} up")
     assert res.status == 0, res.stderr
     return dev
@@ -67,11 +68,30 @@ def flood(w: World, dev: net_device, hw: simnic.simnic_hw, rate_pps: int, ms: in
 
 def report(dev: net_device, hw: simnic.simnic_hw, seen: counter) -> None:
     full = sum(1 for work in seen.polls if work == 64)
-    print(f"NIC: {hw.gprc} frames in, {hw.mpc} missed (ring full), "
-          f"{hw.irqs_raised} interrupts raised")
+    k = hw.k
+    taken = sum(k.hw.irq_count(hw.irq, cpu.id) for cpu in k.cpus)  # /proc/interrupts
+    print(f"NIC: {hw.gprc} frames in, {hw.mpc} missed (ring full), {taken} interrupts taken")
     print(f"NAPI: {len(seen.polls)} polls, {full} used the whole budget of 64, "
           f"{seen.frames} frames passed to the stack")
     print(f"{dev.name}: rx_packets {dev.stats.rx_packets}, interrupt mask now {hw.ims:#x}")
+
+
+def exp_ping(w: World, rate_pps: int) -> None:
+    """Two machines' worth of namespaces, a mynic in each, joined by a 1 Gb/s cable."""
+    k = w.kernel
+    hw_a, hw_b = simnic.simnic_hw(k), simnic.simnic_hw(k)
+    simnic.simnic_connect(hw_a, hw_b, speed_mbps=1000, latency_ns=5_000)
+    for ns, hw, addr in (("a", hw_a, "10.0.0.1/24"), ("b", hw_b, "10.0.0.2/24")):
+        w.run(f"ip netns add {ns}")
+        dev: net_device = k.run_task(mynic.mynic_probe, w.netns(ns), hw)
+        for line in (f"ip -n {ns} addr add {addr} dev {dev.name}",
+                     f"ip -n {ns} link set {dev.name} up"):
+            res = w.run(line)
+            assert res.status == 0, res.stderr
+    for line in ("sleep 1", "ip netns exec a ping -c 3 10.0.0.2", "ip -n a -s link show eth0"):
+        print(f"skbuff# {line}")
+        res = w.run(line)
+        print(res.stdout + res.stderr, end="")
 
 
 def exp_flood(w: World, rate_pps: int) -> None:
@@ -124,7 +144,7 @@ def exp_txhang(w: World, rate_pps: int) -> None:
 
 
 EXPERIMENTS: dict[str, Callable[[World, int], None]] = {
-    "flood": exp_flood, "shared": exp_shared, "txhang": exp_txhang,
+    "ping": exp_ping, "flood": exp_flood, "shared": exp_shared, "txhang": exp_txhang,
 }
 
 

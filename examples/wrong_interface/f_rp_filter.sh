@@ -46,7 +46,7 @@ ip netns exec r1 sysctl -q -w net.ipv4.conf.all.rp_filter=1
 ip -n gwa route add 10.0.1.0/24 via 192.168.3.2
 # ---- Investigate.
 echo "== 1. the symptom, and the journey of the echo request and its reply"
-trace on host 10.20.0.1 and (func veth_xmit or func icmp_rcv or func kfree_skb_reason)
+trace on icmp and host 10.20.0.1 and (func veth_xmit or func icmp_rcv or func kfree_skb_reason)
 ip netns exec h1 ping -c 1 -W 1 10.20.0.1
 trace off
 trace show

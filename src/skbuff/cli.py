@@ -7,7 +7,6 @@ reported as one line ending "(this is a bug in skbuff)" with status 70 — no tr
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -16,31 +15,15 @@ from pathlib import Path
 from typing import TextIO
 
 from skbuff.kernel import procfs
-from skbuff.sim import script
+from skbuff.sim import demo, script
 from skbuff.sim.world import World
 from skbuff.tools import trace as trace_tool
-from skbuff.trace import render_json, report
+from skbuff.trace import journey, render_json, report
+from skbuff.trace.filter import FilterError
 
 EX_SOFTWARE = script.EX_SOFTWARE
 HISTORY_FILE = "~/.skbuff_history"
 PROMPT = "skbuff# "
-
-DEMO_SCRIPT = """\
-# Two namespaces joined by a veth pair, addressed and routed with iproute2 commands.
-ip netns add left
-ip netns add right
-ip -n left link add veth0 type veth peer name veth1 netns right
-ip -n left addr add 10.0.0.1/24 dev veth0
-ip -n right addr add 10.0.0.2/24 dev veth1
-ip -n left link set veth0 up
-ip -n right link set veth1 up
-ip -n left route add 192.168.7.0/24 via 10.0.0.2
-ip -n left addr show dev veth0
-ip -n left route
-ip -n left route get 192.168.7.9
-sysctl -w net.ipv4.ip_forward=1
-"""
-
 
 def _bug(what: str, e: BaseException, err: TextIO) -> int:
     err.write(f"skbuff: {what}: internal error: {type(e).__name__}: {e} "
@@ -67,17 +50,18 @@ def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO,
     if trace is None:
         status = script.run_script(world, text, path, out, err, keep_going=keep_going)
         return end_jobs(world, out, err) or status
-    started = trace_tool.trace_on(world, [trace.filter] if trace.filter else [])
-    if started.status:
-        err.write(f"skbuff: {started.stderr}")
-        return started.status
+    try:
+        tracer = journey.journey_tracer(world.kernel, trace.filter)
+    except FilterError as e:
+        err.write(f"skbuff: --trace: {e}\n")
+        return 1
+    tracer.attach()
     try:
         status = script.run_script(world, text, path, out, err, keep_going=keep_going)
         end_jobs(world, out, err)
     finally:
-        if world.journey is not None:
-            world.journey.detach()
-    return trace_outputs(world, trace, path, out, err) or status
+        tracer.detach()
+    return trace_outputs(world, tracer, trace, path, out, err) or status
 
 
 @dataclass
@@ -90,12 +74,10 @@ class TraceOptions:
     report_path: str = ""
 
 
-def trace_outputs(world: World, trace: TraceOptions, title: str, out: TextIO,
-                  err: TextIO) -> int:
-    """After the script: print the journeys, write the JSON lines and the report."""
-    tracer = world.journey
-    if tracer is None:
-        return 0
+def trace_outputs(world: World, tracer: journey.journey_tracer, trace: TraceOptions,
+                  title: str, out: TextIO, err: TextIO) -> int:
+    """After the script: print the journeys, write the JSON lines and the report. The
+    runner's tracer is its own: the script may still use `trace on/off/show` itself."""
     if trace.show:
         out.write(trace_tool.show(tracer, False, ()))
     try:
@@ -112,20 +94,8 @@ def trace_outputs(world: World, trace: TraceOptions, title: str, out: TextIO,
 
 
 def cmd_demo(out: TextIO, err: TextIO) -> int:
-    """`skbuff demo`: the full demo if it exists, else a small topology built with `ip`."""
-    try:
-        demo = importlib.import_module("skbuff.sim.demo")
-    except ModuleNotFoundError:
-        world = World()
-        for sl in script.script_lines(DEMO_SCRIPT):
-            if sl.text and not sl.text.startswith("#"):
-                out.write(PROMPT + sl.text + "\n")
-                status = script.run_script(world, sl.text, "demo", out, err)
-                if status:
-                    return status
-        return 0
-    rc: int = demo.main()
-    return rc
+    """`skbuff demo`: the built-in scenario (`skbuff.sim.demo`), its transcript on `out`."""
+    return demo.main(out)
 
 
 def _one_shot(tool: str, argv: list[str], out: TextIO, err: TextIO) -> int:
@@ -184,6 +154,23 @@ def cmd_shell(out: TextIO, err: TextIO) -> int:
             status = 1
 
 
+def cmd_load_host(dumps: str, netns: str, script_path: str, out: TextIO, err: TextIO) -> int:
+    """`skbuff load-host DIR --netns NAME [--run SCRIPT]` (skbuff.tools.hostdump)."""
+    world = World()
+    res = world.load_host(dumps, netns=netns)
+    out.write(res.stdout)
+    err.write(res.stderr)
+    if res.status or not script_path:
+        return res.status
+    try:
+        text = Path(script_path).read_text(encoding="utf-8")
+    except OSError as e:
+        err.write(f"skbuff: {script_path}: {e.strerror}\n")
+        return 1
+    status = script.run_script(world, text, script_path, out, err)
+    return end_jobs(world, out, err) or status
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="skbuff", description="The Linux IPv4 stack in Python.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -199,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the journeys as JSON lines (one event per line)")
     r.add_argument("--report", metavar="FILE", default="",
                    help="write a self-contained HTML report of the run")
+    lh = sub.add_parser("load-host", help="load a real host's `ip -j` dumps into a netns")
+    lh.add_argument("dumps", help="a directory of link/addr/route/rule/neigh.json or one file")
+    lh.add_argument("--netns", required=True, help="the namespace to build")
+    lh.add_argument("--run", metavar="SCRIPT", default="",
+                    help="then run SCRIPT against the loaded machine")
     sub.add_parser("shell", help="interactive shell")
     sub.add_parser("demo", help="the built-in demonstration")
     for tool in ("ip", "sysctl"):
@@ -225,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args.script, args.keep_going, args.seed, out, err, trace)
         if args.cmd == "demo":
             return cmd_demo(out, err)
+        if args.cmd == "load-host":
+            return cmd_load_host(args.dumps, args.netns, args.run, out, err)
         return cmd_shell(out, err)
     except Exception as e:
         return _bug(args.cmd, e, err)

@@ -24,6 +24,12 @@ def render(results: dict[str, list[CaseResult]]) -> str:
            "Each case is a seeded script (tests/conformance/generators/) or scenario",
            "(tests/conformance/scenarios.py) run in fresh network namespaces on the real kernel",
            "and in a fresh skbuff World; every line's exit status, stdout and stderr are compared.",
+           "Only what is truly random is normalised (MACs the kernel chose, PMTU seconds left,",
+           "neighbour dump order, the hop a multipath route picks).", "",
+           "- CI: `pytest tests/conformance` (marker `conformance`; needs root and `ip netns`).",
+           "- Sweep: `python -m tests.conformance.sweep --seeds 500 [--area AREA]`.",
+           "- This page: `python -m tests.conformance.report [--seeds N]`.",
+           "- Accepted differences: `tests/conformance/known_differences.py`.",
            "", "| area | cases | cases matching | lines | lines matching | known-difference "
            "lines | unlisted differences |", "|---|---|---|---|---|---|---|"]
     used: Counter[str] = Counter()

@@ -17,7 +17,7 @@ CI_SEEDS = {
     "setup-errors": range(20),
     "procfs": range(15),
     "fragmentation": range(32),
-    "neighbour": range(8),
+    "neighbour": range(10),
 }
 
 CASES = [(area, seed) for area, seeds in CI_SEEDS.items() for seed in seeds]

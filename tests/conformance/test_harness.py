@@ -90,3 +90,21 @@ def test_a_wrong_answer_is_caught(real_kernel_ok: None) -> None:
     assert m.lineno == 7 and m.what == "stdout"
     assert "10.9.0.2" in m.skbuff and "10.9.0.2" not in m.real
     assert "real kernel" in result.render()
+
+
+def test_batched_route_gets_equal_one_process_per_line(real_kernel_ok: None) -> None:
+    lines = ["ip netns add a", "ip -n a link set lo up",
+             "ip -n a link add va type veth peer name vb", "ip -n a link set va up",
+             "ip -n a addr add 10.9.0.1/24 dev va"]
+    gets = ["ip -n a route get 10.9.0.7", "ip -n a route get 10.10.0.1",
+            "ip -n a route get 127.0.0.1 fibmatch", "ip -n a route get 10.9.0.300",
+            "ip -n a route get 10.9.0.8 from 10.9.0.1", "ip -n a route get 1.2.3.4 oif nope"]
+    a, b = RealKernel(), RealKernel()
+    try:
+        batched = a.run_many(lines + gets)
+        single = [b.run(line) for line in lines + gets]
+    finally:
+        a.close()
+        b.close()
+    assert batched == single
+    assert batched[-3].status != 0 and "10.9.0.300" in batched[-3].stderr

@@ -6,7 +6,8 @@ A page is checked block by block, in order, inside a scratch copy of the reposit
 - A ```` ```console ```` block holds `$ COMMAND` lines, each followed by the output it must print
   (stdout then stderr, as a terminal shows them). An output line `...` stands for any number
   of lines. `skbuff …` runs the command line in-process (`skbuff.cli.main`); `python FILE …`
-  runs the file as `__main__`; anything else goes to bash.
+  runs the file as `__main__`; anything else goes to bash. With MDRUN_SUBPROCESS=1 in the
+  environment every command goes to bash, exactly as a reader's shell would run it.
 - A ```` ```diff ```` block (`--- a/PATH`, `+++ b/PATH`, then ` `/`-`/`+` lines) is an edit the
   reader makes: the `-`/context lines must occur exactly once in PATH and become the
   `+`/context lines.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import runpy
 import shlex
@@ -75,12 +77,19 @@ def blocks(page: str) -> list[Block]:
 def run_command(cmd: str, cwd: Path) -> str:
     """Run one console command in `cwd`; what a terminal shows (stdout, then stderr)."""
     argv = shlex.split(cmd)
-    if argv[0] not in ("skbuff", "python"):
+    if argv[0] not in ("skbuff", "python") or os.environ.get("MDRUN_SUBPROCESS"):
         proc = subprocess.run(["bash", "-c", cmd], cwd=cwd, capture_output=True, text=True,
                               check=False)
         return proc.stdout + proc.stderr
     out, err = io.StringIO(), io.StringIO()
-    saved_argv, saved_path, saved_mods = sys.argv, list(sys.path), set(sys.modules)
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    # Example modules already imported (by a test, from the repository) must not stand in for
+    # the scratch copy's: hide them during the run, drop what the run imported, restore.
+    roots = (str(cwd.resolve()), str(REPO / "examples"))
+    shadowed = {name: mod for name, mod in sys.modules.items()
+                if str(getattr(mod, "__file__", "") or "").startswith(roots)}
+    for name in shadowed:
+        del sys.modules[name]
     with contextlib.chdir(cwd), contextlib.redirect_stdout(out), \
             contextlib.redirect_stderr(err):
         try:
@@ -96,10 +105,10 @@ def run_command(cmd: str, cwd: Path) -> str:
             pass
         finally:
             sys.argv, sys.path[:] = saved_argv, saved_path
-            here = str(cwd.resolve())
-            for name in set(sys.modules) - saved_mods:  # the example's own modules
-                if str(getattr(sys.modules[name], "__file__", "") or "").startswith(here):
-                    del sys.modules[name]
+            for name in [n for n, mod in sys.modules.items()
+                         if str(getattr(mod, "__file__", "") or "").startswith(roots)]:
+                del sys.modules[name]
+            sys.modules.update(shadowed)
     return out.getvalue() + err.getvalue()
 
 

@@ -1,7 +1,8 @@
 """The scenarios against the real kernel: the same `ip` lines build the same topology in
 network namespaces (tests/conformance/harness.py creates and always deletes them), the real
-ping(8) sends the probe, and the counters that move, the neighbour tables and `ip route get`
-must equal skbuff's for the same step."""
+ping(8) sends the probe, and the counters that move, the neighbour tables, the link
+statistics and `ip route get` must equal skbuff's for the same step (IPv6 is disabled in the
+real namespaces: skbuff has none, and its ND/MLD frames would show in the link counters)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ CASES: dict[str, tuple[list[str], list[str], Callable[[World], Any], list[str], 
     "forwarded": (topology.routed(), ["ip netns exec h1 ping -c 1 -W 1 10.0.2.2"],
                   _ping("10.0.2.2"), ["h1", "r1", "h2"],
                   ["ip netns exec r1 cat /proc/net/arp", "ip -n h1 route get 10.0.2.2",
-                   "ip -n r1 -s link show eth1", "ip -n h1 -s -s link show eth0",
+                   "ip -n h1 -s -s link show eth0",
                    "ip -n r1 route get 10.0.2.2 from 10.0.1.1 iif eth0"]),
     "fragmented": (topology.routed(mtu2=1000),
                    ["ip netns exec h1 ping -c 1 -W 1 -s 3000 10.0.2.2"],
@@ -91,6 +92,9 @@ def _real_mib(rk: RealKernel, namespaces: list[str]) -> counters.Counters:
 def _plain(text: str) -> str:
     """MACs and remaining lifetimes differ between runs: blank them."""
     text = re.sub(r"\b(?!00:00:00:00:00:00)[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b", "MAC", text)
+    # iproute2 names the peer's namespace when it has one (get_name_from_nsid); skbuff's ip
+    # prints the id: a known gap of the tool, not of the stack.
+    text = re.sub(r"link-netns(id)? \S+", "link-netns PEER", text)
     return re.sub(r"expires \d+sec", "expires Nsec", text)
 
 
@@ -117,17 +121,24 @@ def test_same_as_the_real_kernel(real_ok: None, name: str) -> None:
         for line in setup:
             res = rk.run(line)
             assert res.status == 0 and not res.stderr, (line, res)
-        rk.run("sleep 0.2")  # the kworker brings the veth carriers up
+            if line.startswith("ip netns add "):
+                # skbuff has no IPv6: keep the real links free of ND/MLD traffic.
+                for conf in ("all", "default"):
+                    rk.run(f"ip netns exec {line.split()[-1]} sysctl -q -w "
+                           f"net.ipv6.conf.{conf}.disable_ipv6=1")
+        rk.run("sleep 1.1")  # linkwatch's non-urgent events, as topology.apply waits
         before = _real_mib(rk, namespaces)
         for line in probes:
             rk.run(line)
         real_moved = _mib_only(counters.delta(before, _real_mib(rk, namespaces)))
         real_text = [_neigh(rk.run(f"ip -n {ns} neigh").stdout) for ns in namespaces]
+        real_text += [_plain(rk.run(f"ip -n {ns} -s link").stdout) for ns in namespaces]
         real_text += [_rows(line, rk.run(line).stdout) for line in after]
     finally:
         rk.close()
     run = run_step(setup, namespaces, step, ignore=())
     ours = [_neigh(run.run(f"ip -n {ns} neigh")) for ns in namespaces]
+    ours += [_plain(run.run(f"ip -n {ns} -s link")) for ns in namespaces]
     ours += [_rows(line, run.run(line)) for line in after]
     assert _mib_only(run.moved) == real_moved
     assert ours == real_text

@@ -166,3 +166,14 @@ def test_drop_explainer_fallback() -> None:
     assert SKB_DROP_REASON.IP_CSUM not in explain.DROP_EXPLAINERS
     assert all(callable(fn) for fn in explain.DROP_EXPLAINERS.values())
     assert drop_reason_text(SKB_DROP_REASON.IP_CSUM)
+
+
+def test_oif_and_iif_forms(world: World) -> None:
+    text = run(world, "ip netns exec a explain route oif d1 to 10.0.0.7")
+    assert text.startswith("route to 10.0.0.7 out of d1 (output lookup, as a local socket):")
+    assert "nexthop dev d0: skipped (flow oif differs)" in text
+    assert "result: no route, oif d1 given: assume on-link" in text
+    assert text.endswith("=> unicast dev d1; dst.input=dst_discard dst.output=ip_output\n")
+    res = world.run("ip -n a route get 10.1.0.7 from 10.0.0.9 iif d0 explain")
+    assert "route to 10.1.0.7 from 10.0.0.9 arriving on d0 (input lookup):" in res.stdout
+    assert "=> dropped/refused: ip_forward is 0 on a" in res.stdout

@@ -58,11 +58,19 @@ def test_register_traces_every_call_site(monkeypatch: pytest.MonkeyPatch) -> Non
     assert seen == [("fake_rcv", "caller", 3), ("fake_finish", "fake_rcv", 3),
                     ("fake_rcv", "test_register_traces_every_call_site", 4),
                     ("fake_finish", "fake_rcv", 4)]
-    assert ftrace.register_ftrace_function(ftrace.ftrace_ops(lambda *a: None)) == -16
+    other: list[str] = []
+    ops2 = ftrace.ftrace_ops(lambda name, caller, skb: other.append(name), ["fake_rcv"])
+    assert ftrace.register_ftrace_function(ops2) == 0
+    seen.clear()
+    assert caller() == 11
+    assert [s[0] for s in seen] == ["fake_rcv", "fake_finish"] and other == ["fake_rcv"]
     ftrace.unregister_ftrace_function(ops)
+    assert mod.fake_rcv.__code__ is not code  # ops2 still traces it
+    assert mod.fake_finish.__code__.co_name == "fake_finish"
+    ftrace.unregister_ftrace_function(ops2)
     assert mod.fake_rcv.__code__ is code and mod.fake_rcv.__defaults__ == defaults
     seen.clear()
-    assert caller() == 11 and seen == []
+    assert caller() == 11 and seen == [] and other == ["fake_rcv"]
 
 
 def test_set_filter_and_contract_errors(monkeypatch: pytest.MonkeyPatch) -> None:

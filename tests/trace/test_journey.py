@@ -59,7 +59,7 @@ def test_fragmented_and_reassembled(monkeypatch: pytest.MonkeyPatch) -> None:
     w = make_world(monkeypatch, "ip -n r link set r2 mtu 1000\n")
     rx = udp_listen(w, "h2", 7000)
     t = start(w, "ip and host 10.2.0.2")
-    udp_send(w, "h1", "10.2.0.2", 7000, b"y" * 1400)
+    udp_send(w, "h1", "10.2.0.2", 7000, b"y" * 1400, IP_MTU_DISCOVER=0)  # IP_PMTUDISC_DONT
     t.detach()
     with w.kernel:
         assert rx.recvfrom(5000)[0] == b"y" * 1400
@@ -174,3 +174,72 @@ def test_off_means_untraced(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ip_input.ip_rcv.__code__ is code
     udp_send(w, "h1", "10.2.0.2", 7000, b"z")
     assert t.events == []
+
+
+def test_drop_cpu_backlog(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skbuff.kernel import softirq
+    from skbuff.net.core import dev as core_dev
+    from skbuff.net.core import skbuff as core_skbuff
+    from skbuff.net.ethernet import eth
+
+    w = make_world(monkeypatch, "sysctl -w net.core.netdev_max_backlog=2\n")
+    r1 = w.netns("r").dev_base_head["r1"]
+    t = start(w, "dev r1")
+    with w.kernel:
+        softirq.local_bh_disable(w.kernel)
+        for _ in range(4):
+            skb = core_skbuff.netdev_alloc_skb(r1, 60)
+            core_skbuff.skb_put_data(skb, bytes(r1.dev_addr) + bytes(6) + b"\x08\x00" + bytes(46))
+            skb.protocol = eth.eth_type_trans(skb, r1)
+            core_dev.netif_rx(skb)
+        softirq.local_bh_enable(w.kernel)
+    t.detach()
+    # qlen 0, 1 and 2 are allowed (qlen <= max_backlog); the three queued zero-filled
+    # frames die in ip_rcv_core
+    drops = t.drops()
+    assert [ev.reason for ev in drops] == ["CPU_BACKLOG"] + ["IP_INHDR"] * 3
+    assert drops[0].explanation == "netdev_max_backlog (2) exceeded on CPU0"
+    assert t.drop_summary() == {("CPU_BACKLOG", "enqueue_to_backlog"): 1,
+                                ("IP_INHDR", "_inhdr_error"): 3}
+
+
+def test_drop_monitor_counts_by_reason_and_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skbuff.trace.journey import drop_monitor
+
+    w = make_world(monkeypatch)
+    mon = drop_monitor(w.kernel)
+    mon.attach()
+    udp_send(w, "h1", "10.2.0.2", 9, b"z")
+    udp_send(w, "h1", "10.2.0.2", 9, b"z")
+    udp_send(w, "h1", "10.9.9.9", 9, b"z")
+    mon.detach()
+    assert mon.summary() == [("NO_SOCKET", "udp_rcv", 2), ("IP_INNOROUTES", "ip_error", 1)]
+
+
+def test_drop_martian_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frame from 127.0.0.5 arriving on r1 fails the input route (NOT_SPECIFIED in 6.12)."""
+    from skbuff.net.core import dev as core_dev
+    from skbuff.net.core import skbuff as core_skbuff
+    from skbuff.net.ethernet import eth
+    from skbuff.uapi.if_ether import ETH_P_IP, build_eth
+    from skbuff.uapi.inet import in_aton
+    from skbuff.uapi.ip import build_ipv4
+    from skbuff.uapi.udp import build_udp
+
+    w = make_world(monkeypatch)
+    r1 = w.netns("r").dev_base_head["r1"]
+    src, dst = in_aton("127.0.0.5"), in_aton("10.2.0.2")
+    frame = build_eth(bytes(r1.dev_addr), bytes(6), ETH_P_IP,
+                      build_ipv4(src, dst, 17, build_udp(src, dst, 4000, 9, b"x"), ttl=64))
+    t = start(w, "src host 127.0.0.5")
+    with w.kernel:
+        skb = core_skbuff.netdev_alloc_skb(r1, len(frame))
+        core_skbuff.skb_put_data(skb, frame)
+        skb.protocol = eth.eth_type_trans(skb, r1)
+        core_dev.netif_receive_skb(skb)
+    t.detach()
+    reason, where, why = _drop(t)
+    assert (reason, where) == ("NOT_SPECIFIED", "ip_rcv_finish_core")
+    assert why == ("martian source 127.0.0.5 on r1: 127.0.0.0/8 with "
+                   "net.ipv4.conf.r1.route_localnet=0")
+    check_golden("drop_martian.txt", render_text.render_events(t.events))

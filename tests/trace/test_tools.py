@@ -32,7 +32,7 @@ def udpsend_main(world: World, net: object, argv: list[str]) -> Result:
 def test_trace_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     w = make_world(monkeypatch)
     assert w.run("trace show").stderr == "trace: not on\n"
-    assert w.run("trace on --columns skb,diff udp and dst port 9").status == 0
+    assert w.run("trace on udp and dst port 9 --columns skb,diff").status == 0
     assert w.run("trace on").stderr == "trace: already on\n"
     udp_send(w, "h1", "10.2.0.2", 9, b"x")
     udp_send(w, "h1", "10.2.0.2", 10, b"not traced")
@@ -56,6 +56,7 @@ def test_trace_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert w.run("trace svg").status == 1
     assert w.run("trace on host 10.0.0").stderr == "trace: invalid address '10.0.0'\n"
     assert w.run("trace frob").status == 1
+    assert w.run("trace on udp --columns bogus").stderr.startswith("trace: --columns takes")
 
 
 def test_skb_layout_picture_is_to_scale(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,7 +101,7 @@ def test_cli_trace_json_and_report(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     assert "no UDP socket on port 9 in h2" in page
     assert cli.main(["run", "--trace", "host", str(s)]) == 1
-    assert "trace: syntax error" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("skbuff: --trace: syntax error")
 
 
 def test_report_sections(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,3 +115,29 @@ def test_report_sections(monkeypatch: pytest.MonkeyPatch) -> None:
         assert f"id='{anchor}'" in page
     assert "route to 10.2.0.2 from 10.1.0.2 arriving on r1 (input lookup)" in page
     assert "cat /proc/net/snmp" in page and "REACHABLE" in page
+
+
+def test_napi_timeline_cuts_idle_time() -> None:
+    from skbuff.trace.journey import cpu_event
+
+    evs = [cpu_event(0, 0, "softirq_entry", "NET_RX"),
+           cpu_event(100, 0, "napi_poll", "eth0", 64, 64),
+           cpu_event(200, 0, "softirq_exit", "NET_RX"),
+           cpu_event(5_000_000_200, 0, "irq_entry", "24:eth0"),
+           cpu_event(5_000_000_300, 0, "irq_exit", "24"),
+           cpu_event(5_000_000_400, 0, "softirq_entry", "NET_RX"),
+           cpu_event(5_000_000_500, 0, "napi_poll", "eth0", 3, 64),
+           cpu_event(5_000_000_600, 0, "softirq_exit", "NET_RX"),
+           cpu_event(5_000_000_600, 0, "time_squeeze", "1")]
+    root = ET.fromstring(svg.napi_timeline_svg(evs))
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "≈5s" in texts and "64/64" in texts
+    tips = [t.text or "" for t in root.iter(f"{ns}title")]
+    assert any(t.startswith("NET_RX 0.000000000..0.000000200") for t in tips)
+    assert any(t.startswith("24:eth0 5.000000200..") for t in tips)
+    assert "napi_poll eth0 work 64/64" in tips
+    assert "IRQ 24:eth0 masked 5.000000200..5.000000500 (NAPI polling)" in tips
+    assert "time_squeeze now 1" in tips
+    bars = [r for r in root.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]
+    assert all(float(r.get("width", "0")) > 50 for r in bars)  # activity fills the axis

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 IP_MTU_DISCOVER = 10
 IP_RECVERR = 11
+IP_RECVTTL = 12
 IP_MTU = 14
 IP_PMTUDISC_DONT = ip_output.IP_PMTUDISC_DONT
 IP_PMTUDISC_WANT = ip_output.IP_PMTUDISC_WANT
@@ -187,8 +188,12 @@ class Socket:
             payload, ee = sk.sk_error_queue.popleft()
             cmsg = _EE.pack(ee.ee_errno, ee.ee_origin, ee.ee_type, ee.ee_code, 0, ee.ee_info,
                             ee.ee_data) + _sockaddr_in(ee.offender, 0)
-            return (payload[:bufsize], [(IPPROTO_IP, IP_RECVERR, cmsg)], MSG_ERRQUEUE,
-                    (_ntoa(ee.offender), ee.port))
+            anc = [(IPPROTO_IP, IP_RECVERR, cmsg)]
+            if sk.recvttl and ee.ttl >= 0:
+                anc.insert(0, (IPPROTO_IP, IP_TTL, struct.pack("=i", ee.ttl)))
+            # sock_dequeue_err_skb: sk_err becomes the next queued error's, or 0.
+            sk.sk_err = sk.sk_error_queue[0][1].ee_errno if sk.sk_error_queue else 0
+            return (payload[:bufsize], anc, MSG_ERRQUEUE, (_ntoa(ee.offender), ee.port))
         if not sk.sk_receive_queue and not sk.sk_err:
             self._wait(flags)
         if sk.sk_err and not sk.sk_receive_queue:
@@ -244,6 +249,8 @@ class Socket:
                 sk.recverr = bool(val)
                 if not val:
                     sk.sk_error_queue.clear()
+            elif optname == IP_RECVTTL:
+                sk.recvttl = bool(val)
             else:
                 _raise(errno.ENOPROTOOPT)
         else:
@@ -269,6 +276,8 @@ class Socket:
                 return sk.pmtudisc
             if optname == IP_RECVERR:
                 return int(sk.recverr)
+            if optname == IP_RECVTTL:
+                return int(sk.recvttl)
             if optname == IP_MTU:
                 return self._path_mtu()
         _raise(errno.ENOPROTOOPT)

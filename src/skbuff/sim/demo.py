@@ -2,7 +2,7 @@
 
 The scenario is an ordinary script (the same lines run on a real box, apart from the skbuff
 commands `trace` and `sleep`'s simulated time); the demo prints each line as a shell
-transcript (`$ line`, then what it printed) and stops at the first failing line with its
+transcript (`skbuff# line`, then what it printed) and stops at the first failing line with its
 status. Deterministic: same seed, same bytes.
 """
 
@@ -14,7 +14,7 @@ from typing import TextIO
 from skbuff.sim import script, topology
 from skbuff.sim.world import World
 
-PROMPT = "$ "
+PROMPT = "skbuff# "
 
 INTRO = """\
 # skbuff demo: two hosts and a router, each in its own network namespace.
@@ -38,6 +38,8 @@ trace on icmp and src 10.0.1.1
 ip netns exec h1 ping -c 1 10.0.2.2
 trace off
 trace show
+# neigh_resolve_output runs twice on h1 and on r1: the first call queued the packet and sent
+# an ARP request; __neigh_update sent it on when the reply arrived.
 #
 # 3. What the kernels remember: neighbours (NUD state) and the route r1 used.
 ip -n h1 neigh
@@ -46,7 +48,12 @@ ip -n r1 route get 10.0.2.2 from 10.0.1.1 iif eth0
 #
 # 4. A 1400-byte ping without DF: r1 fragments it for the 576-byte link (ip_fragment),
 #    h2 reassembles it (ip_defrag); h2's reply is fragmented by h2 and reassembled by h1.
+#    This journey shows only the steps that matter (func terms in the filter).
+trace on icmp and src 10.0.1.1 and (func ip_forward or func ip_do_fragment or func veth_xmit \\
+    or func ip_defrag or func icmp_rcv)
 ip netns exec h1 ping -c 1 -s 1400 -M dont 10.0.2.2
+trace off
+trace show
 ip netns exec r1 nstat -az IpForwDatagrams IpFragOKs IpFragCreates
 ip netns exec h2 nstat -az IpReasmReqds IpReasmOKs IpFragOKs IpFragCreates
 ip -s -n r1 link show eth1

@@ -13,13 +13,12 @@ line of a failing or complaining command is prefixed with `FILE:LINE: `.
 from __future__ import annotations
 
 import importlib
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from skbuff.tools import proc, sysctl
-from skbuff.tools.common import Result
+from skbuff.tools.common import Result, shell_split
 from skbuff.tools.ip import ip
 
 if TYPE_CHECKING:
@@ -129,7 +128,7 @@ def run_argv(world: World, net: Net, argv: list[str]) -> Result:
 
 def _split(line: str) -> list[str] | Result:
     try:
-        return shlex.split(line, comments=True)
+        return shell_split(line)
     except ValueError as e:
         return Result(2, "", f"bash: syntax error: {e}\n")
 
@@ -156,6 +155,18 @@ def _run_line(world: World, net: Net, line: str) -> Result:
     if argv and argv[-1].endswith("&") and not argv[-1].endswith("&&"):
         argv = argv[:-1] if argv[-1] == "&" else [*argv[:-1], argv[-1][:-1]]
         return world.start_background(net, argv)
+    if "|" in argv:
+        # `echo TEXT | CMD`: the one pipeline scripts have; CMD reads the text as its
+        # standard input from world.tool_state["stdin"] (nc).
+        bar = argv.index("|")
+        if argv[0] != "echo" or "|" in argv[bar + 1:]:
+            return Result(2, "", "bash: skbuff scripts support only `echo … | CMD` "
+                          "pipelines\n")
+        world.tool_state["stdin"] = run_argv(world, net, argv[:bar]).stdout
+        try:
+            return run_argv(world, net, argv[bar + 1:])
+        finally:
+            world.tool_state.pop("stdin", None)
     redirect: tuple[str, str] | None = None
     for i, tok in enumerate(argv):
         if tok in (">", ">>"):

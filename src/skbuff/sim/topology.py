@@ -6,7 +6,7 @@ text runs on skbuff (`apply(world, lines)`) and on Linux. The probes stand in fo
 programs: `ping_once` sends one ICMP echo the way ping(8) does (an ICMP datagram socket with
 IP_RECVERR, waiting for the reply or the ICMP error), `udp_send` one UDP datagram.
 
-Standard topologies (addresses are the ones the scenario tests and `skbuff demo` use):
+Standard topologies (the scenario tests' addresses):
 - `two_hosts()`: h1 (10.0.1.1/24) ═veth═ h2 (10.0.1.2/24), both on `veth0`.
 - `routed()`: h1 eth0 10.0.1.1/24 ═ r1 eth0 10.0.1.254/24 | r1 eth1 10.0.2.254/24 ═ h2 eth0
   10.0.2.2/24, default routes on the hosts through r1, r1 forwarding (`ip_forward=1`).
@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import errno
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from socket import AF_INET, IP_TTL, IPPROTO_ICMP, IPPROTO_IP, MSG_ERRQUEUE, SOCK_DGRAM
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from skbuff.net import socket as net_socket
@@ -27,15 +29,18 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.sim.world import World
 
-PMTUDISC = {"do": net_socket.IP_PMTUDISC_DO, "want": net_socket.IP_PMTUDISC_WANT,
-            "dont": net_socket.IP_PMTUDISC_DONT, "probe": net_socket.IP_PMTUDISC_PROBE}
+PMTUDISC: Mapping[str, int] = MappingProxyType({
+    "do": net_socket.IP_PMTUDISC_DO, "want": net_socket.IP_PMTUDISC_WANT,
+    "dont": net_socket.IP_PMTUDISC_DONT, "probe": net_socket.IP_PMTUDISC_PROBE})
 """ping -M HINT → IP_MTU_DISCOVER value (iputils ping)."""
 
 _EE = struct.Struct("=IBBBBII")
-SETTLE_NS = 10_000_000
-"""How long `apply` lets the machine run after the last line: on a real box the kworker runs
-the urgent linkwatch event (carrier on → qdisc attached) before the next command starts; here
-it is a timer due at the next jiffy, so a probe sent in the same jiffy would meet noop_qdisc."""
+SETTLE_NS = 1_100_000_000
+"""How long `apply` lets the machine run after the last line, as a person would before the
+next step: link events reach their end state. An urgent linkwatch event (carrier on, qdisc to
+attach) runs at the next jiffy; a non-urgent one (a veth end opened second, whose peer has
+the same ifindex in its own namespace) waits for linkwatch_nextevent, up to 1 s (HZ) after
+the previous run; until then `ip link` shows it NO-CARRIER/DOWN, as Linux does."""
 
 
 class TopologyError(Exception):
@@ -51,7 +56,7 @@ class TopologyError(Exception):
 def apply(world: World, lines: list[str]) -> None:
     """Run each line in `world` (as `World.run`); the first failing line raises TopologyError.
     A line that succeeds but complains on stderr is a failure too (the scripts are strict).
-    Then the machine runs for SETTLE_NS (pending link events, as between shell commands)."""
+    Then the machine runs for SETTLE_NS (pending link events settle)."""
     for line in lines:
         res = world.run(line)
         if res.status or res.stderr:

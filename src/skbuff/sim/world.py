@@ -8,7 +8,9 @@ its `lo` down. `ip netns add NAME` creates a namespace the way /var/run/netns na
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Protocol
+import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from skbuff.net.core import net_namespace
 from skbuff.sim import script
@@ -18,6 +20,9 @@ if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.net_namespace import Net
     from skbuff.trace.journey import journey_tracer
+
+
+T = TypeVar("T")
 
 
 class Job(Protocol):
@@ -47,10 +52,13 @@ class World:
         self.kernel: Kernel = kernel
         self._netns: dict[str, Net] = {}
         self.tools: dict[str, script.Tool] = {}
-        # The journey tracer of `trace on`/`--trace` (skbuff.trace.journey), once started.
+        # The journey tracer the `trace on` command started last (skbuff.trace.journey).
         self.journey: journey_tracer | None = None
         # Background jobs (`CMD &`), in start order; see start_background.
         self.jobs: list[Job] = []
+        # User-space state tools keep between runs (nstat's history file, dropwatch's
+        # monitor), by tool name.
+        self.tool_state: dict[str, Any] = {}
 
     @property
     def init_net(self) -> Net:
@@ -81,6 +89,26 @@ class World:
         net = self._netns.pop(name)
         self.kernel.run_task(net_namespace.cleanup_net, net)
 
+    def load_host(self, path: str, netns: str) -> Result:
+        """Rebuild a real host's links, addresses, routes, rules and permanent neighbours
+        from its `ip -j` dumps in namespace `netns` (see skbuff.tools.hostdump)."""
+        from skbuff.tools import hostdump
+
+        res: Result = self.kernel.run_task(hostdump.load_host, self, path, netns)
+        return res
+
+    def script(self, text: str, keep_going: bool = False) -> Result:
+        """Run a multi-line script as `skbuff run` does (stops at the first failing line
+        unless `keep_going`); the stderr lines carry "script:LINE: " prefixes."""
+        out, err = io.StringIO(), io.StringIO()
+        status = script.run_script(self, text, "script", out, err, keep_going=keep_going)
+        return Result(status, out.getvalue(), err.getvalue())
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(*args)` in process context on CPU 0 (socket calls, kernel API use)."""
+        result: T = self.kernel.run_task(fn, *args)
+        return result
+
     def run(self, line: str) -> Result:
         """Run one script line in init_net, exactly as it would print; what background jobs
         printed meanwhile follows the line's own output."""
@@ -108,14 +136,14 @@ class World:
         job, res = self.kernel.run_task(starter, self, net, argv[1:])
         if job is not None:
             self.jobs.append(job)
-        return res  # type: ignore[no-any-return]
+        return res
 
     def poll_jobs(self) -> Result:
         """Collect what the background jobs printed; ended jobs are forgotten."""
         out: list[str] = []
         err: list[str] = []
         for job in list(self.jobs):
-            o, e, ended = job.poll()
+            o, e, ended = self.kernel.run_task(job.poll)
             out.append(o)
             err.append(e)
             if ended:
@@ -125,7 +153,7 @@ class World:
     def wait_jobs(self) -> Result:
         """bash's `wait`: run each job until it ends by itself, then collect the output."""
         for job in list(self.jobs):
-            job.wait()
+            self.kernel.run_task(job.wait)
         res = self.poll_jobs()
         if not self.jobs:
             return res

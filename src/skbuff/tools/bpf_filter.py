@@ -135,9 +135,7 @@ class _Parser:
         while self.peek() in ("and", "&&", "or", "||"):
             op = self.take()
             right = self.unary(continuation=True)
-            a, b = left, right
-            left = ((lambda f, a=a, b=b: a(f) and b(f)) if op in ("and", "&&")
-                    else (lambda f, a=a, b=b: a(f) or b(f)))
+            left = _and(left, right) if op in ("and", "&&") else _or(left, right)
         return left
 
     def unary(self, continuation: bool = False) -> Predicate:
@@ -222,6 +220,14 @@ class _Parser:
             base = _proto_pred(proto)
             return lambda f: base(f) and pred(f)
         return pred
+
+
+def _and(a: Predicate, b: Predicate) -> Predicate:
+    return lambda f: a(f) and b(f)
+
+
+def _or(a: Predicate, b: Predicate) -> Predicate:
+    return lambda f: a(f) or b(f)
 
 
 def _ether_pred(dirq: str, mac: bytes) -> Predicate:

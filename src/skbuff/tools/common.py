@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getopt
+import re
+import shlex
 from dataclasses import dataclass
 
 
@@ -58,3 +60,15 @@ def gnu_getopt(prog: str, argv: list[str], shortopts: str,
         what = "option requires an argument" if "requires argument" in e.msg else \
             "invalid option"
         raise ToolExit(2, f"{prog}: {what} -- '{opt}'\n") from None
+
+
+_SHELL_SPECIAL = re.compile(r"[\"'\\#]")
+
+
+def shell_split(line: str) -> list[str]:
+    """shlex.split(line, comments=True), with a fast path for the common line that has no
+    quote, backslash or comment (a 1,000,000-line batch spends a third of its time in shlex).
+    Raises ValueError as shlex does."""
+    if _SHELL_SPECIAL.search(line) is None:
+        return line.split()
+    return shlex.split(line, comments=True)

@@ -1,7 +1,7 @@
 """`trace`: pwru-style journeys of the packets a script sends (an skbuff command; the real
 kernel's equivalents are pwru and retis, which need eBPF and root).
 
-    trace on [--columns skb,diff] [FILTER...]   start recording (FILTER: see trace/filter.py)
+    trace on [FILTER...] [--columns skb,diff]   start recording (FILTER: see trace/filter.py)
     trace off                                    stop; the record stays for show/drops/svg
     trace show [--json] [--columns skb,diff]     print the recorded steps
     trace drops                                  drops by (reason, function), then each cause
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.sim.world import World
 
-USAGE = ("Usage: trace on [--columns skb,diff] [FILTER...]\n"
+USAGE = ("Usage: trace on [FILTER...] [--columns skb,diff]\n"
          "       trace off\n"
          "       trace show [--json] [--columns skb,diff]\n"
          "       trace drops\n"
@@ -40,17 +40,17 @@ def trace_on(world: World, argv: list[str]) -> Result:
     if world.journey is not None and world.journey.attached:
         return Result(1, "", "trace: already on\n")
     columns: tuple[str, ...] = ()
-    if argv[:1] == ["--columns"]:
-        cols = _columns(argv[1]) if len(argv) > 1 else None
+    if "--columns" in argv:
+        at = argv.index("--columns")
+        cols = _columns(argv[at + 1]) if at + 1 < len(argv) else None
         if cols is None:
             return Result(1, "", f"trace: --columns takes a list of {','.join(journey.COLUMNS)}\n")
-        columns, argv = cols, argv[2:]
+        columns, argv = cols, argv[:at] + argv[at + 2:]
     try:
         tracer = journey.journey_tracer(world.kernel, " ".join(argv), columns)
     except FilterError as e:
         return Result(1, "", f"trace: {e}\n")
-    if tracer.attach():
-        return Result(1, "", "trace: another journey tracer is running\n")
+    tracer.attach()
     world.journey = tracer
     return Result(0, "", "")
 

@@ -73,7 +73,10 @@ def _iph(skb: sk_buff) -> tuple[int, int, int, int, int] | None:
 # -- input-route causes (shared by drop explanations and route explanations) ---------------
 
 def martian_cause(net: Net, dev: net_device, daddr: int, saddr: int) -> str:
-    """The martian check of ip_route_input_slow that rejects (saddr, daddr) on `dev`, or ""."""
+    """The martian check that rejects (saddr, daddr) on `dev`, or "".
+
+    Kernel: net/ipv4/route.c ip_route_input_slow (the checks before fib_lookup, in order).
+    """
     in_dev = dev.ip_ptr
     localnet = in_dev is not None and devinet.IN_DEV_NET_ROUTE_LOCALNET(in_dev, net)
     if in_.ipv4_is_multicast(saddr) or in_.ipv4_is_lbcast(saddr):
@@ -94,7 +97,10 @@ def martian_cause(net: Net, dev: net_device, daddr: int, saddr: int) -> str:
 
 
 def rp_filter_cause(net: Net, dev: net_device, saddr: int, daddr: int, mark: int = 0) -> str:
-    """Why fib_validate_source rejects `saddr` arriving on `dev` (reverse path), or ""."""
+    """Why the reverse-path check rejects `saddr` arriving on `dev`, or "".
+
+    Kernel: net/ipv4/fib_frontend.c fib_validate_source / __fib_validate_source.
+    """
     in_dev = dev.ip_ptr
     if in_dev is None:
         return ""
@@ -123,7 +129,10 @@ def rp_filter_cause(net: Net, dev: net_device, saddr: int, daddr: int, mark: int
 
 
 def forwarding_cause(net: Net, dev: net_device, daddr: int) -> str:
-    """'ip_forward is 0 on NS' when the input device does not forward, or ""."""
+    """'ip_forward is 0 on NS' when the input device does not forward, or "".
+
+    Kernel: net/ipv4/route.c ip_route_input_slow (no forwarding: -EHOSTUNREACH) and ip_error.
+    """
     in_dev = dev.ip_ptr
     if in_dev is None or devinet.IN_DEV_FORWARD(in_dev):
         return ""
@@ -133,7 +142,7 @@ def forwarding_cause(net: Net, dev: net_device, daddr: int) -> str:
 
 def no_route_cause(net: Net, daddr: int, saddr: int, iif: int, tos: int, mark: int) -> str:
     """'no route to D in table T (rules: …)' from a recorded fib_lookup, or "" if one
-    exists."""
+    exists. Kernel: include/net/ip_fib.h fib_lookup, net/ipv4/fib_rules.c __fib_lookup."""
     rec = fib_decision.DecisionRecord()
     fl4 = flow.flowi4(flowi4_iif=iif, daddr=daddr, saddr=saddr, flowi4_tos=tos,
                       flowi4_mark=mark, decision=rec)
@@ -191,10 +200,6 @@ def _ip_error(skb: sk_buff, location: str, net: Net | None) -> str:
     saddr, daddr, _ttl, tos, _p = hdr
     return (forwarding_cause(net, dev, daddr)
             or no_route_cause(net, daddr, saddr, dev.ifindex, tos & 0xFC, skb.mark))
-
-
-def _rpfilter(skb: sk_buff, location: str, net: Net | None) -> str:
-    return _route_error(skb, location, net)
 
 
 def _inhdr(skb: sk_buff, location: str, net: Net | None) -> str:
@@ -272,7 +277,15 @@ def _noproto(skb: sk_buff, location: str, net: Net | None) -> str:
 
 def _no_socket(skb: sk_buff, location: str, net: Net | None) -> str:
     th = skb.transport_header
-    port = int.from_bytes(skb.buf[th + 2:th + 4], "big") if th != HEADER_UNSET else 0
+    hdr = _iph(skb)
+    if th == HEADER_UNSET or hdr is None:
+        return ""
+    buf = skb.buf
+    if hdr[4] == in_.IPPROTO_ICMP:
+        ident = int.from_bytes(buf[th + 4:th + 6], "big")
+        return (f"no ping socket with id {ident} in {netns_label(net)} for this ICMP type "
+                f"{buf[th]} (it was closed or never existed)")
+    port = int.from_bytes(buf[th + 2:th + 4], "big")
     return f"no UDP socket on port {port} in {netns_label(net)}: ICMP port unreachable sent"
 
 
@@ -292,7 +305,7 @@ DROP_EXPLAINERS: dict[SKB_DROP_REASON, Explainer] = {
     SKB_DROP_REASON.NOT_SPECIFIED: _not_specified,
     SKB_DROP_REASON.IP_INADDRERRORS: _ip_error,
     SKB_DROP_REASON.IP_INNOROUTES: _ip_error,
-    SKB_DROP_REASON.IP_RPFILTER: _rpfilter,
+    SKB_DROP_REASON.IP_RPFILTER: _route_error,
     SKB_DROP_REASON.IP_INHDR: _inhdr,
     SKB_DROP_REASON.NEIGH_FAILED: _neigh_failed,
     SKB_DROP_REASON.NEIGH_QUEUEFULL: _neigh_queuefull,

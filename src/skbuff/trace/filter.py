@@ -214,5 +214,10 @@ class Filter:
         self.text = text.strip()
         self._pred: Pred | None = _Parser(self.text).parse() if self.text else None
 
+    @property
+    def matches_all(self) -> bool:
+        """True for the empty filter (callers may skip building a subject)."""
+        return self._pred is None
+
     def match(self, subject: FilterSubject) -> bool:
         return self._pred is None or self._pred(subject)

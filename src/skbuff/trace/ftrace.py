@@ -105,7 +105,7 @@ class ftrace_ops:
     def __init__(self, func: FtraceFunc, filter: Iterable[str] = ()) -> None:
         self.func = func
         self.filter: tuple[str, ...] = tuple(filter)
-        self.patched: list[tuple[types.FunctionType, types.CodeType, Any, Any]] = []
+        self.patched: list[types.FunctionType] = []
 
 
 def ftrace_set_filter(ops: ftrace_ops, globs: Iterable[str]) -> None:
@@ -132,57 +132,76 @@ def traceable_functions() -> list[types.FunctionType]:
     return out
 
 
-def _make_hook(func: FtraceFunc, fn: types.FunctionType
-               ) -> Callable[[tuple[Any, ...], dict[str, Any]], None]:
-    getframe = sys._getframe
-    name = fn.__name__
-    idx = skb_arg_index(fn)
-    argname = fn.__code__.co_varnames[idx] if idx >= 0 else ""
+class ftrace_hook:
+    """What a patched function calls first: every registered ops' func, in registration
+    order. Keeps the function's own code, defaults and kwdefaults for the restore."""
 
-    def hook(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        # frame 0: hook, 1: the trampoline (the traced function), 2: its caller.
-        skb = args[idx] if 0 <= idx < len(args) else kwargs.get(argname)
-        func(name, getframe(2).f_code.co_name, skb)
+    __slots__ = ("argname", "code", "defaults", "funcs", "idx", "kwdefaults", "name")
 
+    def __init__(self, fn: types.FunctionType) -> None:
+        self.name = fn.__name__
+        self.idx = skb_arg_index(fn)
+        self.argname = fn.__code__.co_varnames[self.idx] if self.idx >= 0 else ""
+        self.code = fn.__code__
+        self.defaults = fn.__defaults__
+        self.kwdefaults = fn.__kwdefaults__
+        self.funcs: tuple[FtraceFunc, ...] = ()
+
+    def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        idx = self.idx
+        skb = args[idx] if 0 <= idx < len(args) else kwargs.get(self.argname)
+        # frame 0: this call, 1: the trampoline (the traced function), 2: its caller.
+        caller = sys._getframe(2).f_code.co_name
+        for func in self.funcs:
+            func(self.name, caller, skb)
+
+
+def _patch(fn: types.FunctionType) -> ftrace_hook:
+    """The function's hook, patching it first if no ops traces it yet."""
+    if fn.__code__ is _TRAMPOLINE_CODE:
+        hook: ftrace_hook = fn.__kwdefaults__["_ftrace_hook"]  # type: ignore[index]
+        return hook
+    if fn.__closure__ is not None:
+        raise KernelBug(f"{fn.__qualname__}: only plain module-level functions are traced")
+    hook = ftrace_hook(fn)
+    orig = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, None)
+    orig.__kwdefaults__ = fn.__kwdefaults__
+    fn.__code__ = _TRAMPOLINE_CODE
+    fn.__defaults__ = None
+    fn.__kwdefaults__ = {"_ftrace_orig": orig, "_ftrace_hook": hook}
     return hook
 
 
 def register_ftrace_function(ops: ftrace_ops) -> int:
-    """Start tracing: patch every selected function. 0, or -EBUSY if one is already traced
-    by another ops (one journey tracer at a time). Process context.
+    """Start tracing the selected functions with `ops.func`. Several ops may trace one
+    function; each sees every call. Returns 0 (the kernel's int; it cannot fail here).
+    Process context.
 
     Kernel: kernel/trace/ftrace.c register_ftrace_function.
     """
     if ops.patched:
         raise KernelBug("ftrace_ops registered twice")
-    fns = [fn for fn in traceable_functions()
-           if not ops.filter or any(fnmatch.fnmatchcase(fn.__name__, g) for g in ops.filter)]
-    if any(fn.__code__ is _TRAMPOLINE_CODE for fn in fns):
-        return -16  # EBUSY
-    for fn in fns:
-        if fn.__closure__ is not None:
-            raise KernelBug(f"{fn.__qualname__}: only plain module-level functions are traced")
-        hook = _make_hook(ops.func, fn)
-        orig = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
-                                  None)
-        orig.__kwdefaults__ = fn.__kwdefaults__
-        ops.patched.append((fn, fn.__code__, fn.__defaults__, fn.__kwdefaults__))
-        fn.__code__ = _TRAMPOLINE_CODE
-        fn.__defaults__ = None
-        fn.__kwdefaults__ = {"_ftrace_orig": orig,
-                             "_ftrace_hook": hook}
+    for fn in traceable_functions():
+        if ops.filter and not any(fnmatch.fnmatchcase(fn.__name__, g) for g in ops.filter):
+            continue
+        hook = _patch(fn)
+        hook.funcs = (*hook.funcs, ops.func)
+        ops.patched.append(fn)
     return 0
 
 
 def unregister_ftrace_function(ops: ftrace_ops) -> None:
-    """Stop tracing: every patched function gets its own code back.
+    """Stop `ops`; a function no ops traces any more gets its own code back.
 
     Kernel: kernel/trace/ftrace.c unregister_ftrace_function.
     """
-    for fn, code, defaults, kwdefaults in reversed(ops.patched):
-        fn.__code__ = code
-        fn.__defaults__ = defaults
-        fn.__kwdefaults__ = kwdefaults
+    for fn in ops.patched:
+        hook: ftrace_hook = fn.__kwdefaults__["_ftrace_hook"]  # type: ignore[index]
+        hook.funcs = tuple(f for f in hook.funcs if f is not ops.func)
+        if not hook.funcs:
+            fn.__code__ = hook.code
+            fn.__defaults__ = hook.defaults
+            fn.__kwdefaults__ = hook.kwdefaults
     ops.patched = []
 
 

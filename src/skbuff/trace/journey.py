@@ -6,14 +6,17 @@
   layout fields (head/data/tail/end, header offsets, users/dataref);
 - one `skb_event` per final free from the `kfree_skb`/`consume_skb` tracepoints: drops carry
   the reason, the location and a plain-words cause (explain.py);
-- timelines: neighbour NUD changes (`neigh_create`/`neigh_update`), NAPI polls, softirq and
-  hard IRQ entry/exit;
-- the input route queries seen (`ip_route_input_noref`), for route explanations.
+- timelines: neighbour NUD changes (`neigh_create`, `neigh_update`, and the changes made
+  by `neigh_event_send`/the neighbour timer), NAPI polls, softirq and hard IRQ entry/exit,
+  time squeezes;
+- the route lookups seen (`ip_route_input_noref`, and `ip_local_out` for locally sent
+  packets), for route explanations.
 
 A *lineage* is one packet's family of skbs: clones join their parent's (`parent_id`), and an
 skb carrying an IPv4 datagram already seen — same source, destination, protocol and non-zero
 IP id, RFC 791's datagram identity (fragments from ip_do_fragment, the datagram ip_defrag
 rebuilt) — joins that datagram's. The filter's packet terms read the lineage's first flow key.
+Steps beyond MAX_EVENTS are counted in `lost`, not kept.
 
 `drop_monitor(k)` is the light drop counter dropwatch-style tools use: drops by (reason,
 function) from the `kfree_skb` tracepoint only.
@@ -41,6 +44,8 @@ ETH_P_ARP = 0x0806
 ETH_HLEN = 14
 HEADER_UNSET = 0xFFFF
 MAX_EVENTS = 200_000
+# Entries whose packet names a route lookup worth explaining in the report.
+ROUTE_QUERY_FUNCS = frozenset({"ip_route_input_noref", "ip_local_out"})
 
 KIND_CALL = "call"
 KIND_DROP = "drop"
@@ -101,14 +106,11 @@ class skb_event:
         self.location = ""
         self.explanation = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
 
 class flow_key:
     """The packet fields a filter's packet terms read (a lineage's first parse)."""
 
-    __slots__ = ("daddr", "dport", "ipid", "l3", "proto", "saddr", "sport")
+    __slots__ = ("daddr", "dport", "l3", "proto", "saddr", "sport")
 
     def __init__(self, ev: skb_event) -> None:
         self.l3 = ev.l3
@@ -117,7 +119,6 @@ class flow_key:
         self.daddr = ev.daddr
         self.sport = ev.sport
         self.dport = ev.dport
-        self.ipid = ev.ipid
 
 
 class _subject:
@@ -168,11 +169,9 @@ def parse_headers(skb: sk_buff, ev: skb_event) -> None:
         ev.dport = buf[th + 2] << 8 | buf[th + 3]
 
 
-def fill_event(k: Kernel, skb: sk_buff, ev: skb_event) -> None:
-    """The skb-derived columns of an event."""
-    cpu = k.this_cpu()
-    ev.ns = cpu.clock
-    ev.cpu = cpu.id
+def fill_identity(skb: sk_buff, ev: skb_event) -> None:
+    """What the filter needs besides the flow key: the skb's id, parent, device and
+    namespace (the dst's device before one is set on output)."""
     ev.skb_id = skb.id
     ev.parent_id = skb.parent_id
     dev = skb.dev
@@ -182,6 +181,13 @@ def fill_event(k: Kernel, skb: sk_buff, ev: skb_event) -> None:
     if dev is not None:
         ev.dev = dev.name
         ev.netns = dev.nd_net.name
+
+
+def fill_layout(k: Kernel, skb: sk_buff, ev: skb_event) -> None:
+    """The rest of a kept event: time, CPU, and the skb's layout and state."""
+    cpu = k.this_cpu()
+    ev.ns = cpu.clock
+    ev.cpu = cpu.id
     ev.len = skb.len
     ev.head = skb.head
     ev.data = skb.data
@@ -194,7 +200,6 @@ def fill_event(k: Kernel, skb: sk_buff, ev: skb_event) -> None:
     ev.dataref = skb.shinfo.dataref
     ev.pkt_type = skb.pkt_type
     ev.protocol = skb.protocol
-    parse_headers(skb, ev)
 
 
 class nud_event:
@@ -213,7 +218,8 @@ class nud_event:
 
 class cpu_event:
     """A NAPI/softirq/IRQ timeline mark: kind is napi_poll, softirq_entry, softirq_exit,
-    irq_entry, irq_exit; `what` names the NAPI device, softirq or IRQ."""
+    irq_entry, irq_exit, time_squeeze; `what` names the NAPI device, softirq or IRQ (or the
+    new time_squeeze count)."""
 
     __slots__ = ("budget", "cpu", "kind", "ns", "what", "work")
 
@@ -228,7 +234,8 @@ class cpu_event:
 
 
 class route_query:
-    """An input route lookup seen on the skb path (re-explained by `explain.explain_route`)."""
+    """A route lookup seen on the skb path, input (`iif` set) or local output (`iif` "");
+    re-explained by `explain.explain_route`."""
 
     __slots__ = ("daddr", "iif", "mark", "netns", "saddr", "tos")
 
@@ -246,8 +253,8 @@ class route_query:
 
 
 class journey_tracer:
-    """Records journeys for one kernel while attached. Not reentrant across kernels: one
-    journey tracer patches the traced functions at a time (`attach` returns -EBUSY)."""
+    """Records journeys for one kernel while attached. Several tracers may be attached at
+    once (each sees every step); probes ignore code running for another kernel."""
 
     def __init__(self, k: Kernel, filter_text: str = "", columns: tuple[str, ...] = ()) -> None:
         self.k = k
@@ -264,6 +271,7 @@ class journey_tracer:
         self._keys: dict[int, flow_key] = {}
         self._datagrams: dict[tuple[int, int, int, int], int] = {}
         self._nud_last: dict[tuple[str, str, int], int] = {}
+        self._squeeze: dict[int, int] = {}
         self._ops = ftrace.ftrace_ops(self._on_entry)
         self._tracepoints: tuple[tuple[str, Any], ...] = (
             ("kfree_skb", self._on_kfree_skb),
@@ -281,18 +289,16 @@ class journey_tracer:
         self.attached = False
 
     # -- attach/detach ------------------------------------------------------------------
-    def attach(self) -> int:
-        """Patch the traced functions and attach the probes. 0 or -EBUSY. Process context."""
-        err = ftrace.register_ftrace_function(self._ops)
-        if err:
-            return err
+    def attach(self) -> None:
+        """Patch the traced functions and attach the probes. Process context."""
+        ftrace.register_ftrace_function(self._ops)
         for name, probe in self._tracepoints:
             self.k.trace.attach(name, probe)
         self.attached = True
-        return 0
 
     def detach(self) -> None:
-        """Restore the traced functions and detach the probes; the record stays."""
+        """Unpatch the traced functions (once no other tracer uses them) and detach the
+        probes; the record stays."""
         if not self.attached:
             return
         ftrace.unregister_ftrace_function(self._ops)
@@ -315,16 +321,27 @@ class journey_tracer:
         return lineage
 
     def _record(self, skb: sk_buff, ev: skb_event) -> skb_event | None:
-        fill_event(self.k, skb, ev)
-        ev.lineage = self._lineage_of(ev)
-        key = self._keys.get(ev.lineage)
-        if key is None or (key.l3 == "" and ev.l3 != ""):
-            key = self._keys[ev.lineage] = flow_key(ev)
-        if not self.filter.match(_subject(key, ev)):
+        """Keep `ev` if the filter matches; the headers are parsed only for a new lineage
+        (whose flow key they become) or a kept step."""
+        fill_identity(skb, ev)
+        lineage = self._lineage.get(ev.skb_id, 0)
+        parsed = not lineage or self._keys[lineage].l3 == ""
+        if parsed:
+            parse_headers(skb, ev)
+            lineage = self._lineage_of(ev)
+            key = self._keys.get(lineage)
+            if key is None or (key.l3 == "" and ev.l3 != ""):
+                self._keys[lineage] = flow_key(ev)
+        ev.lineage = lineage
+        if not self.filter.matches_all and not self.filter.match(
+                _subject(self._keys[lineage], ev)):
             return None
         if len(self.events) >= MAX_EVENTS:
             self.lost += 1
             return None
+        if not parsed:
+            parse_headers(skb, ev)
+        fill_layout(self.k, skb, ev)
         self._seq += 1
         ev.seq = self._seq
         self.events.append(ev)
@@ -342,14 +359,18 @@ class journey_tracer:
             ev = skb_event()
             ev.func = func
             ev.caller = caller
-            if self._record(skb, ev) is not None and func == "ip_route_input_noref":
+            if self._record(skb, ev) is not None and func in ROUTE_QUERY_FUNCS:
                 self._route_query(skb, ev)
         except Exception as exc:
             self._guard(func, exc)
 
     def _route_query(self, skb: sk_buff, ev: skb_event) -> None:
-        nh = skb.network_header
-        q = route_query(ev.netns, ev.dev, ev.daddr, ev.saddr, skb.buf[nh + 1] & 0xFC, skb.mark)
+        """Input lookups (iif = the device) and local output (iif "")."""
+        if ev.l3 != L3_IP:
+            return
+        iif = ev.dev if ev.func == "ip_route_input_noref" else ""
+        tos = skb.buf[skb.network_header + 1] & 0xFC
+        q = route_query(ev.netns, iif, ev.daddr, ev.saddr, tos, skb.mark)
         self.routes[q.key()] = q
 
     def _on_free(self, skb: sk_buff, location: str, kind: str, reason: str) -> None:
@@ -406,7 +427,16 @@ class journey_tracer:
         self._cpu_event("softirq_entry", _softirq_name(vec))
 
     def _on_softirq_exit(self, vec: int) -> None:
+        """Also marks a time squeeze: net_rx_action ran out of budget or time with work
+        left (softnet_data.time_squeeze went up)."""
         self._cpu_event("softirq_exit", _softirq_name(vec))
+        if vec != softirq.NET_RX_SOFTIRQ:
+            return
+        cpu = self.k.this_cpu()
+        squeezed = cpu.softnet_data.time_squeeze
+        if squeezed != self._squeeze.setdefault(cpu.id, squeezed):
+            self._cpu_event("time_squeeze", str(squeezed))
+        self._squeeze[cpu.id] = squeezed
 
     def _on_irq_entry(self, irq: int, name: str) -> None:
         self._cpu_event("irq_entry", f"{irq}:{name}")

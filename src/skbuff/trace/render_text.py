@@ -63,9 +63,16 @@ def diff(prev: skb_event | None, ev: skb_event) -> str:
     for name in DIFF_FIELDS:
         a, b = getattr(prev, name), getattr(ev, name)
         if a != b:
-            out.append(f"{name} {_off(a) if isinstance(a, int) else a or '-'}→"
-                       f"{_off(b) if isinstance(b, int) else b or '-'}")
+            out.append(f"{name} {_value(name, a)}→{_value(name, b)}")
     return " ".join(out) if out else "(unchanged)"
+
+
+def _value(name: str, v: int | str) -> str:
+    if isinstance(v, str):
+        return v or "-"
+    if name == "protocol":
+        return f"{v:#06x}"
+    return _off(v)
 
 
 def render_events(events: Iterable[skb_event], columns: tuple[str, ...] = (),

@@ -109,8 +109,9 @@ def _route_section(world: World, tracer: journey_tracer) -> str:
             continue
         text = k.run_task(explain.explain_route, net, q.daddr, q.saddr, q.iif, "", q.tos,
                           q.mark)
+        where = f"iif {q.iif}" if q.iif else "sent locally"
         out.append(f"<h4>{escape(q.netns or 'init_net')}: {escape(explain.ntoa(q.daddr))} "
-                   f"from {escape(explain.ntoa(q.saddr))} iif {escape(q.iif)}</h4>"
+                   f"from {escape(explain.ntoa(q.saddr))} {escape(where)}</h4>"
                    f"<pre>{escape(text)}</pre>")
     return "".join(out) or "<p>No route lookups were traced.</p>"
 

@@ -4,6 +4,7 @@ of each neighbour, and the NAPI/softirq/IRQ timeline of each CPU."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from html import escape
 
@@ -167,7 +168,10 @@ def nud_timeline_svg(events: Sequence[nud_event], end_ns: int, width: int = 960)
         return left + (ns - start) * (width - left - 20) / (stop - start)
 
     body = [_text(8, 16, f"NUD states from {fmt_time(start)} to {fmt_time(stop)} s")]
-    for i, ((netns, dev, key), evs) in enumerate(rows.items()):
+    for i, ((netns, dev, key), all_evs) in enumerate(rows.items()):
+        # one segment per state: updates that keep the state extend the segment
+        evs = [ev for j, ev in enumerate(all_evs)
+               if j == 0 or nud_name(ev.new) != nud_name(all_evs[j - 1].new)]
         y = 28 + i * row_h
         addr = f"{key >> 24 & 255}.{key >> 16 & 255}.{key >> 8 & 255}.{key & 255}"
         body.append(_text(8, y + 16, f"{netns or 'init_net'} {dev} {addr}"))
@@ -181,35 +185,108 @@ def nud_timeline_svg(events: Sequence[nud_event], end_ns: int, width: int = 960)
     return _svg(width, 40 + row_h * max(len(rows), 1), body, "NUD timeline")
 
 
+def _compressed_axis(times: Sequence[int], left: float, width: float
+                     ) -> tuple[dict[int, float], list[tuple[float, int]]]:
+    """x of each event time, with idle gaps over IDLE_GAP_NS drawn as a fixed BREAK_PX
+    break; returns the positions and the breaks (x, idle ns)."""
+    ts = sorted(set(times))
+    gaps = [b - a for a, b in itertools.pairwise(ts)]
+    active = sum(g for g in gaps if g <= IDLE_GAP_NS)
+    nbreaks = sum(1 for g in gaps if g > IDLE_GAP_NS)
+    scale = max(width - nbreaks * BREAK_PX, 1) / max(active, 1)
+    xs: dict[int, float] = {}
+    breaks: list[tuple[float, int]] = []
+    x = left
+    for i, t in enumerate(ts):
+        if i:
+            gap = gaps[i - 1]
+            if gap > IDLE_GAP_NS:
+                breaks.append((x + BREAK_PX / 2, gap))
+                x += BREAK_PX
+            else:
+                x += gap * scale
+        xs[t] = x
+    return xs, breaks
+
+
+def fmt_duration(ns: int) -> str:
+    """3 significant digits in µs, ms or s."""
+    if ns < 1_000_000:
+        return f"{ns / 1e3:.3g}µs"
+    if ns < 1_000_000_000:
+        return f"{ns / 1e6:.3g}ms"
+    return f"{ns / 1e9:.3g}s"
+
+
+IDLE_GAP_NS = 50_000
+LABEL_GAP_PX = 34
+BREAK_PX = 40
+
+
+def _masked_periods(events: Sequence[cpu_event]) -> list[tuple[cpu_event, cpu_event]]:
+    """(irq_entry, completing napi_poll) pairs: a NAPI driver masks its IRQ in the handler
+    and unmasks it when a poll does less than its budget (napi_complete_done). The IRQ is
+    matched to the NAPI by the device name it was requested with."""
+    out = []
+    for i, ev in enumerate(events):
+        if ev.kind != "irq_entry":
+            continue
+        name = ev.what.split(":", 1)[-1]
+        for later in events[i + 1:]:
+            if (later.kind == "napi_poll" and later.cpu == ev.cpu and later.what == name
+                    and later.work < later.budget):
+                out.append((ev, later))
+                break
+    return out
+
+
 def napi_timeline_svg(events: Sequence[cpu_event], width: int = 960) -> str:
-    """Per CPU: softirq runs (bars, entry→exit), hard IRQs (red bars) and NAPI polls
-    (ticks labelled work/budget; a full budget is highlighted: the poll wants more)."""
+    """Per CPU: softirq runs (bars, entry→exit), hard IRQs (red bars), the device IRQ
+    masked while its NAPI polls (orange), NAPI polls (ticks labelled work/budget; a full
+    budget is highlighted: the poll wants more) and time squeezes (net_rx_action out of
+    budget or time: ▼). Idle stretches over 50 µs are cut out of the time axis and labelled;
+    work/budget labels too close to the previous one are left to the tooltip."""
     cpus = sorted({ev.cpu for ev in events}) or [0]
-    start = min((ev.ns for ev in events), default=0)
-    stop = max((ev.ns for ev in events), default=1)
-    stop = max(stop, start + 1)
     left, row_h = 60, 60
+    xs, breaks = _compressed_axis([ev.ns for ev in events], left, width - left - 20)
 
     def x(ns: int) -> float:
-        return left + (ns - start) * (width - left - 20) / (stop - start)
+        return xs[ns]
 
     body = [_text(8, 16, "CPU timeline: green = softirq, red = hard IRQ, ticks = napi_poll "
-                         "work/budget")]
+                         "work/budget, orange = IRQ masked, ▼ = time squeeze; ≈ marks idle time "
+                         "cut out")]
+    for bx, gap in breaks:
+        body.append(f"<line x1='{bx:.1f}' y1='22' x2='{bx:.1f}' y2='{26 + row_h * len(cpus)}' "
+                    "stroke='#bbb' stroke-dasharray='3,3'/>")
+        body.append(_text(bx, 30 + row_h * len(cpus), f"≈{fmt_duration(gap)}", "middle",
+                          "#888"))
+    masked = _masked_periods(events)
     for i, cpu in enumerate(cpus):
         y = 26 + i * row_h
         body.append(_text(8, y + 30, f"CPU{cpu}"))
-        open_at: dict[str, int] = {}
+        for irq, poll in masked:
+            if irq.cpu == cpu:
+                body.append(_rect(x(irq.ns), y + 29, x(poll.ns) - x(irq.ns), 4, "#f8961e",
+                                  f"IRQ {irq.what} masked {fmt_time(irq.ns)}.."
+                                  f"{fmt_time(poll.ns)} (NAPI polling)"))
+        open_at: dict[str, cpu_event] = {}
+        last_label = float(-LABEL_GAP_PX)
         for ev in (e for e in events if e.cpu == cpu):
             if ev.kind in ("softirq_entry", "irq_entry"):
-                open_at[ev.kind[:-6] + ev.what.split(":")[0]] = ev.ns
+                open_at[ev.kind[:-6] + ev.what.split(":")[0]] = ev
             elif ev.kind in ("softirq_exit", "irq_exit"):
-                key = ev.kind[:-5] + ev.what.split(":")[0]
-                began = open_at.pop(key, None)
+                began = open_at.pop(ev.kind[:-5] + ev.what.split(":")[0], None)
                 if began is not None:
                     soft = ev.kind == "softirq_exit"
-                    body.append(_rect(x(began), y + (8 if soft else 2), x(ev.ns) - x(began),
-                                      20 if soft else 6, "#90be6d" if soft else "#e63946",
-                                      f"{ev.what} {fmt_time(began)}..{fmt_time(ev.ns)}"))
+                    body.append(_rect(x(began.ns), y + (8 if soft else 2),
+                                      x(ev.ns) - x(began.ns), 20 if soft else 6,
+                                      "#90be6d" if soft else "#e63946",
+                                      f"{began.what} {fmt_time(began.ns)}..{fmt_time(ev.ns)}"))
+            elif ev.kind == "time_squeeze":
+                body.append(f"<text x='{x(ev.ns):.1f}' y='{y + 6}' {FONT} font-size='12' "
+                            f"text-anchor='middle' fill='#d00'>▼<title>time_squeeze now "
+                            f"{escape(ev.what)}</title></text>")
             elif ev.kind == "napi_poll":
                 full = ev.work >= ev.budget
                 px = x(ev.ns)
@@ -217,5 +294,7 @@ def napi_timeline_svg(events: Sequence[cpu_event], width: int = 960) -> str:
                             f"stroke='{'#d00' if full else '#333'}' stroke-width='1.5'>"
                             f"<title>napi_poll {escape(ev.what)} work {ev.work}/{ev.budget}"
                             "</title></line>")
-                body.append(_text(px, y + 55, f"{ev.work}/{ev.budget}", "middle"))
-    return _svg(width, 30 + row_h * len(cpus), body, "NAPI/softirq timeline")
+                if px - last_label >= LABEL_GAP_PX:
+                    body.append(_text(px, y + 55, f"{ev.work}/{ev.budget}", "middle"))
+                    last_label = px
+    return _svg(width, 40 + row_h * len(cpus), body, "NAPI/softirq timeline")

@@ -68,7 +68,8 @@ def topology(rng: random.Random) -> list[str]:
 
 def _route_spec(rng: random.Random, p: str, plen: int, table: str) -> str:
     kind = rng.choice(("via", "via", "dev", "dev", "blackhole", "unreachable", "prohibit",
-                       "throw", "multipath", "local", "broadcast", "multicast", "onlink"))
+                       "throw", "multipath", "local", "broadcast", "multicast", "anycast",
+                       "onlink"))
     if kind == "via":
         spec = f"{p}/{plen} via {rng.choice(GWS)}"
     elif kind == "dev":
@@ -81,7 +82,7 @@ def _route_spec(rng: random.Random, p: str, plen: int, table: str) -> str:
         (g0, d0), (g1, d1) = MULTIPATH_GWS
         spec = (f"{p}/{plen} nexthop via {g0} dev {d0} weight {rng.randrange(1, 4)}"
                 f" nexthop via {g1} dev {d1}")
-    elif kind in ("local", "broadcast", "multicast"):
+    elif kind in ("local", "broadcast", "multicast", "anycast"):
         spec = f"{kind} {p}/{plen} dev {rng.choice(DEVS)}"
     else:
         spec = f"{kind} {p}/{plen}"
@@ -214,7 +215,8 @@ def procfs_script(seed: int) -> str:
     rlines, _ = routes(rng, rng.randrange(2, 10))
     lines += rlines + link_events(rng)
     lines += ["ip netns exec a cat /proc/net/route", "ip netns exec a cat /proc/net/fib_trie",
-              f"{NS} route show", f"{NS} route show table local", f"{NS} -d route show table all"]
+              f"{NS} route show", f"{NS} route show table local", f"{NS} -d route show table all",
+              f"{NS} link show", f"{NS} addr show", f"{NS} -j addr show", f"{NS} -br addr"]
     return "\n".join(lines) + "\n"
 
 

@@ -76,8 +76,7 @@ def dummy_setup(dev: net_device) -> None:
 
 def ifb_setup(dev: net_device) -> None:
     """Kernel: drivers/net/ifb.c ifb_setup (see the module note)."""
-    dummy_setup(dev)
-    dev.flags |= IFF_MULTICAST
+    dummy_setup(dev)  # IFF_NOARP, no IFF_MULTICAST: ifb_setup sets the same flags
     dev.priv_flags &= ~(core_dev.IFF_NO_QUEUE | core_dev.IFF_TX_SKB_SHARING)
     dev.priv_flags &= ~core_dev.IFF_XMIT_DST_RELEASE
     dev.tx_queue_len = TX_Q_LIMIT

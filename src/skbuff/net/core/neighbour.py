@@ -423,7 +423,7 @@ def neigh_resolve_output(neigh: neighbour, skb: sk_buff) -> int:
     skb_pull_to_network(skb)
     err = netdev.dev_hard_header(skb, dev, skb.protocol, neigh.ha, None, skb.len)
     if err >= 0:
-        return int(netdev.dev_queue_xmit(skb))
+        return netdev.dev_queue_xmit(skb)
     skbmod.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
     return -errno.EINVAL
 
@@ -433,14 +433,14 @@ def neigh_connected_output(neigh: neighbour, skb: sk_buff) -> int:
     skb_pull_to_network(skb)
     err = netdev.dev_hard_header(skb, neigh.dev, skb.protocol, neigh.ha, None, skb.len)
     if err >= 0:
-        return int(netdev.dev_queue_xmit(skb))
+        return netdev.dev_queue_xmit(skb)
     skbmod.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
     return -errno.EINVAL
 
 
 def neigh_direct_output(neigh: neighbour, skb: sk_buff) -> int:
     """Output without a link-layer header. Kernel: neighbour.c neigh_direct_output."""
-    return int(netdev.dev_queue_xmit(skb))
+    return netdev.dev_queue_xmit(skb)
 
 
 def neigh_hh_output(hh: hh_cache, skb: sk_buff) -> int:
@@ -448,7 +448,7 @@ def neigh_hh_output(hh: hh_cache, skb: sk_buff) -> int:
     hh_len = hh.hh_len
     skbmod.skb_push(skb, hh_len)
     skb.buf[skb.data : skb.data + hh_len] = hh.hh_data
-    return int(netdev.dev_queue_xmit(skb))
+    return netdev.dev_queue_xmit(skb)
 
 
 def neigh_output(n: neighbour, skb: sk_buff, skip_cache: bool) -> int:

@@ -50,6 +50,19 @@ class Net:
     def __repr__(self) -> str:
         return f"<Net {self.name or 'init_net'}>"
 
+    # Python API conveniences (not in the kernel): what a notebook reaches for first.
+    @property
+    def devices(self) -> list[net_device]:
+        """The namespace's devices in registration order (`ip link` order)."""
+        return list(self.dev_base_head.values())
+
+    def socket(self, family: int, type: int, proto: int = 0) -> Any:
+        """socket(2) in this namespace: a `skbuff.net.socket.Socket` (the BSD API; blocking
+        calls advance the simulated clock). Call it in process context (`kernel.run_task`)."""
+        from skbuff.net import socket as bsd_socket
+
+        return bsd_socket.net_socket(self, family, type, proto)
+
 
 def _register_pernet(kernel: Kernel, ops: pernet_operations, at: int) -> None:
     kernel.pernet_list.insert(at, ops)

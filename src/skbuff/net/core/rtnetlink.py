@@ -183,6 +183,13 @@ def rtnl_notify(net: Net, group: int, msg: nlmsg) -> None:
         fn(net, group, msg)
 
 
+def rtnl_has_listeners(net: Net, group: int) -> bool:
+    """Is anyone subscribed to `group`? Lets senders skip building a notification nobody
+    reads. Kernel: include/linux/rtnetlink.h rtnl_has_listeners."""
+    state: rtnl_net | None = getattr(net, "rtnl", None)
+    return state is not None and bool(state.listeners.get(group))
+
+
 def rtnl_listen(net: Net, group: int, fn: Listener) -> None:
     """Subscribe `fn` to `group` (what `ip monitor` does with setsockopt NETLINK_ADD_MEMBERSHIP)."""
     state: rtnl_net = getattr(net, "rtnl")  # noqa: B009

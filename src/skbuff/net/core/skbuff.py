@@ -1468,13 +1468,18 @@ def _check_freed(skb: sk_buff, what: str) -> None:
         raise SkbUseAfterFree(f"double free: {what} of skb id {skb_id} already freed by {site}")
 
 
+# The free path runs once per packet: enum member lookups cost ~0.15 us each on CPython
+# 3.11, so the two hot reasons are looked up once here.
+_CONSUMED = SKB_DROP_REASON.CONSUMED
+_NOT_SPECIFIED = SKB_DROP_REASON.NOT_SPECIFIED
+
+
 def __kfree_skb(skb: sk_buff) -> None:
     """Free now, ignoring `users` and without a tracepoint. Kernel: skbuff.c __kfree_skb."""
     k = current.current_kernel()
     if k.skbuff_head_cache.debug:
         _check_freed(skb, "__kfree_skb")
-    _free(k, skb, _caller()[0] if k.skbuff_head_cache.debug else "",
-          SKB_DROP_REASON.NOT_SPECIFIED)
+    _free(k, skb, _caller()[0] if k.skbuff_head_cache.debug else "", _NOT_SPECIFIED)
 
 
 def kfree_skb_reason(skb: sk_buff | None, reason: int) -> None:
@@ -1493,7 +1498,7 @@ def kfree_skb_reason(skb: sk_buff | None, reason: int) -> None:
         skb.users -= 1
         return
     trace = k.trace
-    if reason == SKB_DROP_REASON.CONSUMED:
+    if reason == _CONSUMED:
         cache.consume_count += 1
         if trace.attached("consume_skb"):
             trace.consume_skb(skb, _caller()[0])
@@ -1506,22 +1511,22 @@ def kfree_skb_reason(skb: sk_buff | None, reason: int) -> None:
 
 def kfree_skb(skb: sk_buff | None) -> None:
     """kfree_skb_reason(NOT_SPECIFIED). Kernel: include/linux/skbuff.h kfree_skb."""
-    kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
+    kfree_skb_reason(skb, _NOT_SPECIFIED)
 
 
 def consume_skb(skb: sk_buff | None) -> None:
     """Free after normal use (not a drop): tracepoint `consume_skb`. Kernel: skbuff.c."""
-    kfree_skb_reason(skb, SKB_DROP_REASON.CONSUMED)
+    kfree_skb_reason(skb, _CONSUMED)
 
 
 def dev_kfree_skb(skb: sk_buff | None) -> None:
     """Kernel: include/linux/netdevice.h dev_kfree_skb = consume_skb."""
-    kfree_skb_reason(skb, SKB_DROP_REASON.CONSUMED)
+    kfree_skb_reason(skb, _CONSUMED)
 
 
 def dev_kfree_skb_any(skb: sk_buff | None) -> None:
     """Free from any context, as a consume. Kernel: net/core/dev.c dev_kfree_skb_any_reason."""
-    kfree_skb_reason(skb, SKB_DROP_REASON.CONSUMED)
+    kfree_skb_reason(skb, _CONSUMED)
 
 
 def dev_kfree_skb_irq(skb: sk_buff | None) -> None:
@@ -1529,7 +1534,7 @@ def dev_kfree_skb_irq(skb: sk_buff | None) -> None:
 
     Kernel: net/core/dev.c dev_kfree_skb_irq_reason.
     """
-    kfree_skb_reason(skb, SKB_DROP_REASON.CONSUMED)
+    kfree_skb_reason(skb, _CONSUMED)
 
 
 def kfree_skb_list_reason(segs: sk_buff | None, reason: int) -> None:

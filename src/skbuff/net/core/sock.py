@@ -28,7 +28,7 @@ class sock_extended_err:
     """struct sock_extended_err, attached to error-queue skbs. Kernel: uapi/linux/errqueue.h."""
 
     __slots__ = ("ee_code", "ee_data", "ee_errno", "ee_info", "ee_origin", "ee_pad", "ee_type",
-                 "offender", "port")
+                 "offender", "port", "ttl")
 
     def __init__(self, ee_errno: int, ee_origin: int, ee_type: int, ee_code: int,
                  ee_info: int, offender: int, port: int) -> None:
@@ -41,6 +41,8 @@ class sock_extended_err:
         self.ee_data = 0
         self.offender = offender
         self.port = port
+        # The TTL of the ICMP message's IP header (IP_RECVTTL on the error queue), or -1.
+        self.ttl = -1
 
 
 class sock:
@@ -60,6 +62,7 @@ class sock:
         "mc_ttl",
         "pmtudisc",
         "recverr",
+        "recvttl",
         "sk_bound_dev_if",
         "sk_err",
         "sk_error_queue",
@@ -106,6 +109,7 @@ class sock:
         self.tos = 0
         self.pmtudisc = IP_PMTUDISC_WANT
         self.recverr = False
+        self.recvttl = False
         self.broadcast = False
         self.dead = False
 
@@ -143,3 +147,13 @@ def sock_dequeue(sk: sock) -> tuple[bytes, int, int] | None:
 def sock_queue_err(sk: sock, data: bytes, ee: sock_extended_err) -> None:
     """Queue an extended error (IP_RECVERR). Kernel: net/core/sock.c sock_queue_err_skb."""
     sk.sk_error_queue.append((data, ee))
+
+
+def sock_error(sk: sock) -> int:
+    """Take the pending socket error: -sk_err, and clear it (0 if none). Every send path
+    that allocates its skb (sock_alloc_send_pskb) returns it first.
+
+    Kernel: include/net/sock.h sock_error.
+    """
+    err, sk.sk_err = sk.sk_err, 0
+    return -err

@@ -174,6 +174,7 @@ def ip_finish_output2(net: Net, sk: Any, skb: sk_buff) -> int:
     """
     rt = route.skb_rtable(skb)
     dev = rt.dev
+    assert dev is not None
     mib = net.mib.ip_statistics
     if rt.rt_type == rtnetlink.RTN_MULTICAST:
         snmp.IP_UPD_PO_STATS(net, snmp.IPSTATS_MIB_OUTMCASTPKTS, skb.len)

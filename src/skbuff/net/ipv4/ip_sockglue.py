@@ -82,6 +82,8 @@ def ip_icmp_error_report(sk: sock_t, skb: sk_buff, info: int, port: int, payload
     if sk.recverr:
         ee = sock.sock_extended_err(err, SO_EE_ORIGIN_ICMP, type, code, info,
                                     _icmp_sender(skb), port)
+        th = skbuff.skb_transport_header(skb)
+        ee.ttl = skb.buf[th - 12] if th >= 20 else -1
         sock.sock_queue_err(sk, payload, ee)
     elif not harderr or sk.sk_state != sock.TCP_ESTABLISHED:
         return

@@ -32,6 +32,7 @@ from skbuff.net.ipv4 import (
     devinet,
     fib_frontend,
     fib_semantics,
+    fib_trie,
     icmp,
     inetpeer,
     ip_fib,
@@ -476,19 +477,19 @@ def ip_rt_bug(net: Net, sk: Any, skb: sk_buff) -> int:
 
 
 def _ip_local_deliver(skb: sk_buff) -> int:
-    return int(ip_input.ip_local_deliver(skb))
+    return ip_input.ip_local_deliver(skb)
 
 
 def _ip_forward(skb: sk_buff) -> int:
-    return int(ip_forward.ip_forward(skb))
+    return ip_forward.ip_forward(skb)
 
 
 def _ip_output(net: Net, sk: Any, skb: sk_buff) -> int:
-    return int(ip_output.ip_output(net, sk, skb))
+    return ip_output.ip_output(net, sk, skb)
 
 
 def _ip_mc_output(net: Net, sk: Any, skb: sk_buff) -> int:
-    return int(ip_output.ip_mc_output(net, sk, skb))
+    return ip_output.ip_mc_output(net, sk, skb)
 
 
 def rt_dst_alloc(dev: net_device, flags: int, type: int, noxfrm: bool) -> rtable:
@@ -969,10 +970,18 @@ def ip_check_mc_rcu(in_dev: Any, mc_addr: int) -> bool:
 
 
 def __ip_dev_find(net: Net, addr: int) -> net_device | None:
-    """The device holding local address `addr`. Kernel: net/ipv4/devinet.c __ip_dev_find."""
+    """The device holding local address `addr`; failing that, the device of a local-type
+    route for it in the local table (loopback subnets, `local 0/0`).
+    Kernel: net/ipv4/devinet.c __ip_dev_find."""
     ifa = devinet.inet_lookup_ifaddr_rcu(net, addr)
     if ifa is None:
-        return None
+        local = fib_frontend.fib_get_table(net, uapi_rt.RT_TABLE_LOCAL)
+        res = ip_fib.fib_result()
+        if local is None or fib_trie.fib_table_lookup(
+                local, flow.flowi4(daddr=addr), res, ip_fib.FIB_LOOKUP_NOREF) \
+                or res.type != uapi_rt.RTN_LOCAL:
+            return None
+        return ip_fib.FIB_RES_DEV(res)
     dev: net_device = ifa.ifa_dev.dev
     return dev
 

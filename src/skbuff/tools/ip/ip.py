@@ -3,11 +3,10 @@ batch)."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from skbuff.tools.common import Output, Result, ToolExit
+from skbuff.tools.common import Output, Result, ToolExit, shell_split
 from skbuff.tools.ip import addr, link, neigh, netns, route, rule
 from skbuff.tools.ip.utils import Args, IpCtx, matches
 from skbuff.uapi.rtnetlink import AF_INET
@@ -145,7 +144,7 @@ def _batch(ctx: IpCtx, path: str) -> int:
                        ) from None
     status = 0
     for lineno, line in enumerate(lines, 1):
-        argv = shlex.split(line, comments=True)
+        argv = shell_split(line)
         if not argv:
             continue
         try:

@@ -1,0 +1,93 @@
+"""A 1,000,000-line `ip route add` batch: through `skbuff run` and through `ip -batch`.
+
+Run: python benchmarks/bench_batch.py [N] (default 1,000,000 routes). Generates the script in
+a temporary directory (N distinct prefixes with the global table's length mix, each `via` one
+gateway on a dummy device), runs it the way `skbuff run FILE` does (one World, every line a
+command taking COMMAND_NS of simulated time) and again as one `ip -batch FILE` line, checks
+that the main table holds every route, and prints time and lines/s for both, with the ratio to
+a baseline measured in the same run: Python's `ipaddress.ip_network` parsing the same
+prefixes (the cost of merely reading the input in pure Python).
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import ipaddress
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from skbuff.sim import script
+from skbuff.sim.world import World
+
+SETUP = """\
+ip link add d0 type dummy
+ip addr add 192.0.2.1/24 dev d0
+ip link set d0 up
+"""
+
+
+def prefixes(n: int, seed: int = 1) -> list[str]:
+    """n distinct prefixes: ≈60% /24, 10% /23, 10% /22, the rest /8-/21 (outside 192.0.2/24)."""
+    rng = random.Random(seed)
+    lens = [24] * 60 + [23] * 10 + [22] * 10 + [rng.randint(8, 21) for _ in range(20)]
+    seen: set[tuple[int, int]] = set()
+    out: list[str] = []
+    while len(out) < n:
+        plen = rng.choice(lens)
+        key = rng.getrandbits(32) & ((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF)
+        if (key, plen) in seen or key >> 24 in (0, 127, 192) or key >> 28 >= 14:
+            continue
+        seen.add((key, plen))
+        out.append(f"{key >> 24}.{key >> 16 & 255}.{key >> 8 & 255}.{key & 255}/{plen}")
+    return out
+
+
+def run_script(lines: list[str]) -> tuple[float, World]:
+    w = World()
+    text = SETUP + "".join(f"ip route add {p} via 192.0.2.254\n" for p in lines)
+    gc.collect()
+    t0 = time.perf_counter()
+    status = script.run_script(w, text, "batch.sh", io.StringIO(), io.StringIO())
+    dt = time.perf_counter() - t0
+    assert status == 0, status
+    return dt, w
+
+
+def run_ip_batch(lines: list[str], tmp: Path) -> tuple[float, World]:
+    w = World()
+    for line in SETUP.splitlines():
+        assert w.run(line).status == 0
+    path = tmp / "routes.batch"
+    path.write_text("".join(f"route add {p} via 192.0.2.254\n" for p in lines))
+    gc.collect()
+    t0 = time.perf_counter()
+    res = w.run(f"ip -batch {path}")
+    dt = time.perf_counter() - t0
+    assert res.status == 0, res.stderr[:500]
+    return dt, w
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    lines = prefixes(n)
+    t0 = time.perf_counter()
+    for p in lines:
+        ipaddress.ip_network(p)
+    base = time.perf_counter() - t0
+    print(f"{n} routes; baseline ipaddress.ip_network parse: {base:.2f} s "
+          f"({n / base:,.0f} lines/s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (dt, w) in (("skbuff run SCRIPT", run_script(lines)),
+                              ("ip -batch FILE", run_ip_batch(lines, Path(tmp)))):
+            shown = w.run("ip route show table main").stdout.count("\n")
+            assert shown == n + 1, (shown, n)
+            print(f"{name:18s} {dt:8.2f} s  {n / dt:10,.0f} lines/s  "
+                  f"{dt / base:6.1f}x baseline")
+
+
+if __name__ == "__main__":
+    main()
