@@ -11,6 +11,7 @@ Run: python examples/extending/protocol.py
 from __future__ import annotations
 
 from skbuff.net import flow
+from skbuff.net.core import dev as core_dev
 from skbuff.net.core import skbuff as core_skbuff
 from skbuff.net.core.net_namespace import Net
 from skbuff.net.core.skbuff import sk_buff
@@ -38,7 +39,7 @@ def exp_send(net: Net, daddr: str, text: bytes) -> int:
     rt = route.ip_route_output_key(net, fl4)
     if isinstance(rt, int):
         return rt
-    hlen = ip_output.LL_RESERVED_SPACE(rt.dst.dev)
+    hlen = core_dev.LL_RESERVED_SPACE(rt.dst.dev)
     data = ip.build_ipv4(fl4.saddr, fl4.daddr, IPPROTO_EXP, text)
     skb = core_skbuff.alloc_skb(hlen + len(data), core_skbuff.GFP_KERNEL)
     core_skbuff.skb_reserve(skb, hlen)

@@ -76,3 +76,23 @@ def test_relative_links_resolve() -> None:
             for m in re.finditer(r"\]\(([^)#\s:]+)(#[^)]*)?\)", page.read_text())
             if m.group(1) != "conformance.md" and not (page.parent / m.group(1)).exists()]
     assert not dead
+
+
+def test_following_the_tutorials_leaves_good_code(tmp_path: Path) -> None:
+    """Tutorial 2's edits end in a ruff-clean driver; tutorial 1 undoes every mistake it makes."""
+    import shutil
+    import subprocess
+
+    for page, name in (("find-the-corruption.md", "corruption"), ("napi-driver.md", "napi")):
+        root = tmp_path / name
+        shutil.copytree(mdrun.REPO / "examples", root / "examples")
+        for b in mdrun.blocks((mdrun.REPO / "docs" / "tutorials" / page).read_text()):
+            if b.kind == "diff":
+                mdrun.apply_diff(root, b.text)
+    ruff = shutil.which("ruff")
+    assert ruff is not None
+    hello = tmp_path / "corruption" / "examples" / "corruption" / "hello.py"
+    assert subprocess.run([ruff, "check", "--no-cache", str(hello)], check=False).returncode == 0
+    assert "skb_push(skb, HELLO_HLEN)" in hello.read_text()
+    mynic = "examples/napi_driver/mynic.py"
+    assert (tmp_path / "napi" / mynic).read_text() == (mdrun.REPO / mynic).read_text()

@@ -80,3 +80,11 @@ def test_tcpudp_magic_is_pseudo_header_sum(saddr: int, daddr: int, length: int, 
     wsum = C.csum_partial(data, 0, len(data))
     want = scapy_checksum(pseudo + data + (b"\0" if len(data) & 1 else b""))
     assert C.csum_tcpudp_magic(saddr, daddr, length, proto, wsum) == want
+
+
+@given(st.binary(min_size=60, max_size=64), st.integers(0, 4), st.sampled_from([5, 6, 15]))
+def test_ip_fast_csum_is_folded_csum_partial(data: bytes, off: int, ihl: int) -> None:
+    # ip_fast_csum folds the sum in one step (a per-packet fast path); it must equal the
+    # generic csum_fold(csum_partial(...)), including all-zero and all-0xff headers.
+    for buf in (bytearray(data), bytearray(64), bytearray(b"\xff" * 64)):
+        assert C.ip_fast_csum(buf, off, ihl) == C.csum_fold(C.csum_partial(buf, off, ihl * 4))

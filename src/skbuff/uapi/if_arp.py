@@ -83,6 +83,14 @@ ARPOP_InREQUEST = 8
 ARPOP_InREPLY = 9
 ARPOP_NAK = 10
 
+# ARP flag values (struct arpreq arp_flags), as /proc/net/arp shows them.
+ATF_COM = 0x02
+ATF_PERM = 0x04
+ATF_PUBL = 0x08
+ATF_USETRAILERS = 0x10
+ATF_NETMASK = 0x20
+ATF_DONTPUB = 0x40
+
 
 class arphdr(hdrview):
     """`struct arphdr`: hardware/protocol type, address lengths, opcode (8 bytes)."""

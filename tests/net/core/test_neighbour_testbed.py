@@ -206,6 +206,9 @@ class Services:
     def inet_ifa_match(self, addr: int, a: ifa) -> bool:
         return a.match(addr)
 
+    def inet_addr_onlink(self, in_dev: InDev, a: int, b: int) -> bool:
+        return any(x.match(a) and (not b or x.match(b)) for x in in_dev.ifa_list)
+
     # fib_frontend
     def inet_addr_type_dev_table(self, net: Net, dev: Dev, addr: int) -> int:
         if addr == 0xFFFFFFFF:

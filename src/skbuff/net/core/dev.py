@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import cpu, notifier, printk, softirq, timer
+from skbuff.kernel import jiffies as kjiffies
 from skbuff.kernel.bug import KernelBug, NapiContractViolation
 from skbuff.kernel.current import current_kernel
 from skbuff.net.core import link_watch, rtnl_link, skbuff
@@ -24,6 +25,7 @@ from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.core.skbuff import HEADER_UNSET
 from skbuff.net.sched import sch_generic
 from skbuff.uapi import if_link, if_packet
+from skbuff.uapi.if_ether import ETH_P_ALL
 from skbuff.uapi.if_link import (
     IF_OPER_UNKNOWN,
     IF_OPER_UP,
@@ -192,8 +194,8 @@ MAX_NETDEVICES = 8 * 4096  # __dev_alloc_name: one page of bits
 XMIT_RECURSION_LIMIT = 8
 WAIT_REFS_MIN_MSECS = 1
 WAIT_REFS_MAX_MSECS = 250
-ETH_P_ALL = 0x0003
 VLAN_HLEN = 4
+HH_DATA_MOD = 16
 # include/uapi/linux/if.h IFF_VOLATILE
 IFF_VOLATILE = (
     if_link.IFF_LOOPBACK
@@ -2211,7 +2213,7 @@ def net_rx_action(k: Kernel) -> None:
     """
     sd: softnet_data = k.this_cpu().softnet_data
     hot: net_hotdata = k.net_hotdata
-    time_limit = k.jiffies + _usecs_to_jiffies(k, hot.netdev_budget_usecs)
+    time_limit = k.jiffies + kjiffies.usecs_to_jiffies(k, hot.netdev_budget_usecs)
     budget = hot.netdev_budget
     work_list: deque[napi_struct] = deque()
     repoll: list[napi_struct] = []
@@ -2241,10 +2243,6 @@ def net_rx_action(k: Kernel) -> None:
         softirq.__raise_softirq_irqoff(k, softirq.NET_RX_SOFTIRQ)
     else:
         sd.in_net_rx_action = False
-
-
-def _usecs_to_jiffies(k: Kernel, usecs: int) -> int:
-    return (usecs * k.hz + 999_999) // 1_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -2410,6 +2408,11 @@ def dev_queue_xmit(skb: sk_buff) -> int:
     return __dev_queue_xmit(skb, None)
 
 
+def LL_RESERVED_SPACE(dev: Any) -> int:
+    """Link-layer headroom rounded up to HH_DATA_MOD. Kernel: include/linux/netdevice.h."""
+    return ((dev.hard_header_len + dev.needed_headroom) & ~(HH_DATA_MOD - 1)) + HH_DATA_MOD
+
+
 def dev_hard_header(
     skb: sk_buff, dev: net_device, type_: int, daddr: bytes | None, saddr: bytes | None, len_: int
 ) -> int:
@@ -2421,19 +2424,6 @@ def dev_hard_header(
     if hops is None or hops.create is None:
         return 0
     return hops.create(skb, dev, type_, daddr, saddr, len_)
-
-
-def skb_scrub_packet(skb: sk_buff, xnet: bool) -> None:
-    """Forget per-path state before a frame enters another device (and, across namespaces,
-    its mark). Kernel: net/core/skbuff.c skb_scrub_packet."""
-    skb.tstamp = 0
-    skb.pkt_type = if_packet.PACKET_HOST
-    skb.skb_iif = 0
-    skb.ignore_df = False
-    skbuff.skb_dst_drop(skb)
-    if xnet:
-        skbuff.skb_orphan(skb)
-        skb.mark = 0
 
 
 def __is_skb_forwardable(dev: net_device, skb: sk_buff, check_mtu: bool) -> bool:
@@ -2457,7 +2447,7 @@ def __dev_forward_skb2(dev: net_device, skb: sk_buff, check_mtu: bool) -> int:
         dev_core_stats_rx_dropped_inc(dev)
         skbuff.kfree_skb(skb)
         return NET_RX_DROP
-    skb_scrub_packet(skb, dev.nd_net is not skb.dev.nd_net)
+    skbuff.skb_scrub_packet(skb, dev.nd_net is not skb.dev.nd_net)
     skb.priority = 0
     skb.protocol = eth.eth_type_trans(skb, dev)
     return 0

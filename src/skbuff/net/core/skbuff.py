@@ -27,7 +27,7 @@ from skbuff.kernel import current, printk
 from skbuff.kernel.bug import KernelBug, SkbPanic, SkbUseAfterFree
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core.dropreason import SKB_DROP_REASON
-from skbuff.uapi import checksum, icmp, if_arp, if_ether, ip, udp
+from skbuff.uapi import checksum, icmp, if_arp, if_ether, if_packet, ip, udp
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
@@ -1422,6 +1422,19 @@ def skb_orphan(skb: sk_buff) -> None:
         skb.sk = None
     elif skb.sk is not None:
         raise KernelBug(f"skb_orphan: skb {skb.id} has a socket but no destructor")
+
+
+def skb_scrub_packet(skb: sk_buff, xnet: bool) -> None:
+    """Forget per-path state before a frame enters another device (and, across namespaces,
+    its mark). Kernel: net/core/skbuff.c skb_scrub_packet."""
+    skb.tstamp = 0
+    skb.pkt_type = if_packet.PACKET_HOST
+    skb.skb_iif = 0
+    skb.ignore_df = False
+    skb_dst_drop(skb)
+    if xnet:
+        skb_orphan(skb)
+        skb.mark = 0
 
 
 # --- freeing --------------------------------------------------------------------------------

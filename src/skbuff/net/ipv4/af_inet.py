@@ -14,13 +14,12 @@ from skbuff.net.core import dev as core_dev
 from skbuff.net.core import net_namespace
 from skbuff.net.ipv4 import icmp, ip_fragment, ip_input, proc, protocol, udp
 from skbuff.uapi import if_ether, snmp
+from skbuff.uapi.in_ import IPPROTO_ICMP, IPPROTO_UDP
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.net_namespace import Net
 
-IPPROTO_ICMP = 1
-IPPROTO_UDP = 17
 
 
 def ipv4_mib_init_net(net: Net) -> None:

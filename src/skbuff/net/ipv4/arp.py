@@ -20,10 +20,19 @@ from skbuff.net.core import dev as netdev
 from skbuff.net.core import dst, net_namespace
 from skbuff.net.core import neighbour as nb
 from skbuff.net.core import skbuff as skbmod
+from skbuff.net.core.dev import LL_RESERVED_SPACE, NET_RX_DROP, NET_RX_SUCCESS
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.ipv4 import devinet, fib_frontend, route
 from skbuff.uapi import snmp
-from skbuff.uapi.if_arp import ARPHRD_ETHER, ARPHRD_IEEE802, ARPOP_REPLY, ARPOP_REQUEST
+from skbuff.uapi.if_arp import (
+    ARPHRD_ETHER,
+    ARPHRD_IEEE802,
+    ARPOP_REPLY,
+    ARPOP_REQUEST,
+    ATF_COM,
+    ATF_PERM,
+    ATF_PUBL,
+)
 from skbuff.uapi.if_ether import ETH_P_ARP, ETH_P_IP
 from skbuff.uapi.if_link import IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT
 from skbuff.uapi.if_packet import PACKET_HOST, PACKET_LOOPBACK, PACKET_OTHERHOST
@@ -46,13 +55,6 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
-# include/uapi/linux/if_arp.h: arp flags as /proc/net/arp shows them.
-ATF_COM = 0x02
-ATF_PERM = 0x04
-ATF_PUBL = 0x08
-HH_DATA_MOD = 16
-NET_RX_SUCCESS = 0
-NET_RX_DROP = 1
 
 _ARPHDR = struct.Struct("!HHBBH")  # ar_hrd, ar_pro, ar_hln, ar_pln, ar_op
 
@@ -108,7 +110,7 @@ def arp_solicit(neigh: nb.neighbour, skb: sk_buff | None) -> None:
             saddr = skbmod.ip_hdr(skb).saddr
             if not (
                 fib_frontend.inet_addr_type_dev_table(net, dev, saddr) == RTN_LOCAL
-                and inet_addr_onlink(in_dev, target, saddr)
+                and devinet.inet_addr_onlink(in_dev, target, saddr)
             ):
                 saddr = 0
     elif announce != 2 and skb is not None:
@@ -126,17 +128,6 @@ def arp_solicit(neigh: nb.neighbour, skb: sk_buff | None) -> None:
         neigh_app_ns(neigh)
         return
     arp_send(ARPOP_REQUEST, ETH_P_ARP, target, dev, saddr, dst_hw, dev.dev_addr, None)
-
-
-def inet_addr_onlink(in_dev: Any, a: int, b: int) -> bool:
-    """`a` (and `b`, when nonzero) inside one subnet of `in_dev`.
-
-    Kernel: net/ipv4/devinet.c inet_addr_onlink (here until devinet exports it).
-    """
-    for ifa in in_dev.ifa_list:
-        if devinet.inet_ifa_match(a, ifa) and (not b or devinet.inet_ifa_match(b, ifa)):
-            return True
-    return False
 
 
 def neigh_app_ns(n: nb.neighbour) -> None:
@@ -273,7 +264,7 @@ def arp_create(
 
     Kernel: net/ipv4/arp.c arp_create.
     """
-    hlen = ((dev.hard_header_len + dev.needed_headroom) & ~(HH_DATA_MOD - 1)) + HH_DATA_MOD
+    hlen = LL_RESERVED_SPACE(dev)
     alen = dev.addr_len
     plen = arp_hdr_len(dev)
     skb = skbmod.alloc_skb(plen + hlen + getattr(dev, "needed_tailroom", 0), 0)

@@ -13,9 +13,10 @@ import errno
 from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import jiffies, notifier, sysctl
+from skbuff.net import flow
 from skbuff.net.core import dev as netdev
 from skbuff.net.core import neighbour, net_namespace, rtnetlink
-from skbuff.net.ipv4 import arp, fib_frontend, route
+from skbuff.net.ipv4 import arp, fib_frontend, fib_trie, ip_fib, route
 from skbuff.uapi import if_addr
 from skbuff.uapi import rtnetlink as uapi_rt
 from skbuff.uapi.if_arp import ARPOP_REQUEST
@@ -386,6 +387,15 @@ def inet_ifa_byprefix(in_dev: in_device, prefix: int, mask: int) -> in_ifaddr | 
     return None
 
 
+def inet_addr_onlink(in_dev: in_device, a: int, b: int) -> bool:
+    """`a` (and `b` unless 0) inside one of the device's subnets.
+
+    Kernel: net/ipv4/devinet.c inet_addr_onlink.
+    """
+    return any(inet_ifa_match(a, ifa) and (not b or inet_ifa_match(b, ifa))
+               for ifa in in_dev.ifa_list)
+
+
 def inet_lookup_ifaddr_rcu(net: Net, addr: int) -> in_ifaddr | None:
     """The in_ifaddr whose local address is `addr`. Kernel: devinet.c inet_lookup_ifaddr_rcu."""
     for dev in net.dev_base_head.values():
@@ -396,6 +406,23 @@ def inet_lookup_ifaddr_rcu(net: Net, addr: int) -> in_ifaddr | None:
             if ifa.ifa_local == addr:
                 return ifa
     return None
+
+
+def __ip_dev_find(net: Net, addr: int) -> net_device | None:
+    """The device holding local address `addr`; failing that, the device of a local-type
+    route for it in the local table (loopback subnets, `local 0/0`).
+    Kernel: net/ipv4/devinet.c __ip_dev_find."""
+    ifa = inet_lookup_ifaddr_rcu(net, addr)
+    if ifa is None:
+        local = fib_frontend.fib_get_table(net, uapi_rt.RT_TABLE_LOCAL)
+        res = ip_fib.fib_result()
+        if local is None or fib_trie.fib_table_lookup(
+                local, flow.flowi4(daddr=addr), res, ip_fib.FIB_LOOKUP_NOREF) \
+                or res.type != uapi_rt.RTN_LOCAL:
+            return None
+        return ip_fib.FIB_RES_DEV(res)
+    dev: net_device = ifa.ifa_dev.dev
+    return dev
 
 
 def inetdev_valid_mtu(mtu: int) -> bool:
@@ -640,6 +667,7 @@ def inetdev_event(nb: notifier.notifier_block, event: int, ptr: Any) -> int:
             ifa.ifa_mask = inet_make_mask(8)
             ifa.ifa_scope = uapi_rt.RT_SCOPE_HOST
             ifa.ifa_label = dev.name
+            set_ifa_lifetime(ifa, if_addr.INFINITY_LIFE_TIME, if_addr.INFINITY_LIFE_TIME)
             ipv4_devconf_setall(in_dev)
             inet_insert_ifa(ifa)
         if IN_DEV_ARP_NOTIFY(in_dev):

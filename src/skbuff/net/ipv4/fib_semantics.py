@@ -151,6 +151,10 @@ def ip_fib_metrics_init(fc_mx: dict[int, int] | None, extack: Any) -> list[int] 
             val = 65535 - 15
         if typ == uapi_rt.RTAX_HOPLIMIT and val > 255:
             val = 255
+        if typ == uapi_rt.RTAX_ADVMSS and val > 65535 - 40:
+            val = 65535 - 40
+        if typ == uapi_rt.RTAX_MTU and val > 65535 - 15:
+            val = 65535 - 15
         if typ == uapi_rt.RTAX_FEATURES and val & ~RTAX_FEATURE_MASK:
             rtnetlink.NL_SET_ERR_MSG(extack,
                                      "Unknown flag set in feature mask in metrics attribute")
@@ -508,6 +512,19 @@ def fib_sync_down_addr(dev: net_device, local: int) -> int:
             fi.fib_flags |= uapi_rt.RTNH_F_DEAD
             ret += 1
     return ret
+
+
+def ip_fib_check_default(gw: int, dev: net_device) -> int:
+    """0 if `gw` is already a live gateway of some route via `dev` (secure_redirects),
+    else -1. Reads `net.ipv4.fib_info_hash`.
+
+    Kernel: net/ipv4/fib_semantics.c ip_fib_check_default.
+    """
+    for fi in dev.nd_net.ipv4.fib_info_hash.values():
+        for nh in fi.fib_nh:
+            if nh.nhc_dev is dev and nh.nhc_gw == gw and not nh.nhc_flags & uapi_rt.RTNH_F_DEAD:
+                return 0
+    return -1
 
 
 def fib_sync_down_dev(dev: net_device, event: int, force: bool) -> int:

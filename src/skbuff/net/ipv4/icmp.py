@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from skbuff.net import flow
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core import skbuff, sock
+from skbuff.net.core.dev import NET_RX_DROP, NET_RX_SUCCESS
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.ipv4 import devinet, fib_frontend, inetpeer, ip_output, route
 from skbuff.uapi import checksum, if_link, if_packet, snmp
@@ -34,20 +35,16 @@ from skbuff.uapi.icmp import (
     NR_ICMP_UNREACH,
     build_icmp,
 )
+from skbuff.uapi.in_ import INADDR_DUMMY, IPPROTO_ICMP
 from skbuff.uapi.ip import IP_OFFSET
+from skbuff.uapi.rtnetlink import AF_INET, RT_SCOPE_LINK
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
-AF_INET = 2
 SOCK_RAW = 3
-IPPROTO_ICMP = 1
 IPTOS_PREC_INTERNETCONTROL = 0xC0
-INADDR_DUMMY = 0xC0000008
-RT_SCOPE_LINK = 253
-NET_RX_SUCCESS = 0
-NET_RX_DROP = 1
 
 IcmpHandler = Callable[["sk_buff"], SKB_DROP_REASON]
 

@@ -13,7 +13,7 @@ from skbuff.net.core import dev as core_dev
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core import skbuff
 from skbuff.net.core.dropreason import SKB_DROP_REASON
-from skbuff.net.ipv4 import icmp, ip_input, ip_options, ip_output, route
+from skbuff.net.ipv4 import icmp, ip_input, ip_options, route
 from skbuff.net.netfilter import core as nf
 from skbuff.uapi import if_packet, snmp
 from skbuff.uapi.checksum import CHECKSUM_COMPLETE, CHECKSUM_NONE
@@ -97,7 +97,7 @@ def ip_forward(skb: sk_buff) -> int:
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.PKT_TOO_BIG)
         return core_dev.NET_RX_DROP
     out = rt.dev
-    if skbuff.skb_cow(skb, ip_output.LL_RESERVED_SPACE(out) + rt.header_len):
+    if skbuff.skb_cow(skb, core_dev.LL_RESERVED_SPACE(out) + rt.header_len):
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return core_dev.NET_RX_DROP
     iph = skbuff.ip_hdr(skb)

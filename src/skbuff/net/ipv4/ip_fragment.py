@@ -15,6 +15,7 @@ import errno
 from typing import TYPE_CHECKING
 
 from skbuff.kernel import bug, sysctl, timer
+from skbuff.net.core import dev as core_dev
 from skbuff.net.core import skbuff
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.core.skbuff import GFP_ATOMIC
@@ -247,7 +248,7 @@ def ip_frag_reasm(q: inet_frag_queue, skb: sk_buff, dev: object) -> sk_buff | in
         mib[snmp.IPSTATS_MIB_REASMFAILS] += 1
         inet_fragment.inet_frag_kill(q)
         return -errno.EINVAL if ecn == 0xFF else -errno.E2BIG
-    ll_rs = ip_output.LL_RESERVED_SPACE(skb.dev) if skb.dev is not None else 0
+    ll_rs = core_dev.LL_RESERVED_SPACE(skb.dev) if skb.dev is not None else 0
     whole = skbuff.alloc_skb(ll_rs + length, GFP_ATOMIC)
     ip_output.ip_copy_metadata(whole, skb)
     whole.tstamp = skb.tstamp

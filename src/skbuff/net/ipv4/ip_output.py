@@ -18,12 +18,14 @@ from skbuff.kernel import bug
 from skbuff.net.core import dev as core_dev
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core import neighbour, skbuff
+from skbuff.net.core import sock as core_sock
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.core.skbuff import GFP_ATOMIC
 from skbuff.net.ipv4 import arp, icmp, ip_options, route
 from skbuff.net.netfilter import core as nf
 from skbuff.uapi import if_ether, rtnetlink, snmp
 from skbuff.uapi.icmp import ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED
+from skbuff.uapi.in_ import IPPROTO_ICMP
 from skbuff.uapi.ip import IP_DF, IP_MF, IP_OFFSET, ip_send_check
 
 if TYPE_CHECKING:
@@ -40,14 +42,7 @@ IP_PMTUDISC_DO = 2
 IP_PMTUDISC_PROBE = 3
 IP_PMTUDISC_INTERFACE = 4
 IP_PMTUDISC_OMIT = 5
-HH_DATA_MOD = 16
-IPPROTO_ICMP = 1
 _SIPHASH_3U32 = struct.Struct("<3I")  # siphash_3u32 hashes little-endian words
-
-
-def LL_RESERVED_SPACE(dev: Any) -> int:
-    """Link-layer headroom rounded up to HH_DATA_MOD. Kernel: include/linux/netdevice.h."""
-    return ((dev.hard_header_len + dev.needed_headroom) & ~(HH_DATA_MOD - 1)) + HH_DATA_MOD
 
 
 def ip_idents_reserve(net: Net, hash: int, segs: int) -> int:
@@ -182,7 +177,7 @@ def ip_finish_output2(net: Net, sk: Any, skb: sk_buff) -> int:
         snmp.IP_UPD_PO_STATS(net, snmp.IPSTATS_MIB_OUTBCASTPKTS, skb.len)
     mib[snmp.IPSTATS_MIB_OUTPKTS] += 1
     mib[snmp.IPSTATS_MIB_OUTOCTETS] += skb.len
-    hh_len = LL_RESERVED_SPACE(dev)
+    hh_len = core_dev.LL_RESERVED_SPACE(dev)
     if skbuff.skb_headroom(skb) < hh_len and dev.header_ops is not None:
         skb = skbuff.skb_expand_head(skb, hh_len)
     neigh, is_v6gw = arp.ip_neigh_for_gw(rt, skb)
@@ -247,7 +242,7 @@ def ip_do_fragment(net: Net, sk: Any, skb: sk_buff, output: Output) -> int:
         return _frag_fail(mib, skb, -errno.EMSGSIZE)
     mtu -= hlen
     parm.flags |= ip_options.IPSKB_FRAG_COMPLETE
-    ll_rs = LL_RESERVED_SPACE(route.skb_rtable(skb).dev)
+    ll_rs = core_dev.LL_RESERVED_SPACE(route.skb_rtable(skb).dev)
     left = skb.len - hlen
     ptr = hlen
     frag_off = iph.frag_off
@@ -381,7 +376,11 @@ def ip_make_skb(sk: Any, fl4: Any, rt: Any, data: bytes, ttl: int, tos: int) -> 
     maxnonfragsize = route.IP_MAX_MTU if ip_sk_ignore_df(sk) else mtu
     if length > 0xFFFF - 20 or length > maxnonfragsize - 20:
         return -errno.EMSGSIZE
-    ll_rs = LL_RESERVED_SPACE(rt.dev)
+    err = core_sock.sock_error(sk)  # sock_alloc_send_skb: a pending error fails the send
+    if err:
+        net.mib.ip_statistics[snmp.IPSTATS_MIB_OUTDISCARDS] += 1
+        return err
+    ll_rs = core_dev.LL_RESERVED_SPACE(rt.dev)
     skb = skbuff.alloc_skb(ll_rs + 20 + length, GFP_ATOMIC)
     skbuff.skb_reserve(skb, ll_rs)
     skbuff.skb_put(skb, 20 + length)

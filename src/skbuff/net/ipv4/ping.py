@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 from skbuff.net import flow
 from skbuff.net.core import skbuff, sock
 from skbuff.net.core.dropreason import SKB_DROP_REASON
-from skbuff.net.ipv4 import ip_output, ip_sockglue
+from skbuff.net.ipv4 import ip_output, ip_sockglue, route
 from skbuff.uapi import checksum
-from skbuff.uapi.icmp import ICMP_ECHO
+from skbuff.uapi.icmp import ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_REDIRECT
+from skbuff.uapi.in_ import IPPROTO_ICMP
 
 if TYPE_CHECKING:
     from skbuff.net.core.skbuff import sk_buff
     from skbuff.net.core.sock import sock as sock_t
 
-IPPROTO_ICMP = 1
 
 
 def ping_rcv(skb: sk_buff) -> SKB_DROP_REASON:
@@ -42,15 +42,22 @@ def ping_rcv(skb: sk_buff) -> SKB_DROP_REASON:
 
 
 def ping_err(skb: sk_buff, offset: int, info: int) -> None:
-    """An ICMP error quoting one of our echo requests: report it on the socket.
+    """An ICMP error quoting one of our echo requests: Frag Needed teaches the route its
+    path MTU, a redirect its new gateway; then the error is reported on the socket.
     skb->data is at the quoted IP header; `offset` is its length. Kernel: ping.c ping_err.
     """
     net = skb.dev.nd_net
     start = skbuff.skb_network_header(skb) + offset
     ident = int.from_bytes(skb.buf[start + 4:start + 6], "big")
     sk = net.ipv4.ping_table.get(ident)
-    if sk is not None:
-        ip_sockglue.ip_icmp_error_report(sk, skb, info, 0, bytes(skb.buf[start:skb.tail]))
+    if sk is None:
+        return
+    icmph = skbuff.icmp_hdr(skb)
+    if icmph.type == ICMP_DEST_UNREACH and icmph.code == ICMP_FRAG_NEEDED:
+        route.ipv4_sk_update_pmtu(skb, sk, info)
+    elif icmph.type == ICMP_REDIRECT:
+        route.ipv4_redirect(skb, net, sk.sk_bound_dev_if, sk.sk_protocol)
+    ip_sockglue.ip_icmp_error_report(sk, skb, info, 0, bytes(skb.buf[start:skb.tail]))
 
 
 def ping_get_port(sk: sock_t, ident: int) -> int:

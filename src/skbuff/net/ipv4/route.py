@@ -32,7 +32,6 @@ from skbuff.net.ipv4 import (
     devinet,
     fib_frontend,
     fib_semantics,
-    fib_trie,
     icmp,
     inetpeer,
     ip_fib,
@@ -44,6 +43,33 @@ from skbuff.net.ipv4 import (
 from skbuff.net.ipv4 import fib_rules as ipv4_fib_rules
 from skbuff.uapi import if_link, ip, snmp
 from skbuff.uapi import rtnetlink as uapi_rt
+from skbuff.uapi.icmp import (
+    ICMP_DEST_UNREACH,
+    ICMP_HOST_UNREACH,
+    ICMP_NET_UNREACH,
+    ICMP_PKT_FILTERED,
+    ICMP_REDIR_HOST,
+    ICMP_REDIR_HOSTTOS,
+    ICMP_REDIRECT,
+)
+from skbuff.uapi.if_ether import ETH_P_IP
+from skbuff.uapi.in_ import (
+    INADDR_BROADCAST,
+    INADDR_LOOPBACK,
+    IPPROTO_DCCP,
+    IPPROTO_ICMP,
+    IPPROTO_IGMP,
+    IPPROTO_SCTP,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    IPPROTO_UDPLITE,
+    ipv4_is_lbcast,
+    ipv4_is_local_multicast,
+    ipv4_is_loopback,
+    ipv4_is_multicast,
+    ipv4_is_zeronet,
+)
+from skbuff.uapi.ip import IP_OFFSET
 
 if TYPE_CHECKING:
     from skbuff.net.core.dev import net_device
@@ -62,27 +88,10 @@ RTCF_BROADCAST = 0x10000000
 RTCF_MULTICAST = 0x20000000
 RTCF_LOCAL = 0x80000000
 
-# include/uapi/linux/icmp.h (the codes route.c sends)
-ICMP_DEST_UNREACH = 3
-ICMP_REDIRECT = 5
-ICMP_NET_UNREACH = 0
-ICMP_HOST_UNREACH = 1
-ICMP_PKT_FILTERED = 13
-ICMP_REDIR_HOST = 1
-ICMP_REDIR_HOSTTOS = 3
-
-ETH_P_IP = 0x0800
-IP_OFFSET = 0x1FFF
-IPPROTO_ICMP = 1
-IPPROTO_TCP = 6
-IPPROTO_UDP = 17
-L4_PORT_PROTOS = frozenset((IPPROTO_TCP, IPPROTO_UDP, 33, 132, 136))  # + DCCP, SCTP, UDPLITE
+L4_PORT_PROTOS = frozenset((IPPROTO_TCP, IPPROTO_UDP, IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_UDPLITE))
 IP_MAX_MTU = 0xFFFF
 IPV4_MAX_PMTU = 65535
-INADDR_LOOPBACK = 0x7F000001
-INADDR_BROADCAST = 0xFFFFFFFF
 IGMP_ALL_HOSTS = 0xE0000001
-IPPROTO_IGMP = 2
 INET_DSCP_MASK = 0xFC
 INVALID_UID = 0xFFFFFFFF
 FNHE_HASH_SHIFT = 11
@@ -107,31 +116,6 @@ IN_MARTIAN_DST = _STAT["in_martian_dst"]
 IN_MARTIAN_SRC = _STAT["in_martian_src"]
 OUT_SLOW_TOT = _STAT["out_slow_tot"]
 OUT_SLOW_MC = _STAT["out_slow_mc"]
-
-
-def ipv4_is_multicast(addr: int) -> bool:
-    """Kernel: include/linux/in.h."""
-    return (addr & 0xF0000000) == 0xE0000000
-
-
-def ipv4_is_local_multicast(addr: int) -> bool:
-    """224.0.0.0/24. Kernel: include/linux/in.h."""
-    return (addr & 0xFFFFFF00) == 0xE0000000
-
-
-def ipv4_is_lbcast(addr: int) -> bool:
-    """255.255.255.255. Kernel: include/linux/in.h."""
-    return addr == INADDR_BROADCAST
-
-
-def ipv4_is_zeronet(addr: int) -> bool:
-    """0.0.0.0/8. Kernel: include/linux/in.h."""
-    return (addr & 0xFF000000) == 0
-
-
-def ipv4_is_loopback(addr: int) -> bool:
-    """127.0.0.0/8. Kernel: include/linux/in.h."""
-    return (addr & 0xFF000000) == 0x7F000000
 
 
 def _ip(a: int) -> str:
@@ -769,7 +753,7 @@ def __mkroute_input(skb: sk_buff, res: ip_fib.fib_result, in_dev: Any, daddr: in
     if out_dev is in_dev and err and devinet.IN_DEV_TX_REDIRECTS(out_dev) \
             and skb.protocol == ETH_P_IP:
         gw = nhc.nhc_gw if nhc.nhc_gw_family == uapi_rt.AF_INET else 0
-        if devinet.IN_DEV_SHARED_MEDIA(out_dev) or inet_addr_onlink(out_dev, saddr, gw):
+        if devinet.IN_DEV_SHARED_MEDIA(out_dev) or devinet.inet_addr_onlink(out_dev, saddr, gw):
             ip_options.IPCB(skb).flags |= ip_options.IPSKB_DOREDIRECT
     if skb.protocol != ETH_P_IP and out_dev is in_dev \
             and not devinet.IN_DEV_PROXY_ARP_PVLAN(in_dev):
@@ -969,32 +953,6 @@ def ip_check_mc_rcu(in_dev: Any, mc_addr: int) -> bool:
     return mc_addr == IGMP_ALL_HOSTS or mc_addr in in_dev.mc_list
 
 
-def __ip_dev_find(net: Net, addr: int) -> net_device | None:
-    """The device holding local address `addr`; failing that, the device of a local-type
-    route for it in the local table (loopback subnets, `local 0/0`).
-    Kernel: net/ipv4/devinet.c __ip_dev_find."""
-    ifa = devinet.inet_lookup_ifaddr_rcu(net, addr)
-    if ifa is None:
-        local = fib_frontend.fib_get_table(net, uapi_rt.RT_TABLE_LOCAL)
-        res = ip_fib.fib_result()
-        if local is None or fib_trie.fib_table_lookup(
-                local, flow.flowi4(daddr=addr), res, ip_fib.FIB_LOOKUP_NOREF) \
-                or res.type != uapi_rt.RTN_LOCAL:
-            return None
-        return ip_fib.FIB_RES_DEV(res)
-    dev: net_device = ifa.ifa_dev.dev
-    return dev
-
-
-def inet_addr_onlink(in_dev: Any, a: int, b: int) -> bool:
-    """`a` (and `b` unless 0) inside one of the device's subnets.
-
-    Kernel: net/ipv4/devinet.c inet_addr_onlink.
-    """
-    return any(devinet.inet_ifa_match(a, ifa) and (not b or devinet.inet_ifa_match(b, ifa))
-               for ifa in in_dev.ifa_list)
-
-
 def ip_route_input_rcu(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net_device,
                        res: ip_fib.fib_result, rec: DecisionRecord | None = None) -> int:
     """Multicast destinations go to ip_route_input_mc when joined (224.0.0.1 always is);
@@ -1148,13 +1106,13 @@ def ip_route_output_key_hash_rcu(net: Net, fl4: flowi4, res: ip_fib.fib_result,
                 or ipv4_is_zeronet(fl4.saddr):
             return -errno.EINVAL
         if fl4.flowi4_oif == 0 and (ipv4_is_multicast(fl4.daddr) or ipv4_is_lbcast(fl4.daddr)):
-            dev_out = __ip_dev_find(net, fl4.saddr)
+            dev_out = devinet.__ip_dev_find(net, fl4.saddr)
             if dev_out is None:
                 return -errno.ENETUNREACH
             fl4.flowi4_oif = dev_out.ifindex
             return __mkroute_output(res, fl4, orig_oif, dev_out, flags)
         if not fl4.flowi4_flags & flow.FLOWI_FLAG_ANYSRC \
-                and __ip_dev_find(net, fl4.saddr) is None:
+                and devinet.__ip_dev_find(net, fl4.saddr) is None:
             return -errno.ENETUNREACH
     if fl4.flowi4_oif:
         dev_out = net.dev_index_head.get(fl4.flowi4_oif)
@@ -1380,8 +1338,9 @@ def __ip_do_redirect(rt: rtable, skb: sk_buff, fl4: flowi4, kill_route: bool) ->
     reject = (new_gw == old_gw or not devinet.IN_DEV_RX_REDIRECTS(in_dev)
               or ipv4_is_multicast(new_gw) or ipv4_is_lbcast(new_gw) or ipv4_is_zeronet(new_gw))
     if not reject and not devinet.IN_DEV_SHARED_MEDIA(in_dev):
-        reject = not inet_addr_onlink(in_dev, new_gw, old_gw) or bool(
-            devinet.IN_DEV_SEC_REDIRECTS(in_dev) and ip_fib_check_default(new_gw, dev))
+        reject = not devinet.inet_addr_onlink(in_dev, new_gw, old_gw) or bool(
+            devinet.IN_DEV_SEC_REDIRECTS(in_dev)
+            and fib_semantics.ip_fib_check_default(new_gw, dev))
     elif not reject:
         reject = fib_frontend.inet_addr_type(net, new_gw) != uapi_rt.RTN_UNICAST
     if reject:
@@ -1430,19 +1389,6 @@ def ipv4_redirect(skb: sk_buff, net: Net, oif: int, protocol: int) -> None:
     if isinstance(rt, rtable):
         __ip_do_redirect(rt, skb, fl4, False)
         core_dst.dst_release(rt)
-
-
-def ip_fib_check_default(gw: int, dev: net_device) -> int:
-    """0 if `gw` is already a live gateway of some route via `dev` (secure_redirects),
-    else -1. Reads fib's `net.ipv4.fib_info_hash`; belongs in fib_semantics.
-
-    Kernel: net/ipv4/fib_semantics.c ip_fib_check_default.
-    """
-    for fi in dev.nd_net.ipv4.fib_info_hash.values():
-        for nh in fi.fib_nh:
-            if nh.nhc_dev is dev and nh.nhc_gw == gw and not nh.nhc_flags & uapi_rt.RTNH_F_DEAD:
-                return 0
-    return -1
 
 
 def ip_rt_send_redirect(skb: sk_buff) -> None:

@@ -21,6 +21,7 @@ from skbuff.uapi.icmp import (
     ICMP_PORT_UNREACH,
     ICMP_REDIRECT,
 )
+from skbuff.uapi.in_ import IPPROTO_UDP
 from skbuff.uapi.udp import build_udp
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from skbuff.net.core.skbuff import sk_buff
     from skbuff.net.core.sock import sock as sock_t
 
-IPPROTO_UDP = 17
 
 
 def compute_score(sk: sock_t, net: Net, saddr: int, sport: int, daddr: int, hnum: int,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from skbuff.net.core import dev as core_dev
 from skbuff.net.core import skbuff as core_skbuff
+from skbuff.uapi.if_ether import ETH_P_ALL
 from skbuff.uapi.if_packet import PACKET_LOOPBACK, PACKET_OUTGOING
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
-ETH_P_ALL = core_dev.ETH_P_ALL
 DEFAULT_SNAPLEN = 262144  # tcpdump's MAXIMUM_SNAPLEN
 
 

@@ -21,7 +21,6 @@ from skbuff.net.core import skbuff
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 
 if TYPE_CHECKING:
-    from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.dev import net_device, netdev_queue
     from skbuff.net.core.skbuff import sk_buff
 
@@ -448,20 +447,6 @@ def dev_shutdown(dev: net_device) -> None:
 # Watchdog
 
 
-def round_jiffies(k: Kernel, j: int) -> int:
-    """Round to a whole second, skewed by CPU (never into the past).
-
-    Kernel: kernel/time/timer.c round_jiffies / round_jiffies_common.
-    """
-    original = j
-    skew = k.this_cpu().id * 3
-    j += skew
-    rem = j % k.hz
-    j = j - rem if rem < k.hz // 4 else j - rem + k.hz
-    j -= skew
-    return original if j <= k.jiffies else j
-
-
 def __netdev_watchdog_up(dev: net_device) -> None:
     """Arm the watchdog (5*HZ if watchdog_timeo <= 0) — only if the driver has ndo_tx_timeout.
 
@@ -472,7 +457,7 @@ def __netdev_watchdog_up(dev: net_device) -> None:
     k = dev.nd_net.kernel
     if dev.watchdog_timeo <= 0:
         dev.watchdog_timeo = 5 * k.hz
-    expires = round_jiffies(k, k.jiffies + dev.watchdog_timeo)
+    expires = timer.round_jiffies(k, k.jiffies + dev.watchdog_timeo)
     if not timer.mod_timer(dev.watchdog_timer, expires) and not dev.watchdog_ref_held:
         core_dev.dev_hold(dev)
         dev.watchdog_ref_held = True
@@ -528,7 +513,8 @@ def dev_watchdog(dev: net_device) -> None:
                 txq.state &= ~core_dev.QUEUE_STATE_FROZEN
                 if not core_dev.netif_xmit_stopped(txq):
                     core_dev.__netif_schedule(txq.qdisc)
-        timer.mod_timer(dev.watchdog_timer, round_jiffies(k, oldest_start + dev.watchdog_timeo))
+        expires = timer.round_jiffies(k, oldest_start + dev.watchdog_timeo)
+        timer.mod_timer(dev.watchdog_timer, expires)
     if not timer.timer_pending(dev.watchdog_timer) and dev.watchdog_ref_held:
         dev.watchdog_ref_held = False
         core_dev.dev_put(dev)
