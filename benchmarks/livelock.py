@@ -127,9 +127,9 @@ def plot(results: list[point], path: Path) -> None:
         pts = [p for p in results if p.mode == mode]
         ax.plot([p.offered_pps / 1e3 for p in pts], [p.delivered_pps / 1e3 for p in pts],
                 style, label="interrupt per packet (legacy)" if mode == "legacy" else "NAPI")
-    offered = [p.offered_pps / 1e3 for p in results]
-    ax.plot([min(offered), max(offered)], [min(offered), max(offered)], ":", color="grey",
-            label="delivered = offered")
+    # y = x through every offered load, so the line follows the diagonal on the log x axis.
+    offered = sorted({p.offered_pps / 1e3 for p in results})
+    ax.plot(offered, offered, ":", color="grey", label="delivered = offered")
     ax.set_xscale("log")
     ax.set_xlabel("offered load (kpps, 64-byte frames)")
     ax.set_ylabel("delivered to the protocol (kpps)")

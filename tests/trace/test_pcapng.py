@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.support import needs
 
 from skbuff.drivers.net.simnic import simnic_pair
 from skbuff.net.core import dev as D
@@ -21,7 +22,7 @@ from skbuff.sim.world import World
 from skbuff.trace import pcapng
 
 TSHARK = shutil.which("tshark")
-needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
+needs_tshark = needs(TSHARK is not None, "tshark (Debian package tshark)")
 
 
 class Capture:

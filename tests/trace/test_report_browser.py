@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium import webdriver
+from tests.support import needs
 from tests.trace.testbed import make_world, udp_send
 
 from skbuff.trace import report
 
-webdriver = pytest.importorskip("selenium.webdriver")
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
-                                reason="needs Debian's chromium and chromium-driver")
+pytestmark = needs(CHROMIUM is not None and CHROMEDRIVER is not None,
+                   "Debian's chromium and chromium-driver")
 
 
 @pytest.fixture

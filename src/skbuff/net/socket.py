@@ -42,6 +42,7 @@ from skbuff.net.core import dst as core_dst
 from skbuff.net.core import sock
 from skbuff.net.ipv4 import fib_frontend, ip_output, ping, raw, route, udp
 from skbuff.uapi import rtnetlink, snmp
+from skbuff.uapi.inet import ntoa
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -193,7 +194,7 @@ class Socket:
                 anc.insert(0, (IPPROTO_IP, IP_TTL, struct.pack("=i", ee.ttl)))
             # sock_dequeue_err_skb: sk_err becomes the next queued error's, or 0.
             sk.sk_err = sk.sk_error_queue[0][1].ee_errno if sk.sk_error_queue else 0
-            return (payload[:bufsize], anc, MSG_ERRQUEUE, (_ntoa(ee.offender), ee.port))
+            return (payload[:bufsize], anc, MSG_ERRQUEUE, (ntoa(ee.offender), ee.port))
         if not sk.sk_receive_queue and not sk.sk_err:
             self._wait(flags)
         if sk.sk_err and not sk.sk_receive_queue:
@@ -204,7 +205,7 @@ class Socket:
         if got is None:
             _raise(errno.EAGAIN)
         data, saddr, sport = got
-        return data[:bufsize], [], 0, (_ntoa(saddr), sport)
+        return data[:bufsize], [], 0, (ntoa(saddr), sport)
 
     def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, tuple[str, int] | None]:
         data, _, _, addr = self.recvmsg(bufsize, 0, flags)
@@ -329,10 +330,6 @@ def _aton(s: str) -> int:
     if len(parts) != 4 or any(not 0 <= p <= 255 for p in parts):
         _raise(errno.EINVAL)
     return (parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]
-
-
-def _ntoa(a: int) -> str:
-    return f"{a >> 24 & 255}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}"
 
 
 def _sockaddr_in(addr: int, port: int) -> bytes:

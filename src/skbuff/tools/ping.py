@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from skbuff.net import socket as bsd
 from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt
 from skbuff.uapi import checksum
+from skbuff.uapi.inet import ntoa
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -128,10 +129,6 @@ def parse_ipv4(text: str) -> int | None:
         return None
     a, b, c, d = (int(p) for p in parts)
     return (a << 24) | (b << 16) | (c << 8) | d
-
-
-def ntoa(addr: int) -> str:
-    return f"{addr >> 24 & 255}.{addr >> 16 & 255}.{addr >> 8 & 255}.{addr & 255}"
 
 
 def icmp_text(type_: int, code: int, info: int) -> str:

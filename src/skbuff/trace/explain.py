@@ -38,6 +38,7 @@ from skbuff.net.ipv4 import (
 from skbuff.net.ipv4 import fib_rules as ipv4_fib_rules
 from skbuff.uapi import in_
 from skbuff.uapi import rtnetlink as uapi_rt
+from skbuff.uapi.inet import ntoa
 from skbuff.uapi.neighbour import NUD_FAILED
 
 if TYPE_CHECKING:
@@ -47,10 +48,6 @@ if TYPE_CHECKING:
 
 ETH_P_IP = 0x0800
 HEADER_UNSET = 0xFFFF
-
-
-def ntoa(addr: int) -> str:
-    return f"{addr >> 24 & 255}.{addr >> 16 & 255}.{addr >> 8 & 255}.{addr & 255}"
 
 
 def netns_label(net: Net | None) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from skbuff.trace.filter import L3_ARP, L3_IP
 from skbuff.trace.journey import KIND_CALL, KIND_DROP, skb_event
-from skbuff.trace.render_text import _ip
+from skbuff.uapi.inet import ntoa
 
 
 def event_to_json(ev: skb_event) -> dict[str, Any]:
@@ -30,12 +30,12 @@ def event_to_json(ev: skb_event) -> dict[str, Any]:
                 "protocol": ev.protocol},
     }
     if ev.l3 == L3_IP:
-        out["ip"] = {"saddr": _ip(ev.saddr), "daddr": _ip(ev.daddr), "protocol": ev.proto,
+        out["ip"] = {"saddr": ntoa(ev.saddr), "daddr": ntoa(ev.daddr), "protocol": ev.proto,
                      "id": ev.ipid, "ttl": ev.ttl}
         if ev.proto in (6, 17):
             out["udp" if ev.proto == 17 else "tcp"] = {"sport": ev.sport, "dport": ev.dport}
     elif ev.l3 == L3_ARP:
-        out["arp"] = {"operation": ev.proto, "sip": _ip(ev.saddr), "tip": _ip(ev.daddr)}
+        out["arp"] = {"operation": ev.proto, "sip": ntoa(ev.saddr), "tip": ntoa(ev.daddr)}
     if ev.kind == KIND_DROP:
         out["skb-drop"] = {"drop_reason": ev.reason, "location": ev.location,
                            "explanation": ev.explanation}

@@ -13,16 +13,13 @@ from collections.abc import Iterable
 
 from skbuff.trace.filter import L3_ARP, L3_IP
 from skbuff.trace.journey import DIFF_FIELDS, HEADER_UNSET, KIND_DROP, skb_event
+from skbuff.uapi.inet import ntoa
 
 PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp"}
 ARP_OPS = {1: "request", 2: "reply"}
 
 HEADER = (f"{'TIME':>14} {'SKB':>7} {'CPU':>3} {'NETNS':<8} {'DEV':<8} {'LEN':>5} "
           f"{'TUPLE':<42} {'FUNC':<26} CALLER")
-
-
-def _ip(a: int) -> str:
-    return f"{a >> 24 & 255}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}"
 
 
 def fmt_time(ns: int) -> str:
@@ -34,10 +31,10 @@ def fmt_tuple(ev: skb_event) -> str:
     if ev.l3 == L3_IP:
         name = PROTO_NAMES.get(ev.proto, str(ev.proto))
         if ev.proto in (6, 17) and (ev.sport or ev.dport):
-            return f"{_ip(ev.saddr)}:{ev.sport}->{_ip(ev.daddr)}:{ev.dport}({name})"
-        return f"{_ip(ev.saddr)}->{_ip(ev.daddr)}({name})"
+            return f"{ntoa(ev.saddr)}:{ev.sport}->{ntoa(ev.daddr)}:{ev.dport}({name})"
+        return f"{ntoa(ev.saddr)}->{ntoa(ev.daddr)}({name})"
     if ev.l3 == L3_ARP:
-        return f"{_ip(ev.saddr)}->{_ip(ev.daddr)}(arp {ARP_OPS.get(ev.proto, ev.proto)})"
+        return f"{ntoa(ev.saddr)}->{ntoa(ev.daddr)}(arp {ARP_OPS.get(ev.proto, ev.proto)})"
     return f"proto={ev.protocol:#06x}"
 
 

@@ -11,6 +11,7 @@ from html import escape
 from skbuff.trace.journey import HEADER_UNSET, KIND_DROP, cpu_event, nud_event, skb_event
 from skbuff.trace.render_text import fmt_skb_id, fmt_time, fmt_tuple
 from skbuff.uapi import neighbour as uapi_neigh
+from skbuff.uapi.inet import ntoa
 
 FONT = "font-family='monospace'"
 
@@ -148,11 +149,7 @@ def swimlane_svg(events: Sequence[skb_event], width: int = 960) -> str:
 
 def nud_name(state: int) -> str:
     """The `ip neigh` name of a NUD state (NONE for 0)."""
-    for name in ("INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "NOARP",
-                 "PERMANENT"):
-        if state & getattr(uapi_neigh, f"NUD_{name}"):
-            return name
-    return "NONE"
+    return next((name for bit, name in uapi_neigh.NUD_STATE_NAMES if state & bit), "NONE")
 
 
 def nud_timeline_svg(events: Sequence[nud_event], end_ns: int, width: int = 960) -> str:
@@ -173,8 +170,7 @@ def nud_timeline_svg(events: Sequence[nud_event], end_ns: int, width: int = 960)
         evs = [ev for j, ev in enumerate(all_evs)
                if j == 0 or nud_name(ev.new) != nud_name(all_evs[j - 1].new)]
         y = 28 + i * row_h
-        addr = f"{key >> 24 & 255}.{key >> 16 & 255}.{key >> 8 & 255}.{key & 255}"
-        body.append(_text(8, y + 16, f"{netns or 'init_net'} {dev} {addr}"))
+        body.append(_text(8, y + 16, f"{netns or 'init_net'} {dev} {ntoa(key)}"))
         for j, ev in enumerate(evs):
             until = evs[j + 1].ns if j + 1 < len(evs) else stop
             name = nud_name(ev.new)

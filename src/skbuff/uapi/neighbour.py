@@ -43,6 +43,14 @@ NUD_NOARP = 0x40
 NUD_PERMANENT = 0x80
 NUD_NONE = 0x00
 
+# The names `ip neigh` prints for the NUD bits, in its order (NONE when no bit is set).
+# iproute2: ip/ipneigh.c print_neigh_state.
+NUD_STATE_NAMES: tuple[tuple[int, str], ...] = (
+    (NUD_INCOMPLETE, "INCOMPLETE"), (NUD_REACHABLE, "REACHABLE"), (NUD_STALE, "STALE"),
+    (NUD_DELAY, "DELAY"), (NUD_PROBE, "PROBE"), (NUD_FAILED, "FAILED"),
+    (NUD_NOARP, "NOARP"), (NUD_PERMANENT, "PERMANENT"),
+)
+
 
 @dataclass(slots=True)
 class ndmsg:

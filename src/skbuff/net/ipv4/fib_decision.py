@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _ip(addr: int) -> str:
-    return f"{addr >> 24 & 255}.{addr >> 16 & 255}.{addr >> 8 & 255}.{addr & 255}"
+from skbuff.uapi.inet import ntoa
 
 
 class DecisionRecord:
@@ -60,9 +58,9 @@ class DecisionRecord:
         for s in self.steps:
             d = dict(s)
             if "prefix" in d:
-                d["prefix"] = _ip(d["prefix"])
+                d["prefix"] = ntoa(d["prefix"])
             if "addr" in d:
-                d["addr"] = _ip(d["addr"])
+                d["addr"] = ntoa(d["addr"])
             out.append(d)
         return {"steps": out}
 
@@ -79,7 +77,7 @@ class DecisionRecord:
                 lines.append(f"  table {s['table']}")
             elif kind == "prefix":
                 mark = "considered" if s["considered"] else "skipped"
-                lines.append(f"    prefix {_ip(s['prefix'])}/{s['plen']}: {mark} ({s['why']})")
+                lines.append(f"    prefix {ntoa(s['prefix'])}/{s['plen']}: {mark} ({s['why']})")
             elif kind == "alias":
                 mark = "taken" if s["taken"] else "skipped"
                 lines.append(f"      alias {s['desc']}: {mark} ({s['why']})")
@@ -87,7 +85,7 @@ class DecisionRecord:
                 mark = "taken" if s["taken"] else "skipped"
                 lines.append(f"        nexthop {s['desc']}: {mark} ({s['why']})")
             elif kind == "source":
-                lines.append(f"source {_ip(s['addr'])} ({s['why']})")
+                lines.append(f"source {ntoa(s['addr'])} ({s['why']})")
             else:
                 lines.append(f"result: {s['desc']}")
         return "\n".join(lines)

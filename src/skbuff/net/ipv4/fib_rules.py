@@ -17,18 +17,15 @@ from skbuff.net.core import rtnetlink
 from skbuff.net.ipv4 import devinet, fib_frontend, fib_trie, ip_fib, route
 from skbuff.uapi import fib_rules as uapi_fr
 from skbuff.uapi import rtnetlink as uapi_rt
+from skbuff.uapi.inet import ntoa
+from skbuff.uapi.ip import IPTOS_TOS_MASK
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.flow import flowi4
 
 INET_DSCP_MASK = 0xFC
-IPTOS_TOS_MASK = 0x1E
 FIB_MAX_AUTO_TABLE_ID = 4096
-
-
-def _ip(a: int) -> str:
-    return f"{a >> 24 & 255}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}"
 
 
 class fib4_rule(core_fr.fib_rule):
@@ -59,9 +56,9 @@ class fib4_rule(core_fr.fib_rule):
         self.tclassid = 0
 
     def family_selector(self) -> str:
-        parts = [f"from {_ip(self.src)}/{self.src_len}" if self.src_len else "from all"]
+        parts = [f"from {ntoa(self.src)}/{self.src_len}" if self.src_len else "from all"]
         if self.dst_len:
-            parts.append(f"to {_ip(self.dst)}/{self.dst_len}")
+            parts.append(f"to {ntoa(self.dst)}/{self.dst_len}")
         if self.dscp:
             parts.append(f"{'dscp' if self.dscp_full else 'tos'} {self.dscp:#x}")
         return " ".join(parts)

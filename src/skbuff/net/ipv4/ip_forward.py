@@ -24,22 +24,12 @@ from skbuff.uapi.icmp import (
     ICMP_SR_FAILED,
     ICMP_TIME_EXCEEDED,
 )
-from skbuff.uapi.ip import IP_DF, IPTOS_TOS_MASK
+from skbuff.uapi.ip import IP_DF
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
     from skbuff.uapi.ip import iphdr
-
-ip_tos2prio: tuple[int, ...] = (0, 0, 0, 0, 2, 2, 2, 2, 6, 6, 6, 6, 4, 4, 4, 4)
-"""TOS → TC_PRIO_* (BESTEFFORT 0, BULK 2, INTERACTIVE_BULK 4, INTERACTIVE 6).
-Kernel: net/ipv4/route.c ip_tos2prio."""
-
-
-def rt_tos2priority(tos: int) -> int:
-    """Kernel: include/net/route.h rt_tos2priority."""
-    return ip_tos2prio[(tos & IPTOS_TOS_MASK) >> 1]
-
 
 def ip_exceeds_mtu(skb: sk_buff, mtu: int) -> bool:
     """Too big to forward: over `mtu` with DF (or the original fragments were), not
@@ -105,7 +95,7 @@ def ip_forward(skb: sk_buff) -> int:
     if parm.flags & ip_options.IPSKB_DOREDIRECT and not opt.srr:
         route.ip_rt_send_redirect(skb)
     if net.ipv4.sysctl_ip_fwd_update_priority:
-        skb.priority = rt_tos2priority(iph.tos)
+        skb.priority = route.rt_tos2priority(iph.tos)
     return nf.NF_HOOK(nf.NFPROTO_IPV4, nf.NF_INET_FORWARD, net, None, skb, skb.dev, out,
                       ip_forward_finish)
 

@@ -69,7 +69,8 @@ from skbuff.uapi.in_ import (
     ipv4_is_multicast,
     ipv4_is_zeronet,
 )
-from skbuff.uapi.ip import IP_OFFSET
+from skbuff.uapi.inet import ntoa
+from skbuff.uapi.ip import IP_OFFSET, IPTOS_TOS_MASK
 
 if TYPE_CHECKING:
     from skbuff.net.core.dev import net_device
@@ -116,10 +117,6 @@ IN_MARTIAN_DST = _STAT["in_martian_dst"]
 IN_MARTIAN_SRC = _STAT["in_martian_src"]
 OUT_SLOW_TOT = _STAT["out_slow_tot"]
 OUT_SLOW_MC = _STAT["out_slow_mc"]
-
-
-def _ip(a: int) -> str:
-    return f"{a >> 24 & 255}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}"
 
 
 class rt_timer(timer_list):
@@ -267,7 +264,7 @@ class rtable(core_dst.dst_entry):
     def __repr__(self) -> str:
         dev = self.dev.name if self.dev is not None else "-"
         return (f"<rtable type={self.rt_type} dev={dev} flags={self.rt_flags:#x} "
-                f"gw={_ip(self.rt_gw4)} err={self.error} "
+                f"gw={ntoa(self.rt_gw4)} err={self.error} "
                 f"input={self.input.__name__.lstrip('_')} "
                 f"output={self.output.__name__.lstrip('_')}>")
 
@@ -453,8 +450,8 @@ ipv4_dst_ops = core_dst.dst_ops(
 
 def ip_rt_bug(net: Net, sk: Any, skb: sk_buff) -> int:
     """Output of an input-only dst: a kernel bug; the skb is freed. Kernel: ip_rt_bug."""
-    printk.pr_debug(net.kernel, f"ip_rt_bug: {_ip(core_skbuff.ip_hdr(skb).saddr)} -> "
-                               f"{_ip(core_skbuff.ip_hdr(skb).daddr)}, "
+    printk.pr_debug(net.kernel, f"ip_rt_bug: {ntoa(core_skbuff.ip_hdr(skb).saddr)} -> "
+                               f"{ntoa(core_skbuff.ip_hdr(skb).daddr)}, "
                                f"{skb.dev.name if skb.dev is not None else '?'}")
     core_skbuff.kfree_skb(skb)
     return 0
@@ -713,7 +710,7 @@ def ip_handle_martian_source(dev: net_device, in_dev: Any, skb: sk_buff, daddr: 
         return
     k = net.kernel
     if printk.net_warn_ratelimited(
-            k, f"martian source {_ip(daddr)} from {_ip(saddr)}, on dev {dev.name}") \
+            k, f"martian source {ntoa(daddr)} from {ntoa(saddr)}, on dev {dev.name}") \
             and dev.hard_header_len and core_skbuff.skb_mac_header_was_set(skb):
         off = core_skbuff.skb_mac_header(skb)
         ll = bytes(skb.buf[off:off + dev.hard_header_len])
@@ -727,7 +724,7 @@ def _martian_destination(net: Net, in_dev: Any, dev: net_device, daddr: int,
     RT_CACHE_STAT_INC(net, IN_MARTIAN_DST)
     if devinet.IN_DEV_LOG_MARTIANS(in_dev):
         printk.net_warn_ratelimited(
-            net.kernel, f"martian destination {_ip(daddr)} from {_ip(saddr)}, dev {dev.name}")
+            net.kernel, f"martian destination {ntoa(daddr)} from {ntoa(saddr)}, dev {dev.name}")
     return -errno.EINVAL
 
 
@@ -945,6 +942,16 @@ def ip_route_input_mc(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net_d
     RT_CACHE_STAT_INC(net, IN_SLOW_MC)
     core_skbuff.skb_dst_set(skb, rth)
     return 0
+
+
+ip_tos2prio: tuple[int, ...] = (0, 0, 0, 0, 2, 2, 2, 2, 6, 6, 6, 6, 4, 4, 4, 4)
+"""TOS → TC_PRIO_* (BESTEFFORT 0, BULK 2, INTERACTIVE_BULK 4, INTERACTIVE 6).
+Kernel: net/ipv4/route.c ip_tos2prio."""
+
+
+def rt_tos2priority(tos: int) -> int:
+    """Kernel: include/net/route.h rt_tos2priority."""
+    return ip_tos2prio[(tos & IPTOS_TOS_MASK) >> 1]
 
 
 def ip_check_mc_rcu(in_dev: Any, mc_addr: int) -> bool:
@@ -1347,8 +1354,8 @@ def __ip_do_redirect(rt: rtable, skb: sk_buff, fl4: flowi4, kill_route: bool) ->
         if devinet.IN_DEV_LOG_MARTIANS(in_dev):
             inner = _quoted_iph(skb)
             printk.net_info_ratelimited(
-                k, f"Redirect from {_ip(old_gw)} on {dev.name} about {_ip(new_gw)} ignored\n"
-                   f"  Advised path = {_ip(inner.saddr)} -> {_ip(inner.daddr)}")
+                k, f"Redirect from {ntoa(old_gw)} on {dev.name} about {ntoa(new_gw)} ignored\n"
+                   f"  Advised path = {ntoa(inner.saddr)} -> {ntoa(inner.daddr)}")
         return
     rdev = rt.dev
     assert rdev is not None
@@ -1424,8 +1431,8 @@ def ip_rt_send_redirect(skb: sk_buff) -> None:
         peer.n_redirects += 1
         if log_martians and peer.n_redirects == g.redirect_number:
             printk.net_warn_ratelimited(
-                k, f"host {_ip(iph.saddr)}/if{skb.skb_iif} ignores redirects for "
-                   f"{_ip(iph.daddr)} to {_ip(gw)}")
+                k, f"host {ntoa(iph.saddr)}/if{skb.skb_iif} ignores redirects for "
+                   f"{ntoa(iph.daddr)} to {ntoa(gw)}")
     inetpeer.inet_putpeer(peer)
 
 

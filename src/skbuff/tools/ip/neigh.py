@@ -39,6 +39,7 @@ from skbuff.uapi.neighbour import (
     NUD_PROBE,
     NUD_REACHABLE,
     NUD_STALE,
+    NUD_STATE_NAMES,
     nda_cacheinfo,
     ndmsg,
 )
@@ -70,11 +71,6 @@ USAGE = (
 )
 
 USER_HZ = 100
-_NUD_NAMES = (
-    (NUD_INCOMPLETE, "INCOMPLETE"), (NUD_REACHABLE, "REACHABLE"), (NUD_STALE, "STALE"),
-    (NUD_DELAY, "DELAY"), (NUD_PROBE, "PROBE"), (NUD_FAILED, "FAILED"),
-    (NUD_NOARP, "NOARP"), (NUD_PERMANENT, "PERMANENT"),
-)
 
 
 def usage() -> ToolExit:
@@ -187,7 +183,7 @@ def print_neigh(ctx: IpCtx, m: nlmsg, dev_filtered: bool) -> tuple[str, dict[str
     if ctx.stats and NDA_PROBES in at:
         txt.append(f"probes {at[NDA_PROBES]} ")
         js["probes"] = at[NDA_PROBES]
-    states = [name for bit, name in _NUD_NAMES if ndm.state & bit]
+    states = [name for bit, name in NUD_STATE_NAMES if ndm.state & bit]
     if ndm.state == NUD_NONE:
         states = ["NONE"]
     txt.extend(s + " " for s in states)

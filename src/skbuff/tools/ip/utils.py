@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from skbuff.net.core import rtnetlink
 from skbuff.tools.common import Output, ToolExit
+from skbuff.uapi.inet import ntoa
 from skbuff.uapi.rtnetlink import (
     AF_UNSPEC,
     RT_SCOPE_HOST,
@@ -270,8 +271,7 @@ def get_unsigned(text: str, limit: int = 0xFFFFFFFF) -> int | None:
     return v if 0 <= v <= limit else None
 
 
-def format_host(addr: int) -> str:
-    return f"{addr >> 24 & 255}.{addr >> 16 & 255}.{addr >> 8 & 255}.{addr & 255}"
+format_host = ntoa  # iproute2: lib/utils.c format_host (numeric: no -resolve)
 
 
 def ll_addr_n2a(addr: bytes) -> str:
