@@ -116,8 +116,7 @@ def _drop_ipv6_addresses(text: str) -> str:
                 continue
             skip = False
             toks = row.split()
-            out.append(" ".join(t for t in toks if ":" not in t or t.endswith(":")
-                                or t.count(":") == 5))
+            out.append(" ".join(t for t in toks if not (":" in t and "/" in t)))
         return "\n".join(out)
     for link in data if isinstance(data, list) else []:
         if isinstance(link, dict) and "addr_info" in link:

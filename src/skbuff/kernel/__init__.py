@@ -1,0 +1,1 @@
+"""The simulated kernel core: clock, CPUs, softirqs, timers, IRQs, sysctl, printk, notifiers."""

@@ -40,7 +40,10 @@ IrqHandler = Callable[[int, Any], int]
 
 
 class irqaction:
-    """struct irqaction: one handler on a line."""
+    """struct irqaction: one handler on a line.
+
+    Kernel: include/linux/interrupt.h struct irqaction.
+    """
 
     __slots__ = ("dev_id", "flags", "handler", "name")
 
@@ -52,7 +55,10 @@ class irqaction:
 
 
 class irq_desc:
-    """struct irq_desc: the line's actions, disable depth, latched assertion, per-CPU counts."""
+    """struct irq_desc: the line's actions, disable depth, latched assertion, per-CPU counts.
+
+    Kernel: include/linux/irqdesc.h struct irq_desc.
+    """
 
     __slots__ = ("action", "affinity", "depth", "irq", "irqs_unhandled", "istate_pending",
                  "kstat_irqs")
@@ -192,7 +198,10 @@ def local_irq_enable(k: Kernel) -> None:
 
 
 def local_irq_save(k: Kernel) -> bool:
-    """Disable local IRQs; returns the previous state for `local_irq_restore`."""
+    """Disable local IRQs; returns the previous state for `local_irq_restore`.
+
+    Kernel: include/linux/irqflags.h local_irq_save.
+    """
     cpu = k.this_cpu()
     flags = cpu.irqs_disabled
     cpu.irqs_disabled = True
@@ -264,7 +273,10 @@ def enable_irq(k: Kernel, irq: int) -> None:
 
 
 def irq_set_affinity(k: Kernel, irq: int, cpu: int) -> int:
-    """Route line `irq` to `cpu`. -EINVAL for an unknown line or CPU. Kernel: manage.c."""
+    """Route line `irq` to `cpu`. -EINVAL for an unknown line or CPU.
+
+    Kernel: kernel/irq/manage.c.
+    """
     desc = k.hw.descs.get(irq)
     if desc is None or not 0 <= cpu < len(k.cpus):
         return -errno.EINVAL

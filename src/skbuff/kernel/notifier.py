@@ -22,7 +22,10 @@ NOTIFY_STOP = NOTIFY_OK | NOTIFY_STOP_MASK
 
 
 class notifier_block:
-    """struct notifier_block. `notifier_call(nb, val, v) -> NOTIFY_*`."""
+    """struct notifier_block. `notifier_call(nb, val, v) -> NOTIFY_*`.
+
+    Kernel: include/linux/notifier.h struct notifier_block.
+    """
 
     __slots__ = ("notifier_call", "priority")
 
@@ -34,7 +37,10 @@ class notifier_block:
 
 
 class raw_notifier_head:
-    """struct raw_notifier_head: the chain, as a list in call order."""
+    """struct raw_notifier_head: the chain, as a list in call order.
+
+    Kernel: include/linux/notifier.h struct raw_notifier_head.
+    """
 
     __slots__ = ("head",)
 
@@ -43,13 +49,19 @@ class raw_notifier_head:
 
 
 class atomic_notifier_head(raw_notifier_head):
-    """struct atomic_notifier_head (callbacks must not sleep)."""
+    """struct atomic_notifier_head (callbacks must not sleep).
+
+    Kernel: include/linux/notifier.h struct atomic_notifier_head.
+    """
 
     __slots__ = ()
 
 
 class blocking_notifier_head(raw_notifier_head):
-    """struct blocking_notifier_head (callbacks may sleep)."""
+    """struct blocking_notifier_head (callbacks may sleep).
+
+    Kernel: include/linux/notifier.h struct blocking_notifier_head.
+    """
 
     __slots__ = ()
 

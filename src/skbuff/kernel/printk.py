@@ -44,27 +44,27 @@ def printk(k: Kernel, level: int, text: str) -> None:
 
 
 def pr_err(k: Kernel, text: str) -> None:
-    """printk(KERN_ERR …)."""
+    """printk(KERN_ERR …). Kernel: include/linux/printk.h pr_err."""
     printk(k, KERN_ERR, text)
 
 
 def pr_warn(k: Kernel, text: str) -> None:
-    """printk(KERN_WARNING …)."""
+    """printk(KERN_WARNING …). Kernel: include/linux/printk.h pr_warn."""
     printk(k, KERN_WARNING, text)
 
 
 def pr_notice(k: Kernel, text: str) -> None:
-    """printk(KERN_NOTICE …)."""
+    """printk(KERN_NOTICE …). Kernel: include/linux/printk.h pr_notice."""
     printk(k, KERN_NOTICE, text)
 
 
 def pr_info(k: Kernel, text: str) -> None:
-    """printk(KERN_INFO …)."""
+    """printk(KERN_INFO …). Kernel: include/linux/printk.h pr_info."""
     printk(k, KERN_INFO, text)
 
 
 def pr_debug(k: Kernel, text: str) -> None:
-    """printk(KERN_DEBUG …)."""
+    """printk(KERN_DEBUG …). Kernel: include/linux/printk.h pr_debug."""
     printk(k, KERN_DEBUG, text)
 
 

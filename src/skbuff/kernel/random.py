@@ -68,7 +68,10 @@ def siphash(key: bytes, data: bytes) -> int:
 
 
 class rnd_state:
-    """struct rnd_state: the Tausworthe generator state of prandom_u32_state."""
+    """struct rnd_state: the Tausworthe generator state of prandom_u32_state.
+
+    Kernel: include/linux/prandom.h struct rnd_state.
+    """
 
     __slots__ = ("s1", "s2", "s3", "s4")
 

@@ -23,7 +23,10 @@ DEFAULT_RATELIMIT_BURST = 10
 
 
 class ratelimit_state:
-    """struct ratelimit_state; `interval` in jiffies."""
+    """struct ratelimit_state; `interval` in jiffies.
+
+    Kernel: include/linux/ratelimit_types.h struct ratelimit_state.
+    """
 
     __slots__ = ("begin", "burst", "flags", "interval", "missed", "printed")
 

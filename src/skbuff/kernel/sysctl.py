@@ -129,7 +129,10 @@ class _Parser:
 
 class ctl_table:
     """struct ctl_table. `data` is `(obj, "attr")` or `(seq, index)`; `extra1`/`extra2` are bounds
-    (or handler-specific objects). `on_write(net, old, new)` runs after a successful write."""
+    (or handler-specific objects). `on_write(net, old, new)` runs after a successful write.
+
+    Kernel: include/linux/sysctl.h struct ctl_table.
+    """
 
     __slots__ = ("data", "extra1", "extra2", "maxlen", "mode", "on_write", "proc_handler",
                  "procname")
@@ -326,7 +329,10 @@ def proc_dobool(table: ctl_table, write: bool, buf: ctl_buf) -> int:
 
 
 def proc_dointvec_jiffies(table: ctl_table, write: bool, buf: ctl_buf) -> int:
-    """Value in jiffies, shown/written in seconds. Kernel: do_proc_dointvec_jiffies_conv."""
+    """Value in jiffies, shown/written in seconds.
+
+    Kernel: kernel/sysctl.c do_proc_dointvec_jiffies_conv.
+    """
     hz = current_kernel().hz
 
     def to_int(neg: bool, lval: int) -> int | None:
@@ -386,7 +392,10 @@ def _c_int(v: int) -> int:
 
 
 def proc_doulongvec_minmax(table: ctl_table, write: bool, buf: ctl_buf) -> int:
-    """Vector of unsigned longs within extra1..extra2. Kernel: __do_proc_doulongvec_minmax."""
+    """Vector of unsigned longs within extra1..extra2.
+
+    Kernel: kernel/sysctl.c __do_proc_doulongvec_minmax.
+    """
     if table.data is None or not table.maxlen:
         buf.text = ""
         return 0
@@ -419,7 +428,10 @@ def proc_doulongvec_minmax(table: ctl_table, write: bool, buf: ctl_buf) -> int:
 
 
 def proc_dostring(table: ctl_table, write: bool, buf: ctl_buf) -> int:
-    """A string of at most maxlen-1 chars; a write stops at newline. Kernel: proc_dostring."""
+    """A string of at most maxlen-1 chars; a write stops at newline.
+
+    Kernel: kernel/sysctl.c proc_dostring.
+    """
     if table.data is None or not table.maxlen:
         buf.text = ""
         return 0
@@ -432,7 +444,10 @@ def proc_dostring(table: ctl_table, write: bool, buf: ctl_buf) -> int:
 
 
 class ctl_table_header:
-    """What a registration returns; pass it to `unregister_*sysctl_table`."""
+    """What a registration returns; pass it to `unregister_*sysctl_table`.
+
+    Kernel: include/linux/sysctl.h struct ctl_table_header.
+    """
 
     __slots__ = ("net", "paths", "registry")
 

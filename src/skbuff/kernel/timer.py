@@ -43,7 +43,10 @@ CLOCK_MONOTONIC = 1
 
 
 class timer_list:
-    """struct timer_list. `function(timer)` runs in softirq context. Bind with `timer_setup`."""
+    """struct timer_list. `function(timer)` runs in softirq context. Bind with `timer_setup`.
+
+    Kernel: include/linux/timer_types.h struct timer_list.
+    """
 
     __slots__ = ("_base", "_fire", "_kernel", "_seq", "expires", "flags", "function")
 
@@ -117,14 +120,20 @@ def mod_timer(timer: timer_list, expires: int) -> int:
 
 
 def mod_timer_pending(timer: timer_list, expires: int) -> int:
-    """Modify only a pending timer; 0 (and nothing done) if inactive. Kernel: timer.c."""
+    """Modify only a pending timer; 0 (and nothing done) if inactive.
+
+    Kernel: kernel/time/timer.c.
+    """
     if timer._base is None:
         return 0
     return mod_timer(timer, expires)
 
 
 def timer_reduce(timer: timer_list, expires: int) -> int:
-    """Arm, or move a pending timer earlier only. Returns 1 if it was pending. Kernel: timer.c."""
+    """Arm, or move a pending timer earlier only. Returns 1 if it was pending.
+
+    Kernel: kernel/time/timer.c.
+    """
     if timer._base is not None:
         if _slong(expires - timer.expires) >= 0:
             return 1
@@ -239,6 +248,8 @@ class hrtimer:
     """struct hrtimer (lite): `function(timer) -> HRTIMER_RESTART|NORESTART` in hardirq context.
 
     `expires` is absolute simulated ns.
+
+    Kernel: include/linux/hrtimer_types.h struct hrtimer.
     """
 
     __slots__ = ("_base", "_kernel", "_seq", "expires", "function", "mode")

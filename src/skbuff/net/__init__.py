@@ -1,0 +1,1 @@
+"""The networking stack, laid out as the kernel's net/ tree. Kernel: net/."""

@@ -19,7 +19,10 @@ FLOWI_FLAG_KNOWN_NH = 0x02
 
 
 class flowi4:
-    """struct flowi4 (flowi_common fields are named flowi4_* as the kernel's macros do)."""
+    """struct flowi4 (flowi_common fields are named flowi4_* as the kernel's macros do).
+
+    Kernel: include/net/flow.h struct flowi4.
+    """
 
     __slots__ = (
         "daddr",

@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from skbuff.uapi.if_ether import ETH_P_ARP, ETH_P_IP
+
 Predicate = Callable[[bytes], bool]
 
-ETH_P_IP = 0x0800
-ETH_P_ARP = 0x0806
 PROTOS = {"icmp": 1, "tcp": 6, "udp": 17}
 _TOKEN = re.compile(r"\s*(&&|\|\||[()!]|[^\s()!]+)")
 

@@ -4,6 +4,7 @@ iputils: ping/ping.c (main, ping4_run, ping4_send_probe, ping4_parse_reply,
 ping4_receive_error_msg, pr_icmph), ping/ping_common.c (setup, pinger, main_loop,
 gather_statistics, finish). Options: -c -i -s -t -M do|dont|want -I IF|ADDR -W -w -q -n -V -h.
 
+Without -c or -w, ping stops after FOREGROUND_NS of simulated time (a script has no ^C).
 Like iputils run as root in a namespace whose net.ipv4.ping_group_range excludes gid 0 (the
 kernel default), it uses a raw ICMP socket (`skbuff.net.socket`), a random identifier, a probe
 UDP socket `connect`ed to the target to choose the source, and IP_RECVERR for errors. The
@@ -64,6 +65,9 @@ For more details see ping(8).
 """
 SHORTOPTS = "4c:hI:i:M:nqs:t:Vw:W:"
 MAXWAIT = 10
+MININTERVAL = 10
+FOREGROUND_NS = 10 * 1_000_000_000
+"""A ping with neither -c nor -w runs this long (simulated), then stops as ^C stops it."""
 LONG_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
 IP_MTU_DISCOVER = 10
@@ -407,6 +411,8 @@ class _Ping:
         self.start_us = self.now_us()
         next_send = self.start_us
         exit_at = self.start_us + rts.deadline * 1_000_000 if rts.deadline else None
+        if not rts.npackets and not rts.deadline:
+            exit_at = self.start_us + FOREGROUND_NS // 1000  # then ^C, as a user would
         exit_scheduled = False
         while True:
             now = self.now_us()
@@ -418,10 +424,15 @@ class _Ping:
                 break
             all_sent = bool(rts.npackets and rts.ntransmitted >= rts.npackets
                             and not rts.deadline)
-            if not all_sent and now >= next_send:
-                self.send_probe()
-                next_send = max(next_send + rts.interval * 1000, now)
-                continue
+            flood_ready = not rts.interval and not self.in_flight()
+            if not all_sent and (now >= next_send or flood_ready):
+                if not rts.interval and self.in_flight() and \
+                        now < self.last_send_us + MININTERVAL * 1000:
+                    next_send = self.last_send_us + MININTERVAL * 1000  # flood pacing
+                else:
+                    self.send_probe()
+                    next_send = max(next_send + rts.interval * 1000, now)
+                    continue
             if all_sent and not exit_scheduled:
                 exit_scheduled = True
                 wait = rts.lingertime * 1000

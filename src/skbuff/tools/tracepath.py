@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from skbuff.net import socket as bsd
 from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt
 from skbuff.tools.ping import ntoa, parse_ipv4
+from skbuff.uapi.icmp import ICMP_TIME_EXCEEDED
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -54,7 +55,6 @@ DEFAULT_OVERHEAD_IPV4 = 28
 DEFAULT_MTU_IPV4 = 65535
 DEFAULT_BASEPORT = 44444
 SO_EE_ORIGIN_LOCAL, SO_EE_ORIGIN_ICMP = 1, 2
-ICMP_TIME_EXCEEDED = 11
 IP_MTU_DISCOVER, IP_PMTUDISC_DO, IP_RECVERR, IP_RECVTTL = 10, 2, 11, 12
 NSEC_PER_SEC = 1_000_000_000
 BOOT_NS = NSEC_PER_SEC

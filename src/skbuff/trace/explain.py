@@ -26,6 +26,7 @@ from skbuff.net.core import dst as core_dst
 from skbuff.net.core import neighbour
 from skbuff.net.core import skbuff as core_skbuff
 from skbuff.net.core.dropreason import SKB_DROP_REASON, drop_reason_text
+from skbuff.net.core.skbuff import HEADER_UNSET
 from skbuff.net.ipv4 import (
     devinet,
     fib_decision,
@@ -38,6 +39,7 @@ from skbuff.net.ipv4 import (
 from skbuff.net.ipv4 import fib_rules as ipv4_fib_rules
 from skbuff.uapi import in_
 from skbuff.uapi import rtnetlink as uapi_rt
+from skbuff.uapi.if_ether import ETH_P_IP
 from skbuff.uapi.inet import ntoa
 from skbuff.uapi.neighbour import NUD_FAILED
 
@@ -46,8 +48,6 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
-ETH_P_IP = 0x0800
-HEADER_UNSET = 0xFFFF
 
 
 def netns_label(net: Net | None) -> str:

@@ -18,8 +18,8 @@ IP id, RFC 791's datagram identity (fragments from ip_do_fragment, the datagram 
 rebuilt) — joins that datagram's. The filter's packet terms read the lineage's first flow key.
 Steps beyond MAX_EVENTS are counted in `lost`, not kept.
 
-`drop_monitor(k)` is the light drop counter dropwatch-style tools use: drops by (reason,
-function) from the `kfree_skb` tracepoint only.
+`drop_monitor(k)` is the light drop counter dropwatch-style tools (`dropwatch`) use: drops
+by (namespace, reason, function) from the `kfree_skb` tracepoint only.
 """
 
 from __future__ import annotations
@@ -31,18 +31,17 @@ from typing import TYPE_CHECKING, Any
 from skbuff.kernel import current, softirq
 from skbuff.net.core import skbuff as core_skbuff
 from skbuff.net.core.dropreason import SKB_DROP_REASON
+from skbuff.net.core.skbuff import HEADER_UNSET
 from skbuff.trace import explain, ftrace
 from skbuff.trace.filter import L3_ARP, L3_IP, Filter
+from skbuff.uapi.if_ether import ETH_HLEN, ETH_P_ARP, ETH_P_IP
 from skbuff.uapi.in_ import IPPROTO_TCP, IPPROTO_UDP
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
+    from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
-ETH_P_IP = 0x0800
-ETH_P_ARP = 0x0806
-ETH_HLEN = 14
-HEADER_UNSET = 0xFFFF
 MAX_EVENTS = 200_000
 # Entries whose packet names a route lookup worth explaining in the report.
 ROUTE_QUERY_FUNCS = frozenset({"ip_route_input_noref", "ip_local_out"})
@@ -466,15 +465,18 @@ def _softirq_name(vec: int) -> str:
 
 
 class drop_monitor:
-    """Counts drops by (reason, function) from the `kfree_skb` tracepoint (net_dm/dropwatch's
-    data). Cheap: no function tracing. `attach()`/`detach()`; `counts` is a Counter."""
+    """Counts drops by (namespace of the skb's device, reason, function) from the `kfree_skb`
+    tracepoint (net_dm/dropwatch's data). Cheap: no function tracing. `attach()`/`detach()`;
+    `counts` is a Counter."""
 
     def __init__(self, k: Kernel) -> None:
         self.k = k
-        self.counts: Counter[tuple[str, str]] = Counter()
+        self.counts: Counter[tuple[str | None, str, str]] = Counter()
 
     def _probe(self, skb: sk_buff, location: str, reason: SKB_DROP_REASON) -> None:
-        self.counts[(SKB_DROP_REASON(reason).name, location)] += 1
+        dev = skb.dev
+        ns = dev.nd_net.name if dev is not None else None
+        self.counts[(ns, SKB_DROP_REASON(reason).name, location)] += 1
 
     def attach(self) -> None:
         self.k.trace.attach("kfree_skb", self._probe)
@@ -482,7 +484,14 @@ class drop_monitor:
     def detach(self) -> None:
         self.k.trace.detach("kfree_skb", self._probe)
 
-    def summary(self) -> list[tuple[str, str, int]]:
-        """(reason, function, count), most frequent first, then by name."""
-        return sorted(((r, f, c) for (r, f), c in self.counts.items()),
+    def summary(self, net: Net | None = None, clear: bool = False) -> list[tuple[str, str, int]]:
+        """(reason, function, count) of `net`'s drops (all with None), most frequent first,
+        then by name; `clear` forgets what it returns."""
+        rows: Counter[tuple[str, str]] = Counter()
+        for key, n in list(self.counts.items()):
+            if net is None or key[0] == net.name:
+                rows[key[1:]] += n
+                if clear:
+                    del self.counts[key]
+        return sorted(((r, f, c) for (r, f), c in rows.items()),
                       key=lambda t: (-t[2], t[0], t[1]))

@@ -1,0 +1,1 @@
+"""Network device drivers: loopback, dummy, veth and the simulated NIC. Kernel: drivers/net/."""

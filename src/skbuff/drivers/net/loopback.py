@@ -12,6 +12,7 @@ from skbuff.kernel.bug import KernelBug
 from skbuff.net.core import dev as core_dev
 from skbuff.net.core import skbuff
 from skbuff.net.ethernet import eth
+from skbuff.net.flow import LOOPBACK_IFINDEX
 from skbuff.uapi.if_arp import ARPHRD_LOOPBACK
 from skbuff.uapi.if_ether import ETH_ALEN, ETH_HLEN
 from skbuff.uapi.if_link import IFF_LOOPBACK
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
-LOOPBACK_IFINDEX = 1
 
 
 class pcpu_lstats:

@@ -360,7 +360,10 @@ class netdev_notifier_info:
 
 @dataclass(slots=True)
 class netdev_notifier_change_info(netdev_notifier_info):
-    """NETDEV_CHANGE: which flags changed. Kernel: struct netdev_notifier_change_info."""
+    """NETDEV_CHANGE: which flags changed.
+
+    Kernel: include/linux/netdevice.h struct netdev_notifier_change_info.
+    """
 
     flags_changed: int = 0
 
@@ -369,7 +372,7 @@ class netdev_notifier_change_info(netdev_notifier_info):
 class netdev_notifier_info_ext(netdev_notifier_info):
     """NETDEV_CHANGEMTU / PRECHANGEMTU carry the old/new mtu in `ext_mtu`;
     NETDEV_PRE_CHANGEADDR carries the new address in `ext_addr`.
-    Kernel: struct netdev_notifier_info_ext."""
+    Kernel: include/linux/netdevice.h struct netdev_notifier_info_ext."""
 
     ext_mtu: int = 0
     ext_addr: bytes = b""
@@ -634,6 +637,8 @@ class net_hotdata:
     and sock.c (buffer limits).
 
     The net.core sysctls (net/core/sysctl_net_core.c) read and write these fields.
+
+    Kernel: include/net/hotdata.h struct net_hotdata.
     """
 
     def __init__(self, hz: int) -> None:

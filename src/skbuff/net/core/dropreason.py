@@ -12,7 +12,10 @@ from enum import IntEnum
 
 
 class SKB_DROP_REASON(IntEnum):
-    """`enum skb_drop_reason` (core reasons, up to but excluding SKB_DROP_REASON_MAX)."""
+    """`enum skb_drop_reason` (core reasons, up to but excluding SKB_DROP_REASON_MAX).
+
+    Kernel: include/net/dropreason-core.h enum skb_drop_reason.
+    """
 
     NOT_DROPPED_YET = 0
     CONSUMED = 1
@@ -268,5 +271,8 @@ def drop_reason_name(reason: int) -> str:
 
 
 def drop_reason_text(reason: int) -> str:
-    """A short plain-English description of `reason` (from the kernel header's comment)."""
+    """A short plain-English description of `reason` (from the kernel header's comment).
+
+    Kernel: include/net/dropreason-core.h (the comment on each reason).
+    """
     return _TEXT[SKB_DROP_REASON(reason)]

@@ -77,7 +77,10 @@ class dst_ops:
 
 
 class dst_entry:
-    """struct dst_entry. `_metrics` is a tuple (shared, read-only) or a private list."""
+    """struct dst_entry. `_metrics` is a tuple (shared, read-only) or a private list.
+
+    Kernel: include/net/dst.h struct dst_entry.
+    """
 
     __slots__ = (
         "__refcnt",
@@ -216,7 +219,10 @@ def dst_metric_locked(dst: dst_entry, metric: int) -> bool:
 
 
 def dst_metrics_write_ptr(dst: dst_entry) -> list[int]:
-    """The writable metrics, copying the shared ones first. Kernel: dst_metrics_write_ptr."""
+    """The writable metrics, copying the shared ones first.
+
+    Kernel: include/net/dst.h dst_metrics_write_ptr.
+    """
     m = dst._metrics
     if isinstance(m, tuple):
         m = list(m)
@@ -231,7 +237,10 @@ def dst_metric_set(dst: dst_entry, metric: int, val: int) -> None:
 
 def dst_init_metrics(dst: dst_entry, src_metrics: tuple[int, ...] | list[int],
                      read_only: bool) -> None:
-    """Point the dst at `src_metrics` (shared when read_only). Kernel: dst_init_metrics."""
+    """Point the dst at `src_metrics` (shared when read_only).
+
+    Kernel: include/net/dst.h dst_init_metrics.
+    """
     dst._metrics = tuple(src_metrics) if read_only else src_metrics
 
 

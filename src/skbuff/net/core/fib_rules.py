@@ -41,6 +41,8 @@ class fib_rule:
     """struct fib_rule. Ranges are (start, end) tuples; `(0, 0)` is an unset port range.
 
     `iifindex`/`oifindex` are 0 (any), the device's ifindex, or -1 (named device absent).
+
+    Kernel: include/net/fib_rules.h struct fib_rule.
     """
 
     __slots__ = (
@@ -130,7 +132,10 @@ class fib_rule:
 
 
 class fib_lookup_arg:
-    """struct fib_lookup_arg: the lookup's result slot, flags and the rule that decided."""
+    """struct fib_lookup_arg: the lookup's result slot, flags and the rule that decided.
+
+    Kernel: include/net/fib_rules.h struct fib_lookup_arg.
+    """
 
     __slots__ = ("flags", "result", "rule", "table")
 
@@ -150,7 +155,10 @@ RuleFill = Callable[[fib_rule, Any, dict[int, Any]], None]
 
 
 class fib_rules_ops:
-    """struct fib_rules_ops: one family's rule list and callbacks. Kernel: fib_rules.h."""
+    """struct fib_rules_ops: one family's rule list and callbacks.
+
+    Kernel: include/net/fib_rules.h.
+    """
 
     __slots__ = (
         "action",
@@ -202,7 +210,10 @@ def _rules_ops_of(net: Net) -> dict[int, fib_rules_ops]:
 
 
 def fib_rules_register(ops: fib_rules_ops, net: Net) -> fib_rules_ops:
-    """Make `ops` the rule set of its family in `net`. Kernel: fib_rules_register."""
+    """Make `ops` the rule set of its family in `net`.
+
+    Kernel: net/core/fib_rules.c fib_rules_register.
+    """
     table = _rules_ops_of(net)
     if ops.family in table:
         raise ValueError(f"fib_rules_register: family {ops.family} already registered")
@@ -211,7 +222,10 @@ def fib_rules_register(ops: fib_rules_ops, net: Net) -> fib_rules_ops:
 
 
 def fib_rules_unregister(ops: fib_rules_ops) -> None:
-    """Remove the family's rules from its namespace. Kernel: fib_rules_unregister."""
+    """Remove the family's rules from its namespace.
+
+    Kernel: net/core/fib_rules.c fib_rules_unregister.
+    """
     _rules_ops_of(ops.fro_net).pop(ops.family, None)
     ops.rules_list.clear()
 
@@ -222,7 +236,10 @@ def lookup_rules_ops(net: Net, family: int) -> fib_rules_ops | None:
 
 
 def fib_default_rule_add(ops: fib_rules_ops, pref: int, table: int) -> int:
-    """Append a kernel default rule `pref: lookup table`. Kernel: fib_default_rule_add."""
+    """Append a kernel default rule `pref: lookup table`.
+
+    Kernel: net/core/fib_rules.c fib_default_rule_add.
+    """
     r = ops.rule_class(ops.fro_net)
     r.action = uapi_fr.FR_ACT_TO_TBL
     r.pref = pref
@@ -417,13 +434,19 @@ def _same_rule(r: fib_rule, rule: fib_rule) -> bool:
 
 
 def rule_exists(ops: fib_rules_ops, frh: Any, tb: dict[int, Any], rule: fib_rule) -> bool:
-    """An identical rule is already installed (NLM_F_EXCL check). Kernel: rule_exists."""
+    """An identical rule is already installed (NLM_F_EXCL check).
+
+    Kernel: net/core/fib_rules.c rule_exists.
+    """
     return any(_same_rule(r, rule) and ops.compare(r, frh, tb) for r in ops.rules_list)
 
 
 def rule_find(ops: fib_rules_ops, frh: Any, tb: dict[int, Any], rule: fib_rule,
               user_priority: bool) -> fib_rule | None:
-    """The first rule matching every field the request set. Kernel: rule_find."""
+    """The first rule matching every field the request set.
+
+    Kernel: net/core/fib_rules.c rule_find.
+    """
     for r in ops.rules_list:
         if ((rule.action and r.action != rule.action)
                 or (rule.table and r.table != rule.table)
@@ -598,7 +621,10 @@ def fib_nl_dumprule(net: Net, msg: Any) -> list[uapi_rt.nlmsg]:
 
 
 def notify_rule_change(event: int, rule: fib_rule, ops: fib_rules_ops) -> None:
-    """Multicast the change to the family's rule group. Kernel: notify_rule_change."""
+    """Multicast the change to the family's rule group.
+
+    Kernel: net/core/fib_rules.c notify_rule_change.
+    """
     rtnetlink.rtnl_notify(ops.fro_net, ops.nlgroup, fib_nl_fill_rule(rule, event, 0, ops))
 
 

@@ -32,7 +32,10 @@ MAX_DO_DEV_PER_LOOP = 100
 
 class linkwatch_state:
     """The file-scope state of link_watch.c: lweventlist, linkwatch_flags (LW_URGENT),
-    linkwatch_nextevent and the (delayed work) timer."""
+    linkwatch_nextevent and the (delayed work) timer.
+
+    Kernel: net/core/link_watch.c.
+    """
 
     __slots__ = ("lweventlist", "nextevent", "urgent", "work")
 
@@ -45,7 +48,10 @@ class linkwatch_state:
 
 
 def linkwatch_init(k: Kernel) -> None:
-    """Create the per-kernel linkwatch state (called by net_dev_init)."""
+    """Create the per-kernel linkwatch state (called by net_dev_init).
+
+    Kernel: net/core/link_watch.c.
+    """
     k.linkwatch = linkwatch_state(k)
 
 

@@ -36,7 +36,10 @@ SAME = -1  # `new` meaning: the entry keeps the state it had
 @dataclass(frozen=True, slots=True)
 class nud_transition:
     """From any of `states`, on `event`, to `new` (or `SAME`), doing `action`, because of
-    `rule`."""
+    `rule`.
+
+    Kernel: net/core/neighbour.c neigh_timer_handler, __neigh_update.
+    """
 
     states: tuple[int, ...]
     event: str

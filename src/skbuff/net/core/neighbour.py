@@ -141,7 +141,8 @@ class neigh_ops:
 
 
 class neigh_parms:
-    """Per-device (or per-table default) tunables. Kernel: struct neigh_parms.
+    """Per-device (or per-table default) tunables.
+    Kernel: include/net/neighbour.h struct neigh_parms.
 
     Times are jiffies. `data_state` has bit i set when `NEIGH_VARS[i]` was written explicitly;
     until then a device's value follows the namespace's default (neigh_copy_dflt_parms).
@@ -181,7 +182,7 @@ class neigh_parms:
 
     @property
     def unres_qlen(self) -> int:
-        """unres_qlen as the sysctl shows it. Kernel: neighbour.c proc_unres_qlen."""
+        """unres_qlen as the sysctl shows it. Kernel: net/core/neighbour.c proc_unres_qlen."""
         return self.queue_len_bytes // SKB_TRUESIZE_ETH_FRAME_LEN
 
     @unres_qlen.setter
@@ -262,7 +263,7 @@ class neighbour:
 
 
 class pneigh_entry:
-    """A proxy entry (`ip neigh add proxy`). Kernel: struct pneigh_entry."""
+    """A proxy entry (`ip neigh add proxy`). Kernel: include/net/neighbour.h struct pneigh_entry."""
 
     __slots__ = ("dev", "flags", "key", "net", "permanent", "protocol")
 
@@ -342,14 +343,17 @@ def neigh_hold(n: neighbour) -> neighbour:
 
 
 def neigh_release(n: neighbour) -> None:
-    """Drop a reference; the last one destroys the entry. Kernel: neigh_release."""
+    """Drop a reference; the last one destroys the entry.
+
+    Kernel: include/net/neighbour.h neigh_release.
+    """
     n.refcnt -= 1
     if n.refcnt == 0:
         neigh_destroy(n)
 
 
 def neigh_destroy(n: neighbour) -> None:
-    """Free a dead entry: purge its queue, count it. Kernel: neighbour.c neigh_destroy."""
+    """Free a dead entry: purge its queue, count it. Kernel: net/core/neighbour.c neigh_destroy."""
     tbl = n.tbl
     tbl.stats.destroys += 1
     if not n.dead:
@@ -363,14 +367,20 @@ def neigh_destroy(n: neighbour) -> None:
 
 
 def neigh_add_timer(n: neighbour, when: int) -> None:
-    """Arm the entry's timer (the timer holds a reference). Kernel: neigh_add_timer."""
+    """Arm the entry's timer (the timer holds a reference).
+
+    Kernel: net/core/neighbour.c neigh_add_timer.
+    """
     neigh_hold(n)
     if ktimer.mod_timer(n.timer, when):
         raise bug.KernelBug(f"NEIGH: BUG, double timer add, state is {n.nud_state:#x}")
 
 
 def neigh_del_timer(n: neighbour) -> int:
-    """Stop the timer if it runs for an IN_TIMER state. Kernel: neigh_del_timer."""
+    """Stop the timer if it runs for an IN_TIMER state.
+
+    Kernel: net/core/neighbour.c neigh_del_timer.
+    """
     if (n.nud_state & NUD_IN_TIMER) and ktimer.del_timer(n.timer):
         neigh_release(n)
         return 1
@@ -378,7 +388,10 @@ def neigh_del_timer(n: neighbour) -> int:
 
 
 def neigh_rand_reach_time(k: Kernel, base: int) -> int:
-    """Random reachable time in [base/2, 3·base/2). Kernel: neigh_rand_reach_time."""
+    """Random reachable time in [base/2, 3·base/2).
+
+    Kernel: net/core/neighbour.c neigh_rand_reach_time.
+    """
     return k.rng.get_random_u32_below(base) + (base >> 1) if base else 0
 
 
@@ -386,25 +399,31 @@ def neigh_rand_reach_time(k: Kernel, base: int) -> int:
 
 
 def neigh_blackhole(neigh: neighbour, skb: sk_buff) -> int:
-    """Output of a dead/new entry: free the skb. Kernel: neighbour.c neigh_blackhole."""
+    """Output of a dead/new entry: free the skb. Kernel: net/core/neighbour.c neigh_blackhole."""
     skbmod.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
     return -errno.ENETDOWN
 
 
 def neigh_suspect(neigh: neighbour) -> None:
-    """Entry no longer confirmed: output goes through resolution. Kernel: neigh_suspect."""
+    """Entry no longer confirmed: output goes through resolution.
+
+    Kernel: net/core/neighbour.c neigh_suspect.
+    """
     assert neigh.ops is not None
     neigh.output = neigh.ops.output
 
 
 def neigh_connect(neigh: neighbour) -> None:
-    """Entry confirmed: output straight to the device. Kernel: neigh_connect."""
+    """Entry confirmed: output straight to the device.
+
+    Kernel: net/core/neighbour.c neigh_connect.
+    """
     assert neigh.ops is not None
     neigh.output = neigh.ops.connected_output
 
 
 def neigh_hh_init(n: neighbour) -> None:
-    """Build the cached header once. Kernel: neighbour.c neigh_hh_init."""
+    """Build the cached header once. Kernel: net/core/neighbour.c neigh_hh_init."""
     header_ops = n.dev.header_ops
     if n.hh.hh_len == 0 and header_ops is not None and header_ops.cache is not None:
         header_ops.cache(n, n.hh, n.tbl.protocol)
@@ -413,7 +432,7 @@ def neigh_hh_init(n: neighbour) -> None:
 def neigh_resolve_output(neigh: neighbour, skb: sk_buff) -> int:
     """Output through resolution: send if the address is known, else queue/probe.
 
-    Owns `skb` after the call. Kernel: neighbour.c neigh_resolve_output.
+    Owns `skb` after the call. Kernel: net/core/neighbour.c neigh_resolve_output.
     """
     if neigh_event_send(neigh, skb):
         return 0
@@ -429,7 +448,10 @@ def neigh_resolve_output(neigh: neighbour, skb: sk_buff) -> int:
 
 
 def neigh_connected_output(neigh: neighbour, skb: sk_buff) -> int:
-    """Output for a CONNECTED entry: header + xmit. Kernel: neighbour.c neigh_connected_output."""
+    """Output for a CONNECTED entry: header + xmit.
+
+    Kernel: net/core/neighbour.c neigh_connected_output.
+    """
     skb_pull_to_network(skb)
     err = netdev.dev_hard_header(skb, neigh.dev, skb.protocol, neigh.ha, None, skb.len)
     if err >= 0:
@@ -439,7 +461,7 @@ def neigh_connected_output(neigh: neighbour, skb: sk_buff) -> int:
 
 
 def neigh_direct_output(neigh: neighbour, skb: sk_buff) -> int:
-    """Output without a link-layer header. Kernel: neighbour.c neigh_direct_output."""
+    """Output without a link-layer header. Kernel: net/core/neighbour.c neigh_direct_output."""
     return netdev.dev_queue_xmit(skb)
 
 
@@ -459,7 +481,10 @@ def neigh_output(n: neighbour, skb: sk_buff, skip_cache: bool) -> int:
 
 
 def skb_pull_to_network(skb: sk_buff) -> None:
-    """`__skb_pull(skb, skb_network_offset(skb))`: a requeued skb may carry an old header."""
+    """`__skb_pull(skb, skb_network_offset(skb))`: a requeued skb may carry an old header.
+
+    Kernel: net/core/neighbour.c neigh_resolve_output.
+    """
     off = skb.network_header - skb.data
     if off > 0:
         skbmod.skb_pull(skb, off)
@@ -469,7 +494,7 @@ def skb_pull_to_network(skb: sk_buff) -> None:
 
 
 def neigh_max_probes(n: neighbour) -> int:
-    """Kernel: neighbour.c neigh_max_probes."""
+    """Kernel: net/core/neighbour.c neigh_max_probes."""
     p = n.parms
     return p.ucast_probes + p.app_probes + (
         p.mcast_reprobes if n.nud_state & NUD_PROBE else p.mcast_probes
@@ -482,7 +507,8 @@ def _neigh_queue_purge(n: neighbour, reason: SKB_DROP_REASON) -> None:
 
 
 def neigh_invalidate(neigh: neighbour) -> None:
-    """Resolution failed: report each queued skb, purge. Kernel: neighbour.c neigh_invalidate.
+    """Resolution failed: report each queued skb, purge.
+    Kernel: net/core/neighbour.c neigh_invalidate.
 
     `ops.error_report` owns each skb it is given (ARP: dst_link_failure + free).
     """
@@ -501,7 +527,10 @@ def neigh_invalidate(neigh: neighbour) -> None:
 
 
 def neigh_probe(neigh: neighbour) -> None:
-    """Send one solicitation (using the newest queued skb for its source). Kernel: neigh_probe."""
+    """Send one solicitation (using the newest queued skb for its source).
+
+    Kernel: net/core/neighbour.c neigh_probe.
+    """
     skb = skbmod.skb_peek_tail(neigh.arp_queue)
     if neigh.ops is not None and neigh.ops.solicit is not None:
         neigh.ops.solicit(neigh, skb)
@@ -511,7 +540,7 @@ def neigh_probe(neigh: neighbour) -> None:
 def neigh_timer_handler(neigh: neighbour) -> None:
     """The entry's timer: REACHABLE/DELAY/PROBE/INCOMPLETE transitions. TIMER_SOFTIRQ context.
 
-    Kernel: neighbour.c neigh_timer_handler (`from_timer` is the closure set up at alloc).
+    Kernel: net/core/neighbour.c neigh_timer_handler (`from_timer` is the closure set up at alloc).
     """
     k = neigh.tbl.kernel
     state = neigh.nud_state
@@ -592,7 +621,7 @@ def __neigh_event_send(neigh: neighbour, skb: sk_buff | None, immediate_ok: bool
 
     NONE/FAILED → INCOMPLETE with an immediate probe (6.12) or FAILED when probing is off;
     STALE → DELAY; INCOMPLETE queues `skb`, dropping the oldest over unres_qlen_bytes.
-    Kernel: neighbour.c __neigh_event_send.
+    Kernel: net/core/neighbour.c __neigh_event_send.
     """
     tbl = neigh.tbl
     k = tbl.kernel
@@ -656,7 +685,10 @@ def __neigh_event_send(neigh: neighbour, skb: sk_buff | None, immediate_ok: bool
 
 
 def neigh_update_hhs(neigh: neighbour) -> None:
-    """Refresh the cached header after a MAC change. Kernel: neighbour.c neigh_update_hhs."""
+    """Refresh the cached header after a MAC change.
+
+    Kernel: net/core/neighbour.c neigh_update_hhs.
+    """
     header_ops = neigh.dev.header_ops
     update = header_ops.cache_update if header_ops is not None else None
     if update is not None and neigh.hh.hh_len:
@@ -667,7 +699,7 @@ def neigh_update_flags(neigh: neighbour, flags: int) -> tuple[bool, bool, bool]:
     """Admin updates may set/clear EXT_LEARNED and MANAGED.
     Returns (notify, gc_update, managed_update).
 
-    Kernel: neighbour.c neigh_update_flags.
+    Kernel: net/core/neighbour.c neigh_update_flags.
     """
     if not flags & NEIGH_UPDATE_F_ADMIN:
         return False, False, False
@@ -694,7 +726,10 @@ def neigh_update_is_router(neigh: neighbour, flags: int) -> bool:
 
 
 def neigh_update_gc_list(n: neighbour) -> None:
-    """PERMANENT and EXT_LEARNED entries are exempt from gc. Kernel: neigh_update_gc_list."""
+    """PERMANENT and EXT_LEARNED entries are exempt from gc.
+
+    Kernel: net/core/neighbour.c neigh_update_gc_list.
+    """
     exempt = bool(n.nud_state & NUD_PERMANENT or n.flags & NTF_EXT_LEARNED)
     on_list = n in n.tbl.gc_list
     if n.dead:
@@ -706,7 +741,7 @@ def neigh_update_gc_list(n: neighbour) -> None:
 
 
 def neigh_update_managed_list(n: neighbour) -> None:
-    """Kernel: neighbour.c neigh_update_managed_list."""
+    """Kernel: net/core/neighbour.c neigh_update_managed_list."""
     if n.dead:
         return
     if n.flags & NTF_MANAGED:
@@ -726,7 +761,7 @@ def __neigh_update(
     """Move the entry to state `new` with address `lladdr` under the update `flags` rules.
 
     Returns 0 or -errno. When the entry becomes VALID its queue is transmitted.
-    Kernel: neighbour.c __neigh_update.
+    Kernel: net/core/neighbour.c __neigh_update.
     """
     k = neigh.tbl.kernel
     k.trace.neigh_update(neigh, lladdr, new, flags, nlmsg_pid)
@@ -861,7 +896,7 @@ def _neigh_update_done(
 def neigh_update(
     neigh: neighbour, lladdr: bytes | None, new: int, flags: int, nlmsg_pid: int
 ) -> int:
-    """Kernel: neighbour.c neigh_update."""
+    """Kernel: net/core/neighbour.c neigh_update."""
     return __neigh_update(neigh, lladdr, new, flags, nlmsg_pid, None)
 
 
@@ -877,7 +912,7 @@ def neigh_confirm(n: neighbour) -> None:
 
 def neigh_update_notify(neigh: neighbour, nlmsg_pid: int) -> None:
     """NETEVENT_NEIGH_UPDATE to the netevent chain, RTM_NEWNEIGH to RTNLGRP_NEIGH listeners
-    (`ip monitor neigh`). Kernel: neighbour.c neigh_update_notify.
+    (`ip monitor neigh`). Kernel: net/core/neighbour.c neigh_update_notify.
     """
     netevent.call_netevent_notifiers(netevent.NETEVENT_NEIGH_UPDATE, neigh)
     __neigh_notify(neigh, RTM_NEWNEIGH, 0, nlmsg_pid)
@@ -892,7 +927,7 @@ def ___neigh_lookup_noref(tbl: neigh_table, pkey: int, dev: net_device) -> neigh
 
 
 def neigh_lookup(tbl: neigh_table, pkey: int, dev: net_device) -> neighbour | None:
-    """Find and hold the entry for (pkey, dev). Kernel: neighbour.c neigh_lookup."""
+    """Find and hold the entry for (pkey, dev). Kernel: net/core/neighbour.c neigh_lookup."""
     tbl.stats.lookups += 1
     n = tbl.hash_buckets.get((pkey, dev))
     if n is not None:
@@ -902,7 +937,10 @@ def neigh_lookup(tbl: neigh_table, pkey: int, dev: net_device) -> neighbour | No
 
 
 def neigh_forced_gc(tbl: neigh_table) -> int:
-    """Shrink a full table towards gc_thresh2; returns entries removed. Kernel: neigh_forced_gc."""
+    """Shrink a full table towards gc_thresh2; returns entries removed.
+
+    Kernel: net/core/neighbour.c neigh_forced_gc.
+    """
     k = tbl.kernel
     max_clean = len(tbl.gc_list) - tbl.gc_thresh2
     tref = k.jiffies - 5 * k.hz
@@ -925,14 +963,14 @@ def neigh_forced_gc(tbl: neigh_table) -> int:
 
 
 def neigh_mark_dead(n: neighbour) -> None:
-    """Kernel: neighbour.c neigh_mark_dead."""
+    """Kernel: net/core/neighbour.c neigh_mark_dead."""
     n.dead = True
     n.tbl.gc_list.pop(n, None)
     n.tbl.managed_list.pop(n, None)
 
 
 def neigh_cleanup_and_release(n: neighbour) -> None:
-    """Kernel: neighbour.c neigh_cleanup_and_release."""
+    """Kernel: net/core/neighbour.c neigh_cleanup_and_release."""
     n.tbl.kernel.trace.neigh_cleanup_and_release(n, 0)
     __neigh_notify(n, RTM_DELNEIGH, 0, 0)
     netevent.call_netevent_notifiers(netevent.NETEVENT_NEIGH_UPDATE, n)
@@ -940,7 +978,10 @@ def neigh_cleanup_and_release(n: neighbour) -> None:
 
 
 def neigh_remove_one(n: neighbour) -> bool:
-    """Unlink an entry with no other holders. Kernel: neighbour.c neigh_remove_one/neigh_del."""
+    """Unlink an entry with no other holders.
+
+    Kernel: net/core/neighbour.c neigh_remove_one/neigh_del.
+    """
     if n.refcnt != 1:
         return False
     del n.tbl.hash_buckets[(n.primary_key, n.dev)]
@@ -952,7 +993,10 @@ def neigh_remove_one(n: neighbour) -> bool:
 def neigh_alloc(
     tbl: neigh_table, dev: net_device, flags: int, exempt_from_gc: bool
 ) -> neighbour | None:
-    """Allocate an entry, running forced gc when the table is full. Kernel: neigh_alloc."""
+    """Allocate an entry, running forced gc when the table is full.
+
+    Kernel: net/core/neighbour.c neigh_alloc.
+    """
     k = tbl.kernel
     if not exempt_from_gc:
         entries = len(tbl.gc_list)
@@ -976,7 +1020,7 @@ def ___neigh_create(
 ) -> neighbour | int:
     """Create (or return the existing) entry. -ENOBUFS when the table stays full.
 
-    Kernel: neighbour.c ___neigh_create.
+    Kernel: net/core/neighbour.c ___neigh_create.
     """
     k = tbl.kernel
     n = neigh_alloc(tbl, dev, flags, exempt_from_gc)
@@ -1015,7 +1059,7 @@ def ___neigh_create(
 
 
 def __neigh_create(tbl: neigh_table, pkey: int, dev: net_device, want_ref: bool) -> neighbour | int:
-    """Kernel: neighbour.c __neigh_create."""
+    """Kernel: net/core/neighbour.c __neigh_create."""
     return ___neigh_create(tbl, pkey, dev, 0, False, want_ref)
 
 
@@ -1025,7 +1069,10 @@ def neigh_create(tbl: neigh_table, pkey: int, dev: net_device) -> neighbour | in
 
 
 def __neigh_lookup(tbl: neigh_table, pkey: int, dev: net_device, creat: bool) -> neighbour | None:
-    """Lookup, creating when `creat`; holds the result. Kernel: neighbour.h __neigh_lookup."""
+    """Lookup, creating when `creat`; holds the result.
+
+    Kernel: include/net/neighbour.h __neigh_lookup.
+    """
     n = neigh_lookup(tbl, pkey, dev)
     if n is not None or not creat:
         return n
@@ -1038,7 +1085,7 @@ def neigh_event_ns(
 ) -> neighbour | None:
     """Learn `saddr` at `lladdr` as STALE from a solicitation. Held result.
 
-    Kernel: neighbour.c neigh_event_ns.
+    Kernel: net/core/neighbour.c neigh_event_ns.
     """
     n = __neigh_lookup(tbl, saddr, dev, bool(lladdr) or not dev.addr_len)
     if n is not None:
@@ -1050,7 +1097,8 @@ def neigh_event_ns(
 
 
 def neigh_flush_dev(tbl: neigh_table, dev: net_device | None, skip_perm: bool) -> None:
-    """Remove the device's entries (all devices when None). Kernel: neighbour.c neigh_flush_dev.
+    """Remove the device's entries (all devices when None).
+    Kernel: net/core/neighbour.c neigh_flush_dev.
 
     Entries still held elsewhere stay, dead, with a blackhole output (or NOARP when VALID).
     """
@@ -1070,14 +1118,17 @@ def neigh_flush_dev(tbl: neigh_table, dev: net_device | None, skip_perm: bool) -
 
 
 def pneigh_ifdown(tbl: neigh_table, dev: net_device | None) -> None:
-    """Drop the device's proxy entries. Kernel: neighbour.c pneigh_ifdown_and_unlock."""
+    """Drop the device's proxy entries. Kernel: net/core/neighbour.c pneigh_ifdown_and_unlock."""
     for key, pn in list(tbl.phash_buckets.items()):
         if dev is None or pn.dev is dev:
             del tbl.phash_buckets[key]
 
 
 def pneigh_queue_purge(tbl: neigh_table, net: Net | None) -> None:
-    """Free queued proxy requests of `net` (all when None). Kernel: pneigh_queue_purge."""
+    """Free queued proxy requests of `net` (all when None).
+
+    Kernel: net/core/neighbour.c pneigh_queue_purge.
+    """
     keep: deque[tuple[int, sk_buff]] = deque()
     for when, skb in tbl.proxy_queue:
         if net is None or skb.dev.nd_net is net:
@@ -1090,7 +1141,7 @@ def pneigh_queue_purge(tbl: neigh_table, net: Net | None) -> None:
 
 
 def __neigh_ifdown(tbl: neigh_table, dev: net_device | None, skip_perm: bool) -> int:
-    """Kernel: neighbour.c __neigh_ifdown."""
+    """Kernel: net/core/neighbour.c __neigh_ifdown."""
     neigh_flush_dev(tbl, dev, skip_perm)
     pneigh_ifdown(tbl, dev)
     pneigh_queue_purge(tbl, dev.nd_net if dev is not None else None)
@@ -1098,17 +1149,20 @@ def __neigh_ifdown(tbl: neigh_table, dev: net_device | None, skip_perm: bool) ->
 
 
 def neigh_ifdown(tbl: neigh_table, dev: net_device | None) -> int:
-    """NETDEV_DOWN: flush every entry of `dev`. Kernel: neighbour.c neigh_ifdown."""
+    """NETDEV_DOWN: flush every entry of `dev`. Kernel: net/core/neighbour.c neigh_ifdown."""
     return __neigh_ifdown(tbl, dev, False)
 
 
 def neigh_carrier_down(tbl: neigh_table, dev: net_device) -> int:
-    """Carrier lost: flush all but PERMANENT entries. Kernel: neighbour.c neigh_carrier_down."""
+    """Carrier lost: flush all but PERMANENT entries.
+
+    Kernel: net/core/neighbour.c neigh_carrier_down.
+    """
     return __neigh_ifdown(tbl, dev, True)
 
 
 def neigh_changeaddr(tbl: neigh_table, dev: net_device) -> None:
-    """Our MAC changed: flush all but PERMANENT. Kernel: neighbour.c neigh_changeaddr."""
+    """Our MAC changed: flush all but PERMANENT. Kernel: net/core/neighbour.c neigh_changeaddr."""
     neigh_flush_dev(tbl, dev, False)
 
 
@@ -1117,7 +1171,7 @@ def neigh_changeaddr(tbl: neigh_table, dev: net_device) -> None:
 
 def neigh_periodic_work(tbl: neigh_table) -> None:
     """Every base_reachable_time/2: refresh reachable_time (each 300 s) and expire stale
-    unused entries above gc_thresh1. Kernel: neighbour.c neigh_periodic_work.
+    unused entries above gc_thresh1. Kernel: net/core/neighbour.c neigh_periodic_work.
     """
     k = tbl.kernel
     now = k.jiffies
@@ -1144,7 +1198,7 @@ def neigh_periodic_work(tbl: neigh_table) -> None:
 
 def neigh_managed_work(tbl: neigh_table) -> None:
     """Every interval_probe_time_ms: keep NTF_MANAGED entries resolved (probe without a
-    packet). Kernel: neighbour.c neigh_managed_work.
+    packet). Kernel: net/core/neighbour.c neigh_managed_work.
     """
     for n in list(tbl.managed_list):
         neigh_event_send_probe(n, None, False)
@@ -1159,7 +1213,7 @@ def pneigh_lookup(
 ) -> pneigh_entry | None:
     """Find the proxy entry for pkey on dev (or any device), creating it when `creat`.
 
-    Kernel: neighbour.c pneigh_lookup / __pneigh_lookup_1.
+    Kernel: net/core/neighbour.c pneigh_lookup / __pneigh_lookup_1.
     """
     pn = tbl.phash_buckets.get((net, pkey, dev))
     if pn is None and dev is not None:
@@ -1174,21 +1228,21 @@ def pneigh_lookup(
 
 
 def pneigh_delete(tbl: neigh_table, net: Net, pkey: int, dev: net_device | None) -> int:
-    """Kernel: neighbour.c pneigh_delete. 0 or -ENOENT."""
+    """Kernel: net/core/neighbour.c pneigh_delete. 0 or -ENOENT."""
     if tbl.phash_buckets.pop((net, pkey, dev), None) is None:
         return -errno.ENOENT
     return 0
 
 
 def neigh_proxy_delay(k: Kernel, p: neigh_parms) -> int:
-    """Random delay in [0, proxy_delay). Kernel: neighbour.c neigh_proxy_delay."""
+    """Random delay in [0, proxy_delay). Kernel: net/core/neighbour.c neigh_proxy_delay."""
     return k.rng.get_random_u32_below(p.proxy_delay) if p.proxy_delay else 0
 
 
 def pneigh_enqueue(tbl: neigh_table, p: neigh_parms, skb: sk_buff) -> None:
     """Queue a proxied request for a delayed answer; drops when over proxy_qlen.
 
-    Owns `skb`. Kernel: neighbour.c pneigh_enqueue.
+    Owns `skb`. Kernel: net/core/neighbour.c pneigh_enqueue.
     """
     k = tbl.kernel
     sched_next = k.jiffies + neigh_proxy_delay(k, p)
@@ -1205,7 +1259,8 @@ def pneigh_enqueue(tbl: neigh_table, p: neigh_parms, skb: sk_buff) -> None:
 
 def neigh_proxy_process(tbl: neigh_table) -> None:
     """Answer the proxied requests whose delay expired (via `proxy_redo`; they carry
-    LOCALLY_ENQUEUED so they are answered at once). Kernel: neighbour.c neigh_proxy_process.
+    LOCALLY_ENQUEUED so they are answered at once).
+    Kernel: net/core/neighbour.c neigh_proxy_process.
     """
     k = tbl.kernel
     now = k.jiffies
@@ -1234,7 +1289,7 @@ def neigh_proxy_process(tbl: neigh_table) -> None:
 def neigh_parms_alloc(dev: net_device, tbl: neigh_table) -> neigh_parms:
     """Per-device parms copied from the table's (init_net's default), following it until set.
 
-    Kernel: neighbour.c neigh_parms_alloc.
+    Kernel: net/core/neighbour.c neigh_parms_alloc.
     """
     k = tbl.kernel
     p = neigh_parms(tbl, k.hz)
@@ -1247,7 +1302,7 @@ def neigh_parms_alloc(dev: net_device, tbl: neigh_table) -> neigh_parms:
 
 
 def neigh_parms_release(tbl: neigh_table, parms: neigh_parms) -> None:
-    """Kernel: neighbour.c neigh_parms_release."""
+    """Kernel: net/core/neighbour.c neigh_parms_release."""
     if parms in tbl.parms_list and parms is not tbl.parms:
         tbl.parms_list.remove(parms)
     parms.dead = True
@@ -1256,7 +1311,7 @@ def neigh_parms_release(tbl: neigh_table, parms: neigh_parms) -> None:
 def neigh_copy_dflt_parms(net: Net, p: neigh_parms, index: int) -> None:
     """A write to default.<var> reaches every device that did not set <var>.
 
-    Kernel: neighbour.c neigh_copy_dflt_parms.
+    Kernel: net/core/neighbour.c neigh_copy_dflt_parms.
     """
     name = NEIGH_VARS[index]
     bit = 1 << index
@@ -1269,7 +1324,7 @@ def neigh_copy_dflt_parms(net: Net, p: neigh_parms, index: int) -> None:
 def neigh_proc_update(p: neigh_parms, index: int) -> None:
     """After a sysctl write of NEIGH_VARS[index]: mark it set; default propagates.
 
-    Kernel: neighbour.c neigh_proc_update.
+    Kernel: net/core/neighbour.c neigh_proc_update.
     """
     p.data_state |= 1 << index
     if NEIGH_VARS[index] == "delay_probe_time":
@@ -1281,7 +1336,7 @@ def neigh_proc_update(p: neigh_parms, index: int) -> None:
 def neigh_table_init(k: Kernel, tbl: neigh_table) -> None:
     """Start the table's periodic gc and proxy timer; /proc/net/stat/<id> in init_net.
 
-    Kernel: neighbour.c neigh_table_init.
+    Kernel: net/core/neighbour.c neigh_table_init.
     """
     tbl.parms.reachable_time = neigh_rand_reach_time(k, tbl.parms.base_reachable_time)
     ktimer.timer_setup(tbl.gc_work, lambda _t: neigh_periodic_work(tbl), 0)
@@ -1297,7 +1352,7 @@ def neigh_table_init(k: Kernel, tbl: neigh_table) -> None:
 def neigh_stat_seq_show(tbl: neigh_table) -> str:
     """/proc/net/stat/<tbl> (one row: the kernel prints one per CPU; we have one sum).
 
-    Kernel: neighbour.c neigh_stat_seq_show.
+    Kernel: net/core/neighbour.c neigh_stat_seq_show.
     """
     s = tbl.stats
     head = (
@@ -1320,7 +1375,7 @@ def neigh_stat_seq_show(tbl: neigh_table) -> str:
 def neigh_fill_info(neigh: neighbour, pid: int, seq: int, type: int, flags: int) -> nlmsg:
     """One RTM_NEWNEIGH message for `neigh`: lladdr only when VALID, ages in clock_t.
 
-    Kernel: neighbour.c neigh_fill_info.
+    Kernel: net/core/neighbour.c neigh_fill_info.
     """
     k = neigh.tbl.kernel
     now = k.jiffies
@@ -1348,7 +1403,7 @@ def neigh_fill_info(neigh: neighbour, pid: int, seq: int, type: int, flags: int)
 
 def pneigh_fill_info(pn: pneigh_entry, pid: int, seq: int, type: int, flags: int,
                      tbl: neigh_table) -> nlmsg:
-    """Kernel: neighbour.c pneigh_fill_info."""
+    """Kernel: net/core/neighbour.c pneigh_fill_info."""
     hdr = ndmsg(
         family=tbl.family, ifindex=pn.dev.ifindex if pn.dev is not None else 0,
         state=NUD_NONE, flags=(pn.flags & NTF_OLD_MASK) | NTF_PROXY, type=RTN_UNICAST,
@@ -1362,25 +1417,31 @@ def pneigh_fill_info(pn: pneigh_entry, pid: int, seq: int, type: int, flags: int
 
 
 def __neigh_notify(n: neighbour, type: int, flags: int, pid: int) -> None:
-    """Multicast the entry to RTNLGRP_NEIGH listeners. Kernel: neighbour.c __neigh_notify."""
+    """Multicast the entry to RTNLGRP_NEIGH listeners.
+
+    Kernel: net/core/neighbour.c __neigh_notify.
+    """
     net = n.dev.nd_net
     rtnetlink.rtnl_notify(net, RTNLGRP_NEIGH, neigh_fill_info(n, pid, 0, type, flags))
 
 
 def neigh_notify_app(n: neighbour) -> None:
-    """An app probe: RTM_GETNEIGH to user space daemons. Kernel: neighbour.c neigh_app_ns."""
+    """An app probe: RTM_GETNEIGH to user space daemons.
+
+    Kernel: net/core/neighbour.c neigh_app_ns.
+    """
     __neigh_notify(n, RTM_GETNEIGH, NLM_F_REQUEST, 0)
 
 
 def neigh_find_table(k: Kernel, family: int) -> neigh_table | None:
-    """Kernel: neighbour.c neigh_find_table (only ARP exists here)."""
+    """Kernel: net/core/neighbour.c neigh_find_table (only ARP exists here)."""
     return arp_tbl(k) if family == AF_INET else None
 
 
 def neigh_add(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
     """RTM_NEWNEIGH: add/replace/change an entry or a proxy entry (`ip neigh add|replace|change`).
 
-    Task context. Kernel: neighbour.c neigh_add.
+    Task context. Kernel: net/core/neighbour.c neigh_add.
     """
     flags = NEIGH_UPDATE_F_ADMIN | NEIGH_UPDATE_F_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE_ISROUTER
     attrs = msg.attrs
@@ -1460,7 +1521,7 @@ def neigh_add(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
 def neigh_delete(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
     """RTM_DELNEIGH: FAILED (running invalidate), then unlinked if nobody holds it.
 
-    Task context. Kernel: neighbour.c neigh_delete.
+    Task context. Kernel: net/core/neighbour.c neigh_delete.
     """
     attrs = msg.attrs
     ndm: ndmsg = msg.hdr
@@ -1495,7 +1556,7 @@ def neigh_delete(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int
 def neigh_get(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
     """RTM_GETNEIGH doit (`ip neigh get`): the entry (or proxy entry) as a unicast reply.
 
-    Kernel: neighbour.c neigh_get, neigh_valid_get_req.
+    Kernel: net/core/neighbour.c neigh_get, neigh_valid_get_req.
     """
     attrs = msg.attrs
     ndm: ndmsg = msg.hdr
@@ -1543,7 +1604,7 @@ def neigh_get(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
 
 def neigh_dump_info(net: Net, msg: nlmsg) -> list[nlmsg]:
     """RTM_GETNEIGH dump (`ip neigh show`): entries of `net`, or proxy entries when the
-    request has NTF_PROXY; filtered by NDA_IFINDEX. Kernel: neighbour.c neigh_dump_info.
+    request has NTF_PROXY; filtered by NDA_IFINDEX. Kernel: net/core/neighbour.c neigh_dump_info.
     """
     tbl = neigh_find_table(net.kernel, AF_INET)
     if tbl is None:
@@ -1564,7 +1625,7 @@ def neigh_dump_info(net: Net, msg: nlmsg) -> list[nlmsg]:
 
 
 def neigh_init(k: Kernel) -> None:
-    """Register the neighbour rtnetlink handlers. Kernel: neighbour.c neigh_init."""
+    """Register the neighbour rtnetlink handlers. Kernel: net/core/neighbour.c neigh_init."""
     rtnetlink.rtnl_register(k, AF_UNSPEC, RTM_NEWNEIGH, neigh_add, None)
     rtnetlink.rtnl_register(k, AF_UNSPEC, RTM_DELNEIGH, neigh_delete, None)
     rtnetlink.rtnl_register(k, AF_UNSPEC, RTM_GETNEIGH, neigh_get, neigh_dump_info)
@@ -1576,7 +1637,7 @@ def neigh_init(k: Kernel) -> None:
 def neigh_sysctl_register(dev: net_device | None, p: neigh_parms) -> int:
     """Register net.ipv4.neigh.<dev or default>.* for `p` (default also has gc_interval and
     gc_thresh1-3, the table's). Writes mark the variable set; default's propagate to devices
-    that did not set theirs. Returns 0. Kernel: neighbour.c neigh_sysctl_register.
+    that did not set theirs. Returns 0. Kernel: net/core/neighbour.c neigh_sysctl_register.
     """
     ks = ksysctl
     tbl = p.tbl
@@ -1636,7 +1697,7 @@ def neigh_sysctl_register(dev: net_device | None, p: neigh_parms) -> int:
 
 
 def neigh_sysctl_unregister(p: neigh_parms) -> None:
-    """Kernel: neighbour.c neigh_sysctl_unregister."""
+    """Kernel: net/core/neighbour.c neigh_sysctl_unregister."""
     if p.sysctl_table is not None:
         ksysctl.unregister_net_sysctl_table(p.sysctl_table)
         p.sysctl_table = None

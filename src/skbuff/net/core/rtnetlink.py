@@ -191,6 +191,9 @@ def rtnl_has_listeners(net: Net, group: int) -> bool:
 
 
 def rtnl_listen(net: Net, group: int, fn: Listener) -> None:
-    """Subscribe `fn` to `group` (what `ip monitor` does with setsockopt NETLINK_ADD_MEMBERSHIP)."""
+    """Subscribe `fn` to `group` (what `ip monitor` does with setsockopt NETLINK_ADD_MEMBERSHIP).
+
+    Kernel: net/netlink/af_netlink.c netlink_setsockopt.
+    """
     state: rtnl_net = getattr(net, "rtnl")  # noqa: B009
     state.listeners.setdefault(group, []).append(fn)

@@ -230,7 +230,10 @@ def _caller() -> tuple[str, str, int]:
 
 
 def skb_init(k: Kernel) -> skbuff_head_cache:
-    """Create the per-kernel sk_buff state in `k.skbuff_head_cache`. Kernel: skbuff.c skb_init."""
+    """Create the per-kernel sk_buff state in `k.skbuff_head_cache`.
+
+    Kernel: net/core/skbuff.c skb_init.
+    """
     arch = k.arch
     cache = skbuff_head_cache(arch.NET_SKB_PAD, arch.NET_IP_ALIGN, arch.L1_CACHE_BYTES,
                               bool(k.skb_debug))
@@ -282,7 +285,10 @@ def _build(k: Kernel, cache: skbuff_head_cache, objsize: int) -> sk_buff:
 
 
 def _kmalloc_reserve(cache: skbuff_head_cache, size: int) -> int:
-    """Object size the head gets for `size` bytes of data. Kernel: skbuff.c kmalloc_reserve."""
+    """Object size the head gets for `size` bytes of data.
+
+    Kernel: net/core/skbuff.c kmalloc_reserve.
+    """
     if size <= cache.SKB_SMALL_HEAD_CACHE_SIZE - cache.shinfo_aligned:
         return cache.SKB_SMALL_HEAD_CACHE_SIZE
     return _kmalloc_size_roundup(_align(size, cache.l1) + cache.shinfo_aligned)
@@ -290,7 +296,10 @@ def _kmalloc_reserve(cache: skbuff_head_cache, size: int) -> int:
 
 def __alloc_skb(size: int, gfp_mask: int, flags: int = 0,
                 node: int = NUMA_NO_NODE) -> sk_buff:
-    """A linear skb with at least `size` bytes of tailroom; caller owns it. Kernel: __alloc_skb."""
+    """A linear skb with at least `size` bytes of tailroom; caller owns it.
+
+    Kernel: net/core/skbuff.c __alloc_skb.
+    """
     k = current.current_kernel()
     cache = _head_cache(k)
     return _build(k, cache, _kmalloc_reserve(cache, size))
@@ -302,7 +311,8 @@ def alloc_skb(size: int, priority: int) -> sk_buff:
 
 
 def __netdev_alloc_skb(dev: Any, length: int, gfp_mask: int) -> sk_buff:
-    """RX skb with NET_SKB_PAD headroom, `skb.dev = dev`. Kernel: skbuff.c __netdev_alloc_skb.
+    """RX skb with NET_SKB_PAD headroom, `skb.dev = dev`.
+    Kernel: net/core/skbuff.c __netdev_alloc_skb.
 
     Small sizes come from the small-head cache, mid sizes from a page fragment of exactly
     SKB_HEAD_ALIGN(len), big ones from kmalloc; tailroom and truesize follow.
@@ -333,7 +343,10 @@ def dev_alloc_skb(length: int) -> sk_buff:
 
 
 def netdev_alloc_skb_ip_align(dev: Any, length: int) -> sk_buff:
-    """netdev_alloc_skb of length + NET_IP_ALIGN, reserving NET_IP_ALIGN more. Kernel: skbuff.h."""
+    """netdev_alloc_skb of length + NET_IP_ALIGN, reserving NET_IP_ALIGN more.
+
+    Kernel: include/linux/skbuff.h.
+    """
     align = _head_cache(current.current_kernel()).NET_IP_ALIGN
     skb = __netdev_alloc_skb(dev, length + align, GFP_ATOMIC)
     skb.data += align
@@ -453,18 +466,27 @@ def skb_end_offset(skb: sk_buff) -> int:
 
 
 def skb_shinfo(skb: sk_buff) -> skb_shared_info:
-    """The shared info of `skb` (shared with its clones). Kernel: skbuff.h skb_shinfo."""
+    """The shared info of `skb` (shared with its clones).
+
+    Kernel: include/linux/skbuff.h skb_shinfo.
+    """
     return skb.shinfo
 
 
 def skb_reserve(skb: sk_buff, length: int) -> None:
-    """Grow headroom of an empty skb: `data += len; tail += len`. No checks. Kernel: skbuff.h."""
+    """Grow headroom of an empty skb: `data += len; tail += len`. No checks.
+
+    Kernel: include/linux/skbuff.h.
+    """
     skb.data += length
     skb.tail += length
 
 
 def __skb_put(skb: sk_buff, length: int) -> int:
-    """skb_put without the end check. Returns the old tail offset. Kernel: skbuff.h __skb_put."""
+    """skb_put without the end check. Returns the old tail offset.
+
+    Kernel: include/linux/skbuff.h __skb_put.
+    """
     tmp = skb.tail
     skb.tail = tmp + length
     skb.len += length
@@ -474,7 +496,8 @@ def __skb_put(skb: sk_buff, length: int) -> int:
 def skb_put(skb: sk_buff, length: int) -> int:
     """Extend the data at the tail; returns the old tail offset to write at.
 
-    Linear skbs only. `skb_over_panic` (SkbPanic) if tail passes end. Kernel: skbuff.c skb_put.
+    Linear skbs only. `skb_over_panic` (SkbPanic) if tail passes end.
+    Kernel: net/core/skbuff.c skb_put.
     """
     tmp = __skb_put(skb, length)
     if skb.tail > skb.end:
@@ -483,14 +506,20 @@ def skb_put(skb: sk_buff, length: int) -> int:
 
 
 def skb_put_data(skb: sk_buff, data: bytes | bytearray | memoryview) -> int:
-    """skb_put then copy `data` there; returns its offset. Kernel: skbuff.h skb_put_data."""
+    """skb_put then copy `data` there; returns its offset.
+
+    Kernel: include/linux/skbuff.h skb_put_data.
+    """
     tmp = skb_put(skb, len(data))
     skb.buf[tmp : skb.tail] = data
     return tmp
 
 
 def skb_put_zero(skb: sk_buff, length: int) -> int:
-    """skb_put then zero the new bytes; returns their offset. Kernel: skbuff.h skb_put_zero."""
+    """skb_put then zero the new bytes; returns their offset.
+
+    Kernel: include/linux/skbuff.h skb_put_zero.
+    """
     tmp = skb_put(skb, length)
     skb.buf[tmp : skb.tail] = bytes(length)
     return tmp
@@ -703,12 +732,18 @@ def skb_shared(skb: sk_buff) -> bool:
 
 
 def skb_cloned(skb: sk_buff) -> bool:
-    """Data shared with a clone: `cloned && (dataref & 0xffff) != 1`. Kernel: skbuff.h."""
+    """Data shared with a clone: `cloned && (dataref & 0xffff) != 1`.
+
+    Kernel: include/linux/skbuff.h.
+    """
     return bool(skb.cloned) and (skb.shinfo.dataref & SKB_DATAREF_MASK) != 1
 
 
 def skb_header_cloned(skb: sk_buff) -> bool:
-    """Header shared: `(all refs - payload-only refs) != 1`. Kernel: skbuff.h skb_header_cloned."""
+    """Header shared: `(all refs - payload-only refs) != 1`.
+
+    Kernel: include/linux/skbuff.h skb_header_cloned.
+    """
     if not skb.cloned:
         return False
     dataref = skb.shinfo.dataref
@@ -716,7 +751,10 @@ def skb_header_cloned(skb: sk_buff) -> bool:
 
 
 def skb_header_release(skb: sk_buff) -> None:
-    """This reference only touches payload: `nohdr = 1`, dataref += 1<<16. Kernel: skbuff.h."""
+    """This reference only touches payload: `nohdr = 1`, dataref += 1<<16.
+
+    Kernel: include/linux/skbuff.h.
+    """
     skb.nohdr = 1
     skb.shinfo.dataref += 1 << SKB_DATAREF_SHIFT
 
@@ -783,7 +821,10 @@ def skb_copy_header(new: sk_buff, old: sk_buff) -> None:
 
 
 def skb_copy(skb: sk_buff, gfp_mask: int) -> sk_buff:
-    """A private, fully linear copy (headroom kept); caller owns it. Kernel: skbuff.c skb_copy."""
+    """A private, fully linear copy (headroom kept); caller owns it.
+
+    Kernel: net/core/skbuff.c skb_copy.
+    """
     headerlen = skb.data
     n = __alloc_skb(skb.end + skb.data_len, gfp_mask)
     n.data = n.tail = headerlen
@@ -886,12 +927,18 @@ def __skb_cow(skb: sk_buff, headroom: int, cloned: bool) -> int:
 
 
 def skb_cow(skb: sk_buff, headroom: int) -> int:
-    """Make the data private and give at least `headroom`. Kernel: skbuff.h skb_cow."""
+    """Make the data private and give at least `headroom`.
+
+    Kernel: include/linux/skbuff.h skb_cow.
+    """
     return __skb_cow(skb, headroom, skb_cloned(skb))
 
 
 def skb_cow_head(skb: sk_buff, headroom: int) -> int:
-    """Like skb_cow but only the header must be private. Kernel: skbuff.h skb_cow_head."""
+    """Like skb_cow but only the header must be private.
+
+    Kernel: include/linux/skbuff.h skb_cow_head.
+    """
     return __skb_cow(skb, headroom, skb_header_cloned(skb))
 
 
@@ -936,7 +983,7 @@ def skb_expand_head(skb: sk_buff, headroom: int) -> sk_buff:
     """Ensure `headroom`; consumes `skb` and returns the skb to use from now on.
 
     WARNs and returns `skb` unchanged if no increase is needed. A shared skb, or one not
-    charged to a socket (`is_skb_wmem`), is cloned first. Kernel: skbuff.c skb_expand_head.
+    charged to a socket (`is_skb_wmem`), is cloned first. Kernel: net/core/skbuff.c skb_expand_head.
     """
     delta = headroom - skb.data
     k = current.current_kernel()
@@ -1231,7 +1278,7 @@ def pskb_trim(skb: sk_buff, length: int) -> int:
 
 
 def skb_checksum(skb: sk_buff, offset: int, length: int, csum: int) -> int:
-    """32-bit partial sum of packet bytes [offset, offset+length). Kernel: skbuff.c."""
+    """32-bit partial sum of packet bytes [offset, offset+length). Kernel: net/core/skbuff.c."""
     data = skb_copy_bits(skb, offset, length)
     if data is None:
         raise KernelBug(f"skb_checksum: range {offset}+{length} outside skb {skb.id}")
@@ -1338,13 +1385,13 @@ def null_compute_pseudo(skb: sk_buff, proto: int) -> int:
 
 
 def skb_checksum_simple_validate(skb: sk_buff) -> int:
-    """Full-packet check without pseudo-header (ICMP, IGMP). Kernel: skbuff.h."""
+    """Full-packet check without pseudo-header (ICMP, IGMP). Kernel: include/linux/skbuff.h."""
     return __skb_checksum_validate(skb, 0, True, False, 0, null_compute_pseudo)
 
 
 def skb_checksum_init_zero_check(skb: sk_buff, proto: int, check: int,
                                  compute_pseudo: Callable[[sk_buff, int], int]) -> int:
-    """UDP's init: check 0 means none; long packets deferred. Kernel: skbuff.h."""
+    """UDP's init: check 0 means none; long packets deferred. Kernel: include/linux/skbuff.h."""
     return __skb_checksum_validate(skb, proto, False, True, check, compute_pseudo)
 
 
@@ -1361,7 +1408,10 @@ def skb_postpull_rcsum(skb: sk_buff, start: int, length: int) -> None:
 
 
 def skb_pull_rcsum(skb: sk_buff, length: int) -> int:
-    """Pull `length` linear bytes, fixing CHECKSUM_COMPLETE. Kernel: skbuff.c skb_pull_rcsum."""
+    """Pull `length` linear bytes, fixing CHECKSUM_COMPLETE.
+
+    Kernel: net/core/skbuff.c skb_pull_rcsum.
+    """
     start = skb.data
     if length > skb.len - skb.data_len:
         raise KernelBug(f"skb_pull_rcsum: {length} > headlen of skb {skb.id}")
@@ -1380,13 +1430,19 @@ def skb_dst(skb: sk_buff) -> Any:
 
 
 def skb_dst_set(skb: sk_buff, dst: Any) -> None:
-    """Attach `dst`, handing our reference to the skb. Kernel: skbuff.h skb_dst_set."""
+    """Attach `dst`, handing our reference to the skb.
+
+    Kernel: include/linux/skbuff.h skb_dst_set.
+    """
     skb._skb_refdst = dst
     skb._skb_dst_noref = False
 
 
 def skb_dst_set_noref(skb: sk_buff, dst: Any) -> None:
-    """Attach `dst` without a reference (RCU-protected in the kernel). Kernel: skbuff.h."""
+    """Attach `dst` without a reference (RCU-protected in the kernel).
+
+    Kernel: include/linux/skbuff.h.
+    """
     skb._skb_refdst = dst
     skb._skb_dst_noref = True
 
@@ -1488,7 +1544,10 @@ _NOT_SPECIFIED = SKB_DROP_REASON.NOT_SPECIFIED
 
 
 def __kfree_skb(skb: sk_buff) -> None:
-    """Free now, ignoring `users` and without a tracepoint. Kernel: skbuff.c __kfree_skb."""
+    """Free now, ignoring `users` and without a tracepoint.
+
+    Kernel: net/core/skbuff.c __kfree_skb.
+    """
     k = current.current_kernel()
     if k.skbuff_head_cache.debug:
         _check_freed(skb, "__kfree_skb")
@@ -1528,7 +1587,7 @@ def kfree_skb(skb: sk_buff | None) -> None:
 
 
 def consume_skb(skb: sk_buff | None) -> None:
-    """Free after normal use (not a drop): tracepoint `consume_skb`. Kernel: skbuff.c."""
+    """Free after normal use (not a drop): tracepoint `consume_skb`. Kernel: net/core/skbuff.c."""
     kfree_skb_reason(skb, _CONSUMED)
 
 
@@ -1676,7 +1735,10 @@ def __skb_queue_head(list_: sk_buff_head, newsk: sk_buff) -> None:
 
 
 def __skb_dequeue(list_: sk_buff_head) -> sk_buff | None:
-    """Remove and return the head (the caller now owns it) or None. Kernel: skbuff.h."""
+    """Remove and return the head (the caller now owns it) or None.
+
+    Kernel: include/linux/skbuff.h.
+    """
     q = list_.q
     return q.popleft() if q else None
 

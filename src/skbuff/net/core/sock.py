@@ -25,7 +25,10 @@ IP_PMTUDISC_WANT = 1
 
 
 class sock_extended_err:
-    """struct sock_extended_err, attached to error-queue skbs. Kernel: uapi/linux/errqueue.h."""
+    """struct sock_extended_err, attached to error-queue skbs.
+
+    Kernel: include/uapi/linux/errqueue.h.
+    """
 
     __slots__ = ("ee_code", "ee_data", "ee_errno", "ee_info", "ee_origin", "ee_pad", "ee_type",
                  "offender", "port", "ttl")
@@ -46,7 +49,10 @@ class sock_extended_err:
 
 
 class sock:
-    """struct sock + struct inet_sock. Receive queue items: (payload, saddr, sport, truesize)."""
+    """struct sock + struct inet_sock. Receive queue items: (payload, saddr, sport, truesize).
+
+    Kernel: include/net/sock.h struct sock, include/net/inet_sock.h struct inet_sock.
+    """
 
     __slots__ = (
         "broadcast",
@@ -136,7 +142,10 @@ def skb_queue_datagram(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: i
 
 
 def sock_dequeue(sk: sock) -> tuple[bytes, int, int] | None:
-    """Pop one datagram, giving back its memory. Kernel: skb_recv_datagram + skb_free_datagram."""
+    """Pop one datagram, giving back its memory.
+
+    Kernel: net/core/datagram.c skb_recv_datagram + skb_free_datagram.
+    """
     if not sk.sk_receive_queue:
         return None
     data, saddr, sport, truesize = sk.sk_receive_queue.popleft()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from skbuff.kernel import sysctl
 from skbuff.kernel.sysctl import ctl_buf, ctl_table
 from skbuff.net.core import net_namespace
+from skbuff.net.core.skbuff import MAX_SKB_FRAGS
 from skbuff.net.sched import sch_generic
 from skbuff.uapi.if_link import IFNAMSIZ
 
@@ -27,12 +28,11 @@ SOCK_MIN_SNDBUF = TCP_SKB_MIN_TRUESIZE * 2
 SOCK_MIN_RCVBUF = TCP_SKB_MIN_TRUESIZE
 SK_WMEM_MAX = 212992
 SK_RMEM_MAX = 212992
-MAX_SKB_FRAGS = 17
 SK_MEMORY_PCPU_RESERVE = 256
 
 
 class sysctl_net_core_globals:
-    """The socket-buffer globals of net/core/sock.c (sysctl_wmem_max …)."""
+    """The socket-buffer globals of net/core/sock.c (sysctl_wmem_max …). Kernel: net/core/sock.c."""
 
     __slots__ = ("sysctl_rmem_default", "sysctl_rmem_max", "sysctl_wmem_default", "sysctl_wmem_max")
 

@@ -1,0 +1,1 @@
+"""Ethernet link layer helpers. Kernel: net/ethernet/."""

@@ -37,7 +37,7 @@ from skbuff.uapi.if_ether import ETH_P_ARP, ETH_P_IP
 from skbuff.uapi.if_link import IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT
 from skbuff.uapi.if_packet import PACKET_HOST, PACKET_LOOPBACK, PACKET_OTHERHOST
 from skbuff.uapi.in_ import ipv4_is_loopback, ipv4_is_multicast
-from skbuff.uapi.inet import ntoa
+from skbuff.uapi.inet import format_mac, ntoa
 from skbuff.uapi.rtnetlink import (
     AF_INET,
     RT_SCOPE_HOST,
@@ -183,7 +183,7 @@ arp_direct_ops = nb.neigh_ops(AF_INET, None, None, nb.neigh_direct_output, nb.ne
 
 
 class arp_table(nb.neigh_table):
-    """arp_tbl: the neigh_table plus ARP's three ops sets."""
+    """arp_tbl: the neigh_table plus ARP's three ops sets. Kernel: net/ipv4/arp.c arp_tbl."""
 
     def __init__(self, k: Kernel) -> None:
         super().__init__(
@@ -217,7 +217,8 @@ def ip_neigh_gw4(dev: net_device, daddr: int) -> nb.neighbour | int:
 
 def ip_neigh_for_gw(rt: Any, skb: sk_buff) -> tuple[nb.neighbour | int, bool]:
     """The next hop's entry for `rt`: its IPv4 gateway, or the packet's destination when the
-    route is on-link. Returns (neigh or -errno, is_v6gw). Kernel: route.h ip_neigh_for_gw.
+    route is on-link. Returns (neigh or -errno, is_v6gw).
+    Kernel: include/net/route.h ip_neigh_for_gw.
     """
     dev = rt.dst.dev
     if rt.rt_gw_family == AF_INET:
@@ -298,7 +299,10 @@ def arp_create(
 
 
 def arp_xmit(skb: sk_buff) -> None:
-    """Send an ARP packet (NF_ARP_OUT passes through). Owns `skb`. Kernel: arp_xmit."""
+    """Send an ARP packet (NF_ARP_OUT passes through). Owns `skb`.
+
+    Kernel: net/ipv4/arp.c arp_xmit.
+    """
     netdev.dev_queue_xmit(skb)
 
 
@@ -312,7 +316,10 @@ def arp_send(
     src_hw: bytes | None,
     target_hw: bytes | None,
 ) -> None:
-    """Create and send an ARP packet; nothing on IFF_NOARP devices. Kernel: arp_send_dst."""
+    """Create and send an ARP packet; nothing on IFF_NOARP devices.
+
+    Kernel: net/ipv4/arp.c arp_send_dst.
+    """
     if dev.flags & IFF_NOARP:
         return
     skb = arp_create(type, ptype, dest_ip, dev, src_ip, dest_hw, src_hw, target_hw)
@@ -520,7 +527,7 @@ def arp_process(net: Net, sk: Any, skb: sk_buff) -> int:
 
 
 def parp_redo(skb: sk_buff) -> None:
-    """A delayed proxy request comes back through arp_process. Kernel: arp.c parp_redo."""
+    """A delayed proxy request comes back through arp_process. Kernel: net/ipv4/arp.c parp_redo."""
     arp_process(skb.dev.nd_net, None, skb)
 
 
@@ -548,7 +555,8 @@ def arp_rcv(skb: sk_buff, dev: net_device, pt: Any, orig_dev: net_device) -> int
 
 def arp_netdev_event(nb_: Any, event: int, info: Any) -> int:
     """NETDEV_CHANGEADDR flushes the device's entries; NETDEV_CHANGE flushes them on carrier
-    loss when arp_evict_nocarrier (and on a NOARP flag change). Kernel: arp_netdev_event.
+    loss when arp_evict_nocarrier (and on a NOARP flag change).
+    Kernel: net/ipv4/arp.c arp_netdev_event.
     """
     dev = info.dev
     tbl = nb.arp_tbl(dev.nd_net.kernel)
@@ -566,7 +574,10 @@ def arp_netdev_event(nb_: Any, event: int, info: Any) -> int:
 
 
 def arp_ifdown(dev: net_device) -> None:
-    """NETDEV_DOWN (called by devinet): flush the device's entries. Kernel: arp_ifdown."""
+    """NETDEV_DOWN (called by devinet): flush the device's entries.
+
+    Kernel: net/ipv4/arp.c arp_ifdown.
+    """
     nb.neigh_ifdown(nb.arp_tbl(dev.nd_net.kernel), dev)
 
 
@@ -590,7 +601,7 @@ def arp_seq_show(net: Net) -> str:
         dev = n.dev
         if dev.nd_net is not net or not n.nud_state & ~nb.NUD_NOARP:
             continue
-        hw = ":".join(f"{b:02x}" for b in n.ha[: dev.addr_len])
+        hw = format_mac(n.ha[: dev.addr_len])
         out.append(
             f"{ntoa(n.primary_key):<16} 0x{dev.type:<10x}0x{arp_state_to_flags(n):<10x}"
             f"{hw:<17}     *        {dev.name}\n"

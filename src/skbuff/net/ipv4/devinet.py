@@ -22,6 +22,7 @@ from skbuff.uapi import rtnetlink as uapi_rt
 from skbuff.uapi.if_arp import ARPOP_REQUEST
 from skbuff.uapi.if_ether import ETH_P_ARP
 from skbuff.uapi.if_link import IFF_LOOPBACK
+from skbuff.uapi.in_ import INADDR_LOOPBACK
 
 if TYPE_CHECKING:
     from skbuff.net.core.dev import net_device
@@ -63,7 +64,6 @@ IPV4_DEVCONF_ARP_EVICT_NOCARRIER = 33
 IPV4_DEVCONF_MAX = 33
 
 IPV4_MIN_MTU = 68
-INADDR_LOOPBACK = 0x7F000001
 INADDR_ANY = 0
 
 # The net.ipv4.conf.* files, in devinet_sysctl order: (name, IPV4_DEVCONF_*, mode, handler)
@@ -110,7 +110,7 @@ DEVINET_SYSCTL: tuple[tuple[str, int, int, str], ...] = (
 
 
 def _defaults(dflt: bool) -> list[int]:
-    """ipv4_devconf / ipv4_devconf_dflt initialisers. Kernel: devinet.c (top of file)."""
+    """ipv4_devconf / ipv4_devconf_dflt initialisers. Kernel: net/ipv4/devinet.c (top of file)."""
     data = [0] * IPV4_DEVCONF_MAX
     for attr in (IPV4_DEVCONF_ACCEPT_REDIRECTS, IPV4_DEVCONF_SEND_REDIRECTS,
                  IPV4_DEVCONF_SECURE_REDIRECTS, IPV4_DEVCONF_SHARED_MEDIA,
@@ -238,122 +238,153 @@ def IN_DEV_MAXCONF(in_dev: in_device, attr: int) -> int:
 
 
 def IN_DEV_FORWARD(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_FORWARD."""
     return in_dev.cnf.data[IPV4_DEVCONF_FORWARDING - 1]
 
 
 def IN_DEV_MFORWARD(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_MFORWARD."""
     return IN_DEV_ANDCONF(in_dev, IPV4_DEVCONF_MC_FORWARDING)
 
 
 def IN_DEV_BFORWARD(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_BFORWARD."""
     return IN_DEV_ANDCONF(in_dev, IPV4_DEVCONF_BC_FORWARDING)
 
 
 def IN_DEV_RPFILTER(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_RPFILTER."""
     return IN_DEV_MAXCONF(in_dev, IPV4_DEVCONF_RP_FILTER)
 
 
 def IN_DEV_SRC_VMARK(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_SRC_VMARK."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_SRC_VMARK)
 
 
 def IN_DEV_SOURCE_ROUTE(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_SOURCE_ROUTE."""
     return IN_DEV_ANDCONF(in_dev, IPV4_DEVCONF_ACCEPT_SOURCE_ROUTE)
 
 
 def IN_DEV_ACCEPT_LOCAL(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_ACCEPT_LOCAL."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_ACCEPT_LOCAL)
 
 
 def IN_DEV_BOOTP_RELAY(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_BOOTP_RELAY."""
     return IN_DEV_ANDCONF(in_dev, IPV4_DEVCONF_BOOTP_RELAY)
 
 
 def IN_DEV_LOG_MARTIANS(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_LOG_MARTIANS."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_LOG_MARTIANS)
 
 
 def IN_DEV_PROXY_ARP(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_PROXY_ARP."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_PROXY_ARP)
 
 
 def IN_DEV_PROXY_ARP_PVLAN(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_PROXY_ARP_PVLAN."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_PROXY_ARP_PVLAN)
 
 
 def IN_DEV_SHARED_MEDIA(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_SHARED_MEDIA."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_SHARED_MEDIA)
 
 
 def IN_DEV_TX_REDIRECTS(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_TX_REDIRECTS."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_SEND_REDIRECTS)
 
 
 def IN_DEV_SEC_REDIRECTS(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_SEC_REDIRECTS."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_SECURE_REDIRECTS)
 
 
 def IN_DEV_IDTAG(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_IDTAG."""
     return in_dev.cnf.data[IPV4_DEVCONF_TAG - 1]
 
 
 def IN_DEV_MEDIUM_ID(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_MEDIUM_ID."""
     return in_dev.cnf.data[IPV4_DEVCONF_MEDIUM_ID - 1]
 
 
 def IN_DEV_PROMOTE_SECONDARIES(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_PROMOTE_SECONDARIES."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_PROMOTE_SECONDARIES)
 
 
 def IN_DEV_ROUTE_LOCALNET(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_ROUTE_LOCALNET."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_ROUTE_LOCALNET)
 
 
 def IN_DEV_NET_ROUTE_LOCALNET(in_dev: in_device, net: Net) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_NET_ROUTE_LOCALNET."""
     return bool(IPV4_DEVCONF_ALL(net, IPV4_DEVCONF_ROUTE_LOCALNET)
                 or in_dev.cnf.data[IPV4_DEVCONF_ROUTE_LOCALNET - 1])
 
 
 def IN_DEV_RX_REDIRECTS(in_dev: in_device) -> bool:
-    """Forwarding: all AND dev; host: all OR dev. Kernel: inetdevice.h IN_DEV_RX_REDIRECTS."""
+    """Forwarding: all AND dev; host: all OR dev.
+
+    Kernel: include/linux/inetdevice.h IN_DEV_RX_REDIRECTS.
+    """
     if IN_DEV_FORWARD(in_dev):
         return IN_DEV_ANDCONF(in_dev, IPV4_DEVCONF_ACCEPT_REDIRECTS)
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_ACCEPT_REDIRECTS)
 
 
 def IN_DEV_IGNORE_ROUTES_WITH_LINKDOWN(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_IGNORE_ROUTES_WITH_LINKDOWN."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN)
 
 
 def IN_DEV_ARPFILTER(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_ARPFILTER."""
     return IN_DEV_ORCONF(in_dev, IPV4_DEVCONF_ARPFILTER)
 
 
 def IN_DEV_ARP_ACCEPT(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_ARP_ACCEPT."""
     return IN_DEV_MAXCONF(in_dev, IPV4_DEVCONF_ARP_ACCEPT)
 
 
 def IN_DEV_ARP_ANNOUNCE(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_ARP_ANNOUNCE."""
     return IN_DEV_MAXCONF(in_dev, IPV4_DEVCONF_ARP_ANNOUNCE)
 
 
 def IN_DEV_ARP_IGNORE(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_ARP_IGNORE."""
     return IN_DEV_MAXCONF(in_dev, IPV4_DEVCONF_ARP_IGNORE)
 
 
 def IN_DEV_ARP_NOTIFY(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_ARP_NOTIFY."""
     return IN_DEV_MAXCONF(in_dev, IPV4_DEVCONF_ARP_NOTIFY)
 
 
 def IN_DEV_ARP_EVICT_NOCARRIER(in_dev: in_device) -> bool:
+    """Kernel: include/linux/inetdevice.h IN_DEV_ARP_EVICT_NOCARRIER."""
     return IN_DEV_ANDCONF(in_dev, IPV4_DEVCONF_ARP_EVICT_NOCARRIER)
 
 
 def IN_DEV_DROP_UNICAST_IN_L2_MULTICAST(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_DROP_UNICAST_IN_L2_MULTICAST."""
     return in_dev.cnf.data[IPV4_DEVCONF_DROP_UNICAST_IN_L2_MULTICAST - 1]
 
 
 def IN_DEV_DROP_GRATUITOUS_ARP(in_dev: in_device) -> int:
+    """Kernel: include/linux/inetdevice.h IN_DEV_DROP_GRATUITOUS_ARP."""
     return in_dev.cnf.data[IPV4_DEVCONF_DROP_GRATUITOUS_ARP - 1]
 
 
@@ -364,7 +395,7 @@ def __in_dev_get_rtnl(dev: net_device) -> in_device | None:
 
 
 def inetdev_by_index(net: Net, ifindex: int) -> in_device | None:
-    """Kernel: devinet.c inetdev_by_index."""
+    """Kernel: net/ipv4/devinet.c inetdev_by_index."""
     dev = net.dev_index_head.get(ifindex)
     return dev.ip_ptr if dev is not None else None
 
@@ -380,7 +411,7 @@ def inet_ifa_match(addr: int, ifa: in_ifaddr) -> bool:
 
 
 def inet_ifa_byprefix(in_dev: in_device, prefix: int, mask: int) -> in_ifaddr | None:
-    """Kernel: devinet.c inet_ifa_byprefix."""
+    """Kernel: net/ipv4/devinet.c inet_ifa_byprefix."""
     for ifa in in_dev.ifa_list:
         if ifa.ifa_mask == mask and inet_ifa_match(prefix, ifa):
             return ifa
@@ -397,7 +428,10 @@ def inet_addr_onlink(in_dev: in_device, a: int, b: int) -> bool:
 
 
 def inet_lookup_ifaddr_rcu(net: Net, addr: int) -> in_ifaddr | None:
-    """The in_ifaddr whose local address is `addr`. Kernel: devinet.c inet_lookup_ifaddr_rcu."""
+    """The in_ifaddr whose local address is `addr`.
+
+    Kernel: net/ipv4/devinet.c inet_lookup_ifaddr_rcu.
+    """
     for dev in net.dev_base_head.values():
         in_dev = dev.ip_ptr
         if in_dev is None:
@@ -426,7 +460,7 @@ def __ip_dev_find(net: Net, addr: int) -> net_device | None:
 
 
 def inetdev_valid_mtu(mtu: int) -> bool:
-    """Kernel: devinet.c inetdev_valid_mtu."""
+    """Kernel: net/ipv4/devinet.c inetdev_valid_mtu."""
     return mtu >= IPV4_MIN_MTU
 
 
@@ -435,7 +469,7 @@ def _ifa_notify(net: Net, event: int, ifa: in_ifaddr) -> None:
 
 
 def _rtmsg_ifa(event: int, ifa: in_ifaddr) -> None:
-    """Kernel: devinet.c rtmsg_ifa (RTNLGRP_IPV4_IFADDR notification)."""
+    """Kernel: net/ipv4/devinet.c rtmsg_ifa (RTNLGRP_IPV4_IFADDR notification)."""
     net = ifa.ifa_dev.dev.nd_net
     rtnetlink.rtnl_notify(net, uapi_rt.RTNLGRP_IPV4_IFADDR, inet_fill_ifaddr(ifa, event, 0))
 
@@ -444,7 +478,7 @@ def __inet_insert_ifa(ifa: in_ifaddr, extack: Any) -> int:
     """Link a new address: secondary if a primary of the same subnet exists, else after the
     last primary of scope <= its scope. -EEXIST for a duplicate local address.
 
-    Kernel: devinet.c __inet_insert_ifa. RTNL.
+    Kernel: net/ipv4/devinet.c __inet_insert_ifa. RTNL.
     """
     in_dev = ifa.ifa_dev
     if not ifa.ifa_local:
@@ -477,7 +511,7 @@ def __inet_insert_ifa(ifa: in_ifaddr, extack: Any) -> int:
 
 
 def inet_insert_ifa(ifa: in_ifaddr) -> int:
-    """Kernel: devinet.c inet_insert_ifa."""
+    """Kernel: net/ipv4/devinet.c inet_insert_ifa."""
     return __inet_insert_ifa(ifa, None)
 
 
@@ -485,7 +519,7 @@ def __inet_del_ifa(in_dev: in_device, ifa1: in_ifaddr, destroy: int) -> None:
     """Unlink ifa1. Deleting a primary deletes its subnet's secondaries, or promotes the first
     one with promote_secondaries (re-adding the others' routes with the new prefsrc).
 
-    Kernel: devinet.c __inet_del_ifa. RTNL.
+    Kernel: net/ipv4/devinet.c __inet_del_ifa. RTNL.
     """
     net = in_dev.dev.nd_net
     lst = in_dev.ifa_list
@@ -534,7 +568,7 @@ def __inet_del_ifa(in_dev: in_device, ifa1: in_ifaddr, destroy: int) -> None:
 
 def inet_select_addr(dev: net_device, dst: int, scope: int) -> int:
     """Preferred source address on dev for dst at most `scope`: the first primary in dst's
-    subnet, else the first primary; else any device's (lo first). Kernel: devinet.c
+    subnet, else the first primary; else any device's (lo first). Kernel: net/ipv4/devinet.c
     inet_select_addr. Any context."""
     addr = 0
     in_dev: in_device | None = dev.ip_ptr
@@ -565,7 +599,7 @@ def inet_select_addr(dev: net_device, dst: int, scope: int) -> int:
 
 
 def confirm_addr_indev(in_dev: in_device, dst: int, local: int, scope: int) -> int:
-    """Kernel: devinet.c confirm_addr_indev."""
+    """Kernel: net/ipv4/devinet.c confirm_addr_indev."""
     addr = 0
     same = 0
     for ifa in in_dev.ifa_list:
@@ -593,7 +627,7 @@ def inet_confirm_addr(net: Net, in_dev: in_device | None, dst: int, local: int,
                       scope: int) -> int:
     """Confirm that `local` can be used as source for dst (arp_announce/arp_ignore helpers).
 
-    Kernel: devinet.c inet_confirm_addr.
+    Kernel: net/ipv4/devinet.c inet_confirm_addr.
     """
     if in_dev is not None:
         return confirm_addr_indev(in_dev, dst, local, scope)
@@ -607,7 +641,7 @@ def inet_confirm_addr(net: Net, in_dev: in_device | None, dst: int, local: int,
 
 
 def inetdev_init(dev: net_device) -> in_device | int:
-    """Create dev's in_device with a copy of net.ipv4.conf.default. Kernel: devinet.c
+    """Create dev's in_device with a copy of net.ipv4.conf.default. Kernel: net/ipv4/devinet.c
     inetdev_init (NETDEV_REGISTER)."""
     net = dev.nd_net
     dflt: ipv4_devconf = net.ipv4.devconf_dflt
@@ -621,7 +655,7 @@ def inetdev_init(dev: net_device) -> in_device | int:
 
 
 def inetdev_destroy(in_dev: in_device) -> None:
-    """Delete every address and detach. Kernel: devinet.c inetdev_destroy."""
+    """Delete every address and detach. Kernel: net/ipv4/devinet.c inetdev_destroy."""
     dev = in_dev.dev
     in_dev.dead = 1
     while in_dev.ifa_list:
@@ -634,7 +668,7 @@ def inetdev_destroy(in_dev: in_device) -> None:
 
 
 def inetdev_send_gratuitous_arp(dev: net_device, in_dev: in_device) -> None:
-    """Kernel: devinet.c inetdev_send_gratuitous_arp."""
+    """Kernel: net/ipv4/devinet.c inetdev_send_gratuitous_arp."""
     for ifa in in_dev.ifa_list:
         arp.arp_send(ARPOP_REQUEST, ETH_P_ARP, ifa.ifa_local, dev, ifa.ifa_local, None,
                      dev.dev_addr, None)
@@ -643,7 +677,7 @@ def inetdev_send_gratuitous_arp(dev: net_device, in_dev: in_device) -> None:
 def inetdev_event(nb: notifier.notifier_block, event: int, ptr: Any) -> int:
     """netdev_chain handler: create/destroy in_device, lo's 127.0.0.1/8 on UP, gratuitous ARP.
 
-    Kernel: devinet.c inetdev_event.
+    Kernel: net/ipv4/devinet.c inetdev_event.
     """
     dev = netdev.netdev_notifier_info_to_dev(ptr)
     in_dev: in_device | None = dev.ip_ptr
@@ -690,7 +724,7 @@ def inetdev_event(nb: notifier.notifier_block, event: int, ptr: Any) -> int:
 
 
 def inet_alloc_ifa(in_dev: in_device) -> in_ifaddr:
-    """Kernel: devinet.c inet_alloc_ifa (stamps set here, as set_ifa_lifetime does)."""
+    """Kernel: net/ipv4/devinet.c inet_alloc_ifa (stamps set here, as set_ifa_lifetime does)."""
     ifa = in_ifaddr(in_dev)
     now = in_dev.dev.nd_net.kernel.jiffies
     ifa.ifa_cstamp = ifa.ifa_tstamp = now
@@ -698,7 +732,7 @@ def inet_alloc_ifa(in_dev: in_device) -> in_ifaddr:
 
 
 def set_ifa_lifetime(ifa: in_ifaddr, valid_lft: int, prefered_lft: int) -> None:
-    """Kernel: devinet.c set_ifa_lifetime (the expiry worker is not modelled: lifetimes are
+    """Kernel: net/ipv4/devinet.c set_ifa_lifetime (the expiry worker is not modelled: lifetimes are
     reported, addresses do not expire)."""
     ifa.ifa_flags &= ~(if_addr.IFA_F_PERMANENT | if_addr.IFA_F_DEPRECATED)
     ifa.ifa_valid_lft = valid_lft
@@ -713,7 +747,7 @@ def set_ifa_lifetime(ifa: in_ifaddr, valid_lft: int, prefered_lft: int) -> None:
 
 
 def find_matching_ifa(ifa: in_ifaddr) -> in_ifaddr | None:
-    """Kernel: devinet.c find_matching_ifa."""
+    """Kernel: net/ipv4/devinet.c find_matching_ifa."""
     for ifa1 in ifa.ifa_dev.ifa_list:
         if (ifa1.ifa_mask == ifa.ifa_mask and inet_ifa_match(ifa1.ifa_address, ifa)
                 and ifa1.ifa_local == ifa.ifa_local):
@@ -724,7 +758,7 @@ def find_matching_ifa(ifa: in_ifaddr) -> in_ifaddr | None:
 def rtm_to_ifaddr(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> tuple[in_ifaddr, int, int] | int:
     """Parse RTM_NEWADDR into a new in_ifaddr (+ valid/preferred lifetimes) or -errno.
 
-    Kernel: devinet.c rtm_to_ifaddr.
+    Kernel: net/ipv4/devinet.c rtm_to_ifaddr.
     """
     ifm: if_addr.ifaddrmsg = msg.hdr
     tb = msg.attrs
@@ -764,7 +798,10 @@ def rtm_to_ifaddr(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> tuple[in_ifaddr,
 
 
 def inet_rtm_newaddr(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
-    """RTM_NEWADDR doit (`ip addr add/replace/change`). Kernel: devinet.c inet_rtm_newaddr."""
+    """RTM_NEWADDR doit (`ip addr add/replace/change`).
+
+    Kernel: net/ipv4/devinet.c inet_rtm_newaddr.
+    """
     parsed = rtm_to_ifaddr(net, msg, extack)
     if isinstance(parsed, int):
         return parsed
@@ -786,7 +823,7 @@ def inet_rtm_newaddr(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
 
 
 def inet_rtm_deladdr(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
-    """RTM_DELADDR doit (`ip addr del`). Kernel: devinet.c inet_rtm_deladdr."""
+    """RTM_DELADDR doit (`ip addr del`). Kernel: net/ipv4/devinet.c inet_rtm_deladdr."""
     ifm: if_addr.ifaddrmsg = msg.hdr
     tb = msg.attrs
     in_dev = inetdev_by_index(net, ifm.index)
@@ -809,7 +846,7 @@ def inet_rtm_deladdr(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
 
 def inet_fill_ifaddr(ifa: in_ifaddr, event: int, flags: int) -> uapi_rt.nlmsg:
     """The RTM_NEWADDR/DELADDR message for ifa (IFA_ADDRESS/LOCAL/BROADCAST/LABEL/FLAGS/
-    RT_PRIORITY/CACHEINFO). Kernel: devinet.c inet_fill_ifaddr."""
+    RT_PRIORITY/CACHEINFO). Kernel: net/ipv4/devinet.c inet_fill_ifaddr."""
     dev = ifa.ifa_dev.dev
     hdr = if_addr.ifaddrmsg(family=uapi_rt.AF_INET, prefixlen=ifa.ifa_prefixlen,
                             flags=ifa.ifa_flags & 0xFF, scope=ifa.ifa_scope, index=dev.ifindex)
@@ -844,7 +881,7 @@ def inet_fill_ifaddr(ifa: in_ifaddr, event: int, flags: int) -> uapi_rt.nlmsg:
 
 def inet_dump_ifaddr(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg]:
     """RTM_GETADDR dump: every address of every device (optionally one ifindex), in device
-    then list order. Kernel: devinet.c inet_dump_ifaddr."""
+    then list order. Kernel: net/ipv4/devinet.c inet_dump_ifaddr."""
     ifindex = getattr(msg.hdr, "index", 0) or 0
     out = []
     for dev in net.dev_base_head.values():
@@ -861,7 +898,7 @@ def inet_dump_ifaddr(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg]:
 def devinet_copy_dflt_conf(net: Net, i: int) -> None:
     """Propagate a "default" write to devices that have not set that value.
 
-    Kernel: devinet.c devinet_copy_dflt_conf.
+    Kernel: net/ipv4/devinet.c devinet_copy_dflt_conf.
     """
     dflt: ipv4_devconf = net.ipv4.devconf_dflt
     for dev in net.dev_base_head.values():
@@ -873,7 +910,7 @@ def devinet_copy_dflt_conf(net: Net, i: int) -> None:
 def inet_forward_change(net: Net) -> None:
     """all/forwarding changed: copy to default and every device; all/accept_redirects = !on.
 
-    Kernel: devinet.c inet_forward_change.
+    Kernel: net/ipv4/devinet.c inet_forward_change.
     """
     on = IPV4_DEVCONF_ALL(net, IPV4_DEVCONF_FORWARDING)
     net.ipv4.devconf_all.data[IPV4_DEVCONF_ACCEPT_REDIRECTS - 1] = int(not on)
@@ -886,7 +923,8 @@ def inet_forward_change(net: Net) -> None:
 
 def devinet_conf_write(net: Net, cnf: ipv4_devconf, attr: int, old: int, handler: str) -> None:
     """After a write of net.ipv4.conf.X.<attr> (the value is already stored): the side effects
-    of devinet_conf_proc / devinet_sysctl_forward / ipv4_doint_and_flush. Kernel: devinet.c."""
+    of devinet_conf_proc / devinet_sysctl_forward / ipv4_doint_and_flush.
+    Kernel: net/ipv4/devinet.c."""
     i = attr - 1
     new = cnf.data[i]
     if handler == "forward":
@@ -910,13 +948,13 @@ def devinet_conf_write(net: Net, cnf: ipv4_devconf, attr: int, old: int, handler
 
 
 def devinet_sysctl_register(in_dev: in_device) -> None:
-    """net.ipv4.conf.<dev>.* for this device. Kernel: devinet.c devinet_sysctl_register."""
+    """net.ipv4.conf.<dev>.* for this device. Kernel: net/ipv4/devinet.c devinet_sysctl_register."""
     dev = in_dev.dev
     in_dev.cnf.sysctl = __devinet_sysctl_register(dev.nd_net, dev.name, in_dev.cnf)
 
 
 def devinet_sysctl_unregister(in_dev: in_device) -> None:
-    """Kernel: devinet.c devinet_sysctl_unregister."""
+    """Kernel: net/ipv4/devinet.c devinet_sysctl_unregister."""
     if in_dev.cnf.sysctl is not None:
         sysctl.unregister_net_sysctl_table(in_dev.cnf.sysctl)
         in_dev.cnf.sysctl = None
@@ -925,7 +963,7 @@ def devinet_sysctl_unregister(in_dev: in_device) -> None:
 def __devinet_sysctl_register(net: Net, dev_name: str, cnf: ipv4_devconf) -> Any:
     """Register the DEVINET_SYSCTL files of `cnf` under net/ipv4/conf/<dev_name>.
 
-    Kernel: devinet.c __devinet_sysctl_register.
+    Kernel: net/ipv4/devinet.c __devinet_sysctl_register.
     """
     table = []
     for name, attr, mode, handler in DEVINET_SYSCTL:
@@ -945,7 +983,7 @@ def _conf_writer(net: Net, cnf: ipv4_devconf, attr: int, handler: str) -> Any:
 def devinet_init_net(net: Net) -> None:
     """Per-namespace all/default devconf (init_net's are the static tables; others copy
     init_net's current values, net.core.devconf_inherit_init_net = 0), their sysctls and
-    net.ipv4.ip_forward (= all/forwarding). Kernel: devinet.c devinet_init_net."""
+    net.ipv4.ip_forward (= all/forwarding). Kernel: net/ipv4/devinet.c devinet_init_net."""
     k = net.kernel
     init_net = getattr(k, "init_net", None)
     if init_net is not None and init_net is not net and init_net.ipv4.devconf_all is not None:
@@ -965,7 +1003,10 @@ def devinet_init_net(net: Net) -> None:
 
 
 def devinet_exit_net(net: Net) -> None:
-    """Unregister the all/default/ip_forward sysctls. Kernel: devinet.c devinet_exit_net."""
+    """Unregister the all/default/ip_forward sysctls.
+
+    Kernel: net/ipv4/devinet.c devinet_exit_net.
+    """
     sysctl.unregister_net_sysctl_table(net.ipv4.forw_hdr)
     for cnf in (net.ipv4.devconf_dflt, net.ipv4.devconf_all):
         sysctl.unregister_net_sysctl_table(cnf.sysctl)
@@ -975,7 +1016,7 @@ def devinet_exit_net(net: Net) -> None:
 def devinet_init(k: Any) -> None:
     """Register the pernet ops, the netdev notifier and the address rtnetlink handlers.
 
-    Kernel: devinet.c devinet_init.
+    Kernel: net/ipv4/devinet.c devinet_init.
     """
     net_namespace.register_pernet_subsys(
         k, net_namespace.pernet_operations("devinet", init=devinet_init_net,

@@ -23,6 +23,7 @@ from skbuff.net.ipv4.ip_fib import FIB_LOOKUP_IGNORE_LINKSTATE, FIB_LOOKUP_NOREF
 from skbuff.uapi import if_addr, in_
 from skbuff.uapi import rtnetlink as uapi_rt
 from skbuff.uapi.if_link import IFF_LOOPBACK, IFF_LOWER_UP, IFF_RUNNING, IFF_UP
+from skbuff.uapi.in_route import RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST
 
 if TYPE_CHECKING:
     from skbuff.net.core.dev import net_device
@@ -31,13 +32,10 @@ if TYPE_CHECKING:
 
 FIB_TABLE_HASHSZ = 256
 INET_DSCP_MASK = 0xFC
-RTCF_LOCAL = 0x80000000
-RTCF_BROADCAST = 0x10000000
-RTCF_MULTICAST = 0x20000000
 
 
 def fib_get_table(net: Net, id: int) -> ip_fib.fib_table | None:
-    """Table `id` (0 = main) or None. Kernel: fib_frontend.c fib_get_table."""
+    """Table `id` (0 = main) or None. Kernel: net/ipv4/fib_frontend.c fib_get_table."""
     tb: ip_fib.fib_table | None = net.ipv4.fib_table_hash.get(id or uapi_rt.RT_TABLE_MAIN)
     return tb
 
@@ -45,7 +43,7 @@ def fib_get_table(net: Net, id: int) -> ip_fib.fib_table | None:
 def fib_new_table(net: Net, id: int) -> ip_fib.fib_table:
     """Get or create table `id`; local shares main's trie until custom rules exist.
 
-    Kernel: fib_frontend.c fib_new_table.
+    Kernel: net/ipv4/fib_frontend.c fib_new_table.
     """
     if id == 0:
         id = uapi_rt.RT_TABLE_MAIN
@@ -66,7 +64,10 @@ def fib_new_table(net: Net, id: int) -> ip_fib.fib_table:
 
 def fib_tables(net: Net) -> Iterator[ip_fib.fib_table]:
     """Tables in the kernel's walk order: hash bucket (id & 255) ascending, newest first
-    within a bucket (hlist_add_head)."""
+    within a bucket (hlist_add_head).
+
+    Kernel: net/ipv4/fib_frontend.c fib_new_table.
+    """
     tables = list(net.ipv4.fib_table_hash.values())
     order = sorted(range(len(tables)),
                    key=lambda i: (tables[i].tb_id & (FIB_TABLE_HASHSZ - 1), -i))
@@ -77,7 +78,7 @@ def fib_tables(net: Net) -> Iterator[ip_fib.fib_table]:
 def fib_unmerge(net: Net) -> int:
     """Give local its own trie and drop local's aliases from main (first custom rule).
 
-    Kernel: fib_frontend.c fib_unmerge. RTNL.
+    Kernel: net/ipv4/fib_frontend.c fib_unmerge. RTNL.
     """
     old = fib_get_table(net, uapi_rt.RT_TABLE_LOCAL)
     if old is None:
@@ -94,7 +95,7 @@ def fib_unmerge(net: Net) -> int:
 
 
 def fib_flush(net: Net) -> None:
-    """Remove dead routes from every table. Kernel: fib_frontend.c fib_flush."""
+    """Remove dead routes from every table. Kernel: net/ipv4/fib_frontend.c fib_flush."""
     flushed = 0
     for tb in list(fib_tables(net)):
         flushed += fib_trie.fib_table_flush(net, tb, False)
@@ -105,7 +106,7 @@ def fib_flush(net: Net) -> None:
 def __inet_dev_addr_type(net: Net, dev: net_device | None, addr: int, tb_id: int) -> int:
     """RTN_* type of addr by table tb_id (restricted to dev when given).
 
-    Kernel: fib_frontend.c __inet_dev_addr_type.
+    Kernel: net/ipv4/fib_frontend.c __inet_dev_addr_type.
     """
     if in_.ipv4_is_zeronet(addr) or in_.ipv4_is_lbcast(addr):
         return uapi_rt.RTN_BROADCAST
@@ -123,29 +124,32 @@ def __inet_dev_addr_type(net: Net, dev: net_device | None, addr: int, tb_id: int
 
 
 def inet_addr_type_table(net: Net, addr: int, tb_id: int) -> int:
-    """Kernel: fib_frontend.c inet_addr_type_table."""
+    """Kernel: net/ipv4/fib_frontend.c inet_addr_type_table."""
     return __inet_dev_addr_type(net, None, addr, tb_id)
 
 
 def inet_addr_type(net: Net, addr: int) -> int:
-    """RTN_LOCAL/BROADCAST/MULTICAST/UNICAST… of addr. Kernel: fib_frontend.c inet_addr_type."""
+    """RTN_LOCAL/BROADCAST/MULTICAST/UNICAST… of addr.
+
+    Kernel: net/ipv4/fib_frontend.c inet_addr_type.
+    """
     return __inet_dev_addr_type(net, None, addr, uapi_rt.RT_TABLE_LOCAL)
 
 
 def inet_dev_addr_type(net: Net, dev: net_device, addr: int) -> int:
-    """Kernel: fib_frontend.c inet_dev_addr_type."""
+    """Kernel: net/ipv4/fib_frontend.c inet_dev_addr_type."""
     return __inet_dev_addr_type(net, dev, addr, uapi_rt.RT_TABLE_LOCAL)
 
 
 def inet_addr_type_dev_table(net: Net, dev: net_device, addr: int) -> int:
-    """Kernel: fib_frontend.c inet_addr_type_dev_table (no l3mdev: the local table)."""
+    """Kernel: net/ipv4/fib_frontend.c inet_addr_type_dev_table (no l3mdev: the local table)."""
     return __inet_dev_addr_type(net, None, addr, uapi_rt.RT_TABLE_LOCAL)
 
 
 def fib_compute_spec_dst(skb: sk_buff) -> int:
     """The local address a reply to skb should come from (ICMP, IP options).
 
-    Kernel: fib_frontend.c fib_compute_spec_dst. Softirq context.
+    Kernel: net/ipv4/fib_frontend.c fib_compute_spec_dst. Softirq context.
     """
     dev = skb.dev
     rt = core_skbuff.skb_dst(skb)
@@ -173,7 +177,7 @@ def __fib_validate_source(skb: sk_buff, src: int, dst: int, tos: int, oif: int,
                           dev: net_device, rpf: int, idev: devinet.in_device,
                           itag: list[int]) -> int:
     """Reverse-path lookup of src. Returns 1 (source on-link, nh scope host), 0, -EINVAL
-    (martian source type) or -EXDEV (rp_filter failure). Kernel: fib_frontend.c
+    (martian source type) or -EXDEV (rp_filter failure). Kernel: net/ipv4/fib_frontend.c
     __fib_validate_source."""
     net = dev.nd_net
     fl4 = flow.flowi4(flowi4_iif=oif or flow.LOOPBACK_IFINDEX, daddr=src, saddr=dst,
@@ -214,7 +218,7 @@ def fib_validate_source(skb: sk_buff, src: int, dst: int, tos: int, oif: int,
                         dev: net_device, idev: devinet.in_device, itag: list[int]) -> int:
     """Validate a received packet's source (rp_filter 0/1/2, accept_local, martian local
     source). `itag` is a one-element list (the kernel's u32 *itag). Returns 1/0 or -errno.
-    Kernel: fib_frontend.c fib_validate_source. Softirq context."""
+    Kernel: net/ipv4/fib_frontend.c fib_validate_source. Softirq context."""
     r = devinet.IN_DEV_RPFILTER(idev)
     net = dev.nd_net
     if not r and (dev.ifindex != oif or not devinet.IN_DEV_TX_REDIRECTS(idev)):
@@ -230,7 +234,7 @@ def fib_validate_source(skb: sk_buff, src: int, dst: int, tos: int, oif: int,
 
 
 def rtm_to_fib_config(net: Net, msg: uapi_rt.nlmsg, cfg: fib_config, extack: Any) -> int:
-    """Parse an RTM_NEWROUTE/DELROUTE request. Kernel: fib_frontend.c rtm_to_fib_config."""
+    """Parse an RTM_NEWROUTE/DELROUTE request. Kernel: net/ipv4/fib_frontend.c rtm_to_fib_config."""
     rtm: uapi_rt.rtmsg = msg.hdr
     if rtm.tos & ~INET_DSCP_MASK:
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid dsfield (tos): ECN bits must be 0")
@@ -281,7 +285,7 @@ def rtm_to_fib_config(net: Net, msg: uapi_rt.nlmsg, cfg: fib_config, extack: Any
 
 
 def inet_rtm_delroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
-    """RTM_DELROUTE doit (`ip route del`). Kernel: fib_frontend.c inet_rtm_delroute."""
+    """RTM_DELROUTE doit (`ip route del`). Kernel: net/ipv4/fib_frontend.c inet_rtm_delroute."""
     cfg = fib_config()
     err = rtm_to_fib_config(net, msg, cfg, extack)
     if err < 0:
@@ -299,7 +303,7 @@ def inet_rtm_delroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
 def inet_rtm_newroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
     """RTM_NEWROUTE doit (`ip route add/replace/append/prepend/change`).
 
-    Kernel: fib_frontend.c inet_rtm_newroute.
+    Kernel: net/ipv4/fib_frontend.c inet_rtm_newroute.
     """
     cfg = fib_config()
     err = rtm_to_fib_config(net, msg, cfg, extack)
@@ -314,7 +318,7 @@ def inet_rtm_newroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
 
 def inet_dump_fib(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg]:
     """RTM_GETROUTE dump (`ip route show [table N]`): every table's routes, or one table
-    when RTA_TABLE/rtm_table filters. Kernel: fib_frontend.c inet_dump_fib."""
+    when RTA_TABLE/rtm_table filters. Kernel: net/ipv4/fib_frontend.c inet_dump_fib."""
     rtm = msg.hdr
     flags = getattr(rtm, "flags", 0) & (uapi_rt.RTM_F_PREFIX | uapi_rt.RTM_F_CLONED)
     if flags & uapi_rt.RTM_F_PREFIX:
@@ -333,7 +337,7 @@ def fib_magic(cmd: int, type: int, dst: int, dst_len: int, ifa: devinet.in_ifadd
               rt_priority: int) -> None:
     """Add/delete a kernel-protocol route for an address (local/prefix/broadcast).
 
-    Kernel: fib_frontend.c fib_magic. RTNL.
+    Kernel: net/ipv4/fib_frontend.c fib_magic. RTNL.
     """
     dev = ifa.ifa_dev.dev
     net = dev.nd_net
@@ -365,7 +369,7 @@ def fib_add_ifaddr(ifa: devinet.in_ifaddr) -> None:
     """The routes an address brings: local /32 always; when the device is up the explicit
     broadcast, the prefix route (primary, not noprefixroute) and the subnet broadcast.
 
-    Kernel: fib_frontend.c fib_add_ifaddr.
+    Kernel: net/ipv4/fib_frontend.c fib_add_ifaddr.
     """
     in_dev = ifa.ifa_dev
     dev = in_dev.dev
@@ -395,7 +399,7 @@ def fib_add_ifaddr(ifa: devinet.in_ifaddr) -> None:
 
 
 def fib_modify_prefix_metric(ifa: devinet.in_ifaddr, new_metric: int) -> None:
-    """Re-add the prefix route with a new metric. Kernel: fib_frontend.c
+    """Re-add the prefix route with a new metric. Kernel: net/ipv4/fib_frontend.c
     fib_modify_prefix_metric."""
     prefix = ifa.ifa_address & ifa.ifa_mask
     dev = ifa.ifa_dev.dev
@@ -420,7 +424,7 @@ def fib_del_ifaddr(ifa: devinet.in_ifaddr, iprim: devinet.in_ifaddr | None) -> N
     """Remove the routes of a deleted address, keeping broadcast/local routes another address
     still needs (with iprim: treat iprim's subnet as gone, for promotion).
 
-    Kernel: fib_frontend.c fib_del_ifaddr.
+    Kernel: net/ipv4/fib_frontend.c fib_del_ifaddr.
     """
     in_dev = ifa.ifa_dev
     dev = in_dev.dev
@@ -503,7 +507,7 @@ def fib_del_ifaddr(ifa: devinet.in_ifaddr, iprim: devinet.in_ifaddr | None) -> N
 
 
 def fib_disable_ip(dev: net_device, event: int, force: bool) -> None:
-    """Kernel: fib_frontend.c fib_disable_ip."""
+    """Kernel: net/ipv4/fib_frontend.c fib_disable_ip."""
     if fib_semantics.fib_sync_down_dev(dev, event, force):
         fib_flush(dev.nd_net)
     else:
@@ -514,7 +518,7 @@ def fib_disable_ip(dev: net_device, event: int, force: bool) -> None:
 def fib_inetaddr_event(nb: notifier.notifier_block, event: int, ifa: Any) -> int:
     """inetaddr_chain handler: address routes on NETDEV_UP/NETDEV_DOWN.
 
-    Kernel: fib_frontend.c fib_inetaddr_event.
+    Kernel: net/ipv4/fib_frontend.c fib_inetaddr_event.
     """
     dev = ifa.ifa_dev.dev
     net = dev.nd_net
@@ -535,7 +539,7 @@ def fib_inetaddr_event(nb: notifier.notifier_block, event: int, ifa: Any) -> int
 
 def fib_netdev_event(nb: notifier.notifier_block, event: int, ptr: Any) -> int:
     """netdev_chain handler: re-add address routes on UP, kill routes on DOWN/UNREGISTER,
-    LINKDOWN on carrier loss. Kernel: fib_frontend.c fib_netdev_event."""
+    LINKDOWN on carrier loss. Kernel: net/ipv4/fib_frontend.c fib_netdev_event."""
     dev = netdev.netdev_notifier_info_to_dev(ptr)
     net = dev.nd_net
     if event == netdev.NETDEV_UNREGISTER:
@@ -566,7 +570,7 @@ def fib_netdev_event(nb: notifier.notifier_block, event: int, ptr: Any) -> int:
 
 def ip_fib_net_init(net: Net) -> None:
     """Per-namespace FIB: the table hash, fib_info hash, the rules (fib4_rules_init, owner
-    "route") and the /proc/net files. Kernel: fib_frontend.c fib_net_init/ip_fib_net_init,
+    "route") and the /proc/net files. Kernel: net/ipv4/fib_frontend.c fib_net_init/ip_fib_net_init,
     fib_trie.c fib_proc_init."""
     net.ipv4.fib_table_hash = {}
     net.ipv4.fib_info_hash = {}
@@ -577,7 +581,7 @@ def ip_fib_net_init(net: Net) -> None:
 
 
 def ip_fib_net_exit(net: Net) -> None:
-    """Flush every table (error routes too) and drop them. Kernel: fib_frontend.c
+    """Flush every table (error routes too) and drop them. Kernel: net/ipv4/fib_frontend.c
     ip_fib_net_exit."""
     for tb in list(fib_tables(net)):
         fib_trie.fib_table_flush(net, tb, True)
@@ -590,7 +594,7 @@ def ip_fib_net_exit(net: Net) -> None:
 def ip_fib_init(k: Any) -> None:
     """Pernet FIB ops, the netdev and inetaddr notifiers, route rtnetlink handlers.
 
-    Kernel: fib_frontend.c ip_fib_init.
+    Kernel: net/ipv4/fib_frontend.c ip_fib_init.
     """
     net_namespace.register_pernet_subsys(
         k, net_namespace.pernet_operations("fib", init=ip_fib_net_init, exit=ip_fib_net_exit))

@@ -29,7 +29,10 @@ FIB_MAX_AUTO_TABLE_ID = 4096
 
 
 class fib4_rule(core_fr.fib_rule):
-    """struct fib4_rule: the generic rule plus from/to prefixes and the dscp/tos selector."""
+    """struct fib4_rule: the generic rule plus from/to prefixes and the dscp/tos selector.
+
+    Kernel: net/ipv4/fib_rules.c struct fib4_rule.
+    """
 
     __slots__ = (
         "dscp",
@@ -179,7 +182,10 @@ def fib4_rule_configure(rule: core_fr.fib_rule, frh: Any, tb: dict[int, Any], ex
 
 
 def fib4_rule_delete(rule: core_fr.fib_rule) -> int:
-    """Unmerge local/main and keep the custom-rules mode. Kernel: fib4_rule_delete."""
+    """Unmerge local/main and keep the custom-rules mode.
+
+    Kernel: net/ipv4/fib_rules.c fib4_rule_delete.
+    """
     net = rule.fr_net
     err: int = fib_frontend.fib_unmerge(net)
     if err:
@@ -191,7 +197,10 @@ def fib4_rule_delete(rule: core_fr.fib_rule) -> int:
 
 
 def fib4_rule_compare(rule: core_fr.fib_rule, frh: Any, tb: dict[int, Any]) -> bool:
-    """The family fields of a request match `rule`. Kernel: fib4_rule_compare."""
+    """The family fields of a request match `rule`.
+
+    Kernel: net/ipv4/fib_rules.c fib4_rule_compare.
+    """
     assert isinstance(rule, fib4_rule)
     if frh.src_len and rule.src_len != frh.src_len:
         return False
@@ -210,7 +219,7 @@ def fib4_rule_compare(rule: core_fr.fib_rule, frh: Any, tb: dict[int, Any]) -> b
 
 
 def fib4_rule_fill(rule: core_fr.fib_rule, frh: Any, tb: dict[int, Any]) -> None:
-    """Add the family fields to a dump message. Kernel: fib4_rule_fill."""
+    """Add the family fields to a dump message. Kernel: net/ipv4/fib_rules.c fib4_rule_fill."""
     assert isinstance(rule, fib4_rule)
     frh.dst_len = rule.dst_len
     frh.src_len = rule.src_len
@@ -233,7 +242,7 @@ def fib4_rule_flush_cache(ops: core_fr.fib_rules_ops) -> None:
 
 
 def fib4_rule_default(rule: core_fr.fib_rule) -> bool:
-    """A plain `lookup local|main|default` rule. Kernel: fib4_rule_default."""
+    """A plain `lookup local|main|default` rule. Kernel: net/ipv4/fib_rules.c fib4_rule_default."""
     assert isinstance(rule, fib4_rule)
     return (not (rule.dst_len or rule.src_len or rule.dscp or rule.iifindex or rule.oifindex
                  or rule.mark or rule.tun_id or rule.flags)
@@ -247,7 +256,10 @@ def fib4_rule_default(rule: core_fr.fib_rule) -> bool:
 
 
 def fib_default_rules_init(ops: core_fr.fib_rules_ops) -> int:
-    """0 lookup local, 32766 lookup main, 32767 lookup default. Kernel: fib_default_rules_init."""
+    """0 lookup local, 32766 lookup main, 32767 lookup default.
+
+    Kernel: net/ipv4/fib_rules.c fib_default_rules_init.
+    """
     for pref, table in ((0, uapi_rt.RT_TABLE_LOCAL), (0x7FFE, uapi_rt.RT_TABLE_MAIN),
                         (0x7FFF, uapi_rt.RT_TABLE_DEFAULT)):
         err = core_fr.fib_default_rule_add(ops, pref, table)
@@ -257,7 +269,10 @@ def fib_default_rules_init(ops: core_fr.fib_rules_ops) -> int:
 
 
 def fib4_rules_init(net: Net) -> int:
-    """Pernet init: the IPv4 rule set with its default rules. Kernel: fib4_rules_init."""
+    """Pernet init: the IPv4 rule set with its default rules.
+
+    Kernel: net/ipv4/fib_rules.c fib4_rules_init.
+    """
     ops = core_fr.fib_rules_register(core_fr.fib_rules_ops(
         family=uapi_rt.AF_INET, rule_class=fib4_rule, addr_size=4, action=fib4_rule_action,
         suppress=fib4_rule_suppress, match=fib4_rule_match, configure=fib4_rule_configure,

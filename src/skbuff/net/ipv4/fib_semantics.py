@@ -47,7 +47,7 @@ FIB_MULTIPATH_HASH_FIELD_IP_PROTO = 0x0004
 FIB_MULTIPATH_HASH_FIELD_SRC_PORT = 0x0010
 FIB_MULTIPATH_HASH_FIELD_DST_PORT = 0x0020
 
-# fib_props[type] = (error at lookup, minimal scope). Kernel: fib_semantics.c fib_props.
+# fib_props[type] = (error at lookup, minimal scope). Kernel: net/ipv4/fib_semantics.c fib_props.
 fib_props: tuple[tuple[int, int], ...] = (
     (0, uapi_rt.RT_SCOPE_NOWHERE),            # RTN_UNSPEC
     (0, uapi_rt.RT_SCOPE_UNIVERSE),           # RTN_UNICAST
@@ -100,7 +100,7 @@ def _fib_info_key(fi: fib_info) -> tuple[Any, ...]:
 
 
 def fib_find_info(nfi: fib_info) -> fib_info | None:
-    """An existing live fib_info equal to nfi. Kernel: fib_semantics.c fib_find_info."""
+    """An existing live fib_info equal to nfi. Kernel: net/ipv4/fib_semantics.c fib_find_info."""
     net = nfi.fib_net
     assert net is not None
     return _info_hash(net).get(_fib_info_key(nfi))
@@ -114,7 +114,7 @@ def _info_hash(net: Net) -> dict[tuple[Any, ...], fib_info]:
 def fib_release_info(fi: fib_info) -> None:
     """Drop one tree reference; the last unhashes and kills the fib_info.
 
-    Kernel: fib_semantics.c fib_release_info.
+    Kernel: net/ipv4/fib_semantics.c fib_release_info.
     """
     fi.fib_treeref -= 1
     if fi.fib_treeref > 0:
@@ -164,7 +164,7 @@ def ip_fib_metrics_init(fc_mx: dict[int, int] | None, extack: Any) -> list[int] 
 
 
 def fib_nh_init(net: Net, nh: fib_nh, cfg: fib_config, nh_weight: int, extack: Any) -> int:
-    """Kernel: fib_semantics.c fib_nh_init."""
+    """Kernel: net/ipv4/fib_semantics.c fib_nh_init."""
     nh.nhc_family = uapi_rt.AF_INET
     nh.nhc_oif = cfg.fc_oif
     nh.nhc_gw_family = cfg.fc_gw_family
@@ -177,7 +177,7 @@ def fib_nh_init(net: Net, nh: fib_nh, cfg: fib_config, nh_weight: int, extack: A
 
 
 def fib_get_nhs(fi: fib_info, mp: list[uapi_rt.rtnexthop], cfg: fib_config, extack: Any) -> int:
-    """Fill fi's nexthops from RTA_MULTIPATH. Kernel: fib_semantics.c fib_get_nhs."""
+    """Fill fi's nexthops from RTA_MULTIPATH. Kernel: net/ipv4/fib_semantics.c fib_get_nhs."""
     net = fi.fib_net
     assert net is not None
     for nh, rtnh in zip(fi.fib_nh, mp, strict=True):
@@ -216,7 +216,7 @@ def fib_get_nhs(fi: fib_info, mp: list[uapi_rt.rtnexthop], cfg: fib_config, exta
 def fib_rebalance(fi: fib_info) -> None:
     """Give each live nexthop a hash range ∝ its weight (upper bounds in [0, 2^31)).
 
-    Kernel: fib_semantics.c fib_rebalance.
+    Kernel: net/ipv4/fib_semantics.c fib_rebalance.
     """
     if fi.fib_nhs < 2:
         return
@@ -240,7 +240,8 @@ def fib_rebalance(fi: fib_info) -> None:
 
 def fib_check_nh_v4_gw(net: Net, nh: fib_nh, table: int, scope: int, extack: Any) -> int:
     """The gateway must be reachable through a unicast/local route of scope > route scope
-    (at least link), or the nexthop is `onlink`. Kernel: fib_semantics.c fib_check_nh_v4_gw."""
+    (at least link), or the nexthop is `onlink`.
+    Kernel: net/ipv4/fib_semantics.c fib_check_nh_v4_gw."""
     if nh.nhc_flags & uapi_rt.RTNH_F_ONLINK:
         if scope >= uapi_rt.RT_SCOPE_LINK:
             rtnetlink.NL_SET_ERR_MSG(extack, "Nexthop has invalid scope")
@@ -299,7 +300,7 @@ def _carrier_ok(dev: net_device) -> bool:
 def fib_check_nh_nongw(net: Net, nh: fib_nh, extack: Any) -> int:
     """A device-only nexthop: the device must exist with IPv4 and be up.
 
-    Kernel: fib_semantics.c fib_check_nh_nongw.
+    Kernel: net/ipv4/fib_semantics.c fib_check_nh_nongw.
     """
     if nh.nhc_flags & (uapi_rt.RTNH_F_PERVASIVE | uapi_rt.RTNH_F_ONLINK):
         rtnetlink.NL_SET_ERR_MSG(
@@ -319,7 +320,7 @@ def fib_check_nh_nongw(net: Net, nh: fib_nh, extack: Any) -> int:
 
 
 def fib_check_nh(net: Net, nh: fib_nh, table: int, scope: int, extack: Any) -> int:
-    """Kernel: fib_semantics.c fib_check_nh."""
+    """Kernel: net/ipv4/fib_semantics.c fib_check_nh."""
     if nh.nhc_gw_family == uapi_rt.AF_INET:
         return fib_check_nh_v4_gw(net, nh, table, scope, extack)
     return fib_check_nh_nongw(net, nh, extack)
@@ -328,7 +329,7 @@ def fib_check_nh(net: Net, nh: fib_nh, table: int, scope: int, extack: Any) -> i
 def fib_valid_prefsrc(cfg: fib_config, fib_prefsrc: int) -> bool:
     """prefsrc must be a local address (of the table's local table or the local table).
 
-    Kernel: fib_semantics.c fib_valid_prefsrc.
+    Kernel: net/ipv4/fib_semantics.c fib_valid_prefsrc.
     """
     if cfg.fc_type != uapi_rt.RTN_LOCAL or not cfg.fc_dst or fib_prefsrc != cfg.fc_dst:
         net = cfg.fc_nlinfo.nl_net
@@ -346,7 +347,7 @@ def fib_valid_prefsrc(cfg: fib_config, fib_prefsrc: int) -> bool:
 
 def fib_create_info(cfg: fib_config, extack: Any) -> fib_info | int:
     """Validate cfg and return a (possibly shared) fib_info with one more tree reference, or
-    -errno with the kernel's extack text. Kernel: fib_semantics.c fib_create_info."""
+    -errno with the kernel's extack text. Kernel: net/ipv4/fib_semantics.c fib_create_info."""
     net = cfg.fc_nlinfo.nl_net
     assert net is not None
     if cfg.fc_type > uapi_rt.RTN_MAX:
@@ -453,7 +454,7 @@ def _link_it(fi: fib_info) -> fib_info:
 def fib_nh_match(net: Net, cfg: fib_config, fi: fib_info, extack: Any) -> int:
     """0 if cfg's nexthop selectors match fi (for delete), 1 if not.
 
-    Kernel: fib_semantics.c fib_nh_match.
+    Kernel: net/ipv4/fib_semantics.c fib_nh_match.
     """
     if cfg.fc_priority and cfg.fc_priority != fi.fib_priority:
         return 1
@@ -479,7 +480,7 @@ def fib_nh_match(net: Net, cfg: fib_config, fi: fib_info, extack: Any) -> int:
 
 
 def fib_metrics_match(cfg: fib_config, fi: fib_info) -> bool:
-    """Kernel: fib_semantics.c fib_metrics_match."""
+    """Kernel: net/ipv4/fib_semantics.c fib_metrics_match."""
     if not cfg.fc_mx:
         return True
     for typ, val in cfg.fc_mx.items():
@@ -491,7 +492,7 @@ def fib_metrics_match(cfg: fib_config, fi: fib_info) -> bool:
 
 
 def fib_info_nh_uses_dev(fi: fib_info, dev: net_device) -> bool:
-    """Kernel: fib_semantics.c fib_info_nh_uses_dev."""
+    """Kernel: net/ipv4/fib_semantics.c fib_info_nh_uses_dev."""
     return any(nh.nhc_dev is dev for nh in fi.fib_nh)
 
 
@@ -502,7 +503,7 @@ def _net_fib_infos(net: Net) -> list[fib_info]:
 def fib_sync_down_addr(dev: net_device, local: int) -> int:
     """Mark DEAD the main-table fib_infos whose prefsrc is `local` (being deleted).
 
-    Kernel: fib_semantics.c fib_sync_down_addr.
+    Kernel: net/ipv4/fib_semantics.c fib_sync_down_addr.
     """
     if not local:
         return 0
@@ -531,7 +532,7 @@ def fib_sync_down_dev(dev: net_device, event: int, force: bool) -> int:
     """Mark dev's nexthops DEAD|LINKDOWN (DOWN/UNREGISTER) or LINKDOWN (CHANGE); a fib_info
     with all nexthops down gets the flags too. Returns how many fib_infos died.
 
-    Kernel: fib_semantics.c fib_sync_down_dev.
+    Kernel: net/ipv4/fib_semantics.c fib_sync_down_dev.
     """
     scope = -1 if force else uapi_rt.RT_SCOPE_NOWHERE
     ret = 0
@@ -564,7 +565,7 @@ def fib_sync_down_dev(dev: net_device, event: int, force: bool) -> int:
 def fib_sync_up(dev: net_device, nh_flags: int) -> int:
     """Clear `nh_flags` (DEAD and/or LINKDOWN) on dev's nexthops when it comes back.
 
-    Kernel: fib_semantics.c fib_sync_up.
+    Kernel: net/ipv4/fib_semantics.c fib_sync_up.
     """
     if not dev.flags & IFF_UP:
         return 0
@@ -595,7 +596,10 @@ def fib_sync_up(dev: net_device, nh_flags: int) -> int:
 
 
 def fib_good_nh(nh: fib_nh_common) -> bool:
-    """A link-scope gateway's neighbour must be NUD_VALID. Kernel: fib_semantics.c fib_good_nh."""
+    """A link-scope gateway's neighbour must be NUD_VALID.
+
+    Kernel: net/ipv4/fib_semantics.c fib_good_nh.
+    """
     if nh.nhc_scope != uapi_rt.RT_SCOPE_LINK or nh.nhc_dev is None:
         return True
     n = arp.__ipv4_neigh_lookup_noref(nh.nhc_dev, nh.nhc_gw)
@@ -604,7 +608,7 @@ def fib_good_nh(nh: fib_nh_common) -> bool:
 
 def fib_select_multipath(res: fib_result, hash: int) -> None:
     """Hash-threshold: the first nexthop whose upper bound >= hash (skipping bad neighbours
-    with fib_multipath_use_neigh). Kernel: fib_semantics.c fib_select_multipath."""
+    with fib_multipath_use_neigh). Kernel: net/ipv4/fib_semantics.c fib_select_multipath."""
     fi = res.fi
     assert fi is not None and fi.fib_net is not None
     use_neigh = fi.fib_net.ipv4.sysctl_fib_multipath_use_neigh
@@ -655,7 +659,7 @@ def fib_multipath_hash(net: Net, fl4: flow.flowi4, skb: sk_buff | None, flkeys: 
 def fib_detect_death(fi: fib_info, order: int, last_resort: list[Any], last_idx: list[int],
                      dflt: int) -> bool:
     """Is the default gateway of fi unusable (neighbour not valid)? Keeps the best fallback in
-    last_resort[0]/last_idx[0]. Kernel: fib_semantics.c fib_detect_death."""
+    last_resort[0]/last_idx[0]. Kernel: net/ipv4/fib_semantics.c fib_detect_death."""
     nh = fi.fib_nh[0]
     n = arp.__ipv4_neigh_lookup_noref(nh.nhc_dev, nh.nhc_gw) if nh.nhc_dev else None
     state = n.nud_state if n is not None else 0
@@ -669,7 +673,7 @@ def fib_detect_death(fi: fib_info, order: int, last_resort: list[Any], last_idx:
 
 def fib_select_default(flp: flow.flowi4, res: fib_result) -> None:
     """Among several equal default routes, prefer one whose gateway neighbour is alive, round
-    robin by fa_default. Kernel: fib_semantics.c fib_select_default."""
+    robin by fa_default. Kernel: net/ipv4/fib_semantics.c fib_select_default."""
     fa_head = res.fa_head
     tb = res.table
     assert fa_head is not None and tb is not None and res.fi is not None
@@ -732,7 +736,7 @@ def _result_assign(res: fib_result, fi: fib_info) -> None:
 
 def fib_select_path(net: Net, res: fib_result, fl4: flow.flowi4, skb: sk_buff | None) -> None:
     """Pick the nexthop (multipath hash or default-route choice, unless an oif is given) and
-    fill fl4.saddr when unset. Kernel: fib_semantics.c fib_select_path."""
+    fill fl4.saddr when unset. Kernel: net/ipv4/fib_semantics.c fib_select_path."""
     fi = res.fi
     assert fi is not None
     if not fl4.flowi4_oif:
@@ -750,7 +754,7 @@ def fib_select_path(net: Net, res: fib_result, fl4: flow.flowi4, skb: sk_buff | 
 def fib_info_update_nhc_saddr(net: Net, nhc: fib_nh_common, scope: int) -> int:
     """Cache the nexthop's preferred source for this dev_addr_genid.
 
-    Kernel: fib_semantics.c fib_info_update_nhc_saddr.
+    Kernel: net/ipv4/fib_semantics.c fib_info_update_nhc_saddr.
     """
     saddr = devinet.inet_select_addr(nhc.nhc_dev, nhc.nhc_gw, scope) if nhc.nhc_dev else 0
     if isinstance(nhc, fib_nh):
@@ -760,7 +764,7 @@ def fib_info_update_nhc_saddr(net: Net, nhc: fib_nh_common, scope: int) -> int:
 
 
 def fib_result_prefsrc(net: Net, res: fib_result) -> int:
-    """Kernel: fib_semantics.c fib_result_prefsrc."""
+    """Kernel: net/ipv4/fib_semantics.c fib_result_prefsrc."""
     fi = res.fi
     nhc = res.nhc
     assert fi is not None and nhc is not None
@@ -775,7 +779,7 @@ def fib_dump_info(msgtype: int, tb_id: int, dst: int, dst_len: int, fa: fib_alia
                   flags: int) -> uapi_rt.nlmsg:
     """The RTM_NEWROUTE message describing one alias (dumps and notifications).
 
-    Kernel: fib_semantics.c fib_dump_info.
+    Kernel: net/ipv4/fib_semantics.c fib_dump_info.
     """
     fi = fa.fa_info
     hdr = uapi_rt.rtmsg(family=uapi_rt.AF_INET, dst_len=dst_len, src_len=0, tos=fa.fa_dscp,
@@ -827,7 +831,7 @@ def rtmsg_fib(event: int, key: int, fa: fib_alias, dst_len: int, tb_id: int,
     """Notify RTNLGRP_IPV4_ROUTE listeners (`ip monitor route`) of a route change.
 
     The message is built only when someone listens (rtnl_has_listeners: measured 13% of an
-    RTM_NEWROUTE otherwise). Kernel: fib_semantics.c rtmsg_fib.
+    RTM_NEWROUTE otherwise). Kernel: net/ipv4/fib_semantics.c rtmsg_fib.
     """
     net = info.nl_net
     if net is None or info.skip_notify or not rtnetlink.rtnl_has_listeners(

@@ -89,7 +89,10 @@ class key_vector:
 
 class trie:
     """struct trie: the head key_vector (`kv`, pos = KEYLENGTH, one child) plus skbuff's
-    modification generation (invalidates the batch-lookup table) and tracepoint hook."""
+    modification generation (invalidates the batch-lookup table) and tracepoint hook.
+
+    Kernel: net/ipv4/fib_trie.c struct trie.
+    """
 
     __slots__ = ("batch", "genid", "kv", "trace")
 
@@ -102,11 +105,12 @@ class trie:
 
 
 def IS_TRIE(n: key_vector) -> bool:
+    """Kernel: net/ipv4/fib_trie.c IS_TRIE."""
     return n.pos >= KEYLENGTH
 
 
 def get_index(key: int, kv: key_vector) -> int:
-    """Kernel: fib_trie.c get_index ((key ^ kv->key) >> kv->pos)."""
+    """Kernel: net/ipv4/fib_trie.c get_index ((key ^ kv->key) >> kv->pos)."""
     return (key ^ kv.key) >> kv.pos
 
 
@@ -117,14 +121,14 @@ def _parent(n: key_vector) -> key_vector:
 
 
 def leaf_new(key: int, fa: fib_alias) -> key_vector:
-    """Kernel: fib_trie.c leaf_new."""
+    """Kernel: net/ipv4/fib_trie.c leaf_new."""
     l = key_vector(key, 0, 0, fa.fa_slen)
     l.leaf = [fa]
     return l
 
 
 def tnode_new(key: int, pos: int, bits: int) -> key_vector:
-    """Kernel: fib_trie.c tnode_new (key masked to the node's prefix)."""
+    """Kernel: net/ipv4/fib_trie.c tnode_new (key masked to the node's prefix)."""
     shift = pos + bits
     tn = key_vector((key >> shift) << shift if shift < KEYLENGTH else 0, pos, bits, pos)
     tn.tnode = [None] * (1 << bits)
@@ -134,12 +138,12 @@ def tnode_new(key: int, pos: int, bits: int) -> key_vector:
 
 
 def tnode_full(tn: key_vector, n: key_vector | None) -> bool:
-    """A child that is a tnode with no skipped bits. Kernel: fib_trie.c tnode_full."""
+    """A child that is a tnode with no skipped bits. Kernel: net/ipv4/fib_trie.c tnode_full."""
     return n is not None and n.bits != 0 and n.pos + n.bits == tn.pos
 
 
 def put_child(tn: key_vector, i: int, n: key_vector | None) -> None:
-    """Set child i keeping full/empty counts and slen. Kernel: fib_trie.c put_child.
+    """Set child i keeping full/empty counts and slen. Kernel: net/ipv4/fib_trie.c put_child.
 
     tnode_full is inlined (the most called function of a build: ~6 calls per insert).
     """
@@ -162,7 +166,7 @@ def put_child(tn: key_vector, i: int, n: key_vector | None) -> None:
 
 
 def put_child_root(tp: key_vector, key: int, n: key_vector | None) -> None:
-    """Kernel: fib_trie.c put_child_root."""
+    """Kernel: net/ipv4/fib_trie.c put_child_root."""
     if tp.pos >= KEYLENGTH:  # IS_TRIE
         tp.tnode[0] = n
     else:
@@ -170,7 +174,10 @@ def put_child_root(tp: key_vector, key: int, n: key_vector | None) -> None:
 
 
 def update_children(tn: key_vector) -> None:
-    """Re-parent tn's children (and collapsed grandchildren). Kernel: fib_trie.c update_children."""
+    """Re-parent tn's children (and collapsed grandchildren).
+
+    Kernel: net/ipv4/fib_trie.c update_children.
+    """
     pos = tn.pos
     for inode in tn.tnode:
         if inode is None:
@@ -183,7 +190,7 @@ def update_children(tn: key_vector) -> None:
 
 
 def replace(t: trie, oldtnode: key_vector, tn: key_vector) -> key_vector:
-    """Kernel: fib_trie.c replace."""
+    """Kernel: net/ipv4/fib_trie.c replace."""
     tp = _parent(oldtnode)
     tn.parent = tp
     put_child_root(tp, tn.key, tn)
@@ -196,7 +203,7 @@ def replace(t: trie, oldtnode: key_vector, tn: key_vector) -> key_vector:
 
 
 def inflate(t: trie, oldtnode: key_vector) -> key_vector:
-    """Double a tnode's child array. Kernel: fib_trie.c inflate."""
+    """Double a tnode's child array. Kernel: net/ipv4/fib_trie.c inflate."""
     tn = tnode_new(oldtnode.key, oldtnode.pos - 1, oldtnode.bits + 1)
     tn.parent = oldtnode
     tkey = tn.key
@@ -236,7 +243,7 @@ def inflate(t: trie, oldtnode: key_vector) -> key_vector:
 
 
 def halve(t: trie, oldtnode: key_vector) -> key_vector:
-    """Halve a tnode's child array. Kernel: fib_trie.c halve."""
+    """Halve a tnode's child array. Kernel: net/ipv4/fib_trie.c halve."""
     tn = tnode_new(oldtnode.key, oldtnode.pos + 1, oldtnode.bits - 1)
     tn.parent = oldtnode
     for i in range(len(oldtnode.tnode) - 2, -1, -2):
@@ -254,7 +261,7 @@ def halve(t: trie, oldtnode: key_vector) -> key_vector:
 
 
 def collapse(t: trie, oldtnode: key_vector) -> key_vector:
-    """Replace a tnode with its only child. Kernel: fib_trie.c collapse."""
+    """Replace a tnode with its only child. Kernel: net/ipv4/fib_trie.c collapse."""
     n = None
     for child in reversed(oldtnode.tnode):
         if child is not None:
@@ -268,7 +275,7 @@ def collapse(t: trie, oldtnode: key_vector) -> key_vector:
 
 
 def update_suffix(tn: key_vector) -> int:
-    """Recompute tn.slen from its children. Kernel: fib_trie.c update_suffix."""
+    """Recompute tn.slen from its children. Kernel: net/ipv4/fib_trie.c update_suffix."""
     slen = tn.pos
     for n in tn.tnode:
         if n is not None and n.slen > slen:
@@ -278,7 +285,7 @@ def update_suffix(tn: key_vector) -> int:
 
 
 def should_inflate(tp: key_vector, tn: key_vector) -> bool:
-    """Kernel: fib_trie.c should_inflate."""
+    """Kernel: net/ipv4/fib_trie.c should_inflate."""
     used = 1 << tn.bits
     threshold = used * (INFLATE_THRESHOLD_ROOT if tp.pos >= KEYLENGTH else INFLATE_THRESHOLD)
     used = used - tn.empty_children + tn.full_children
@@ -286,7 +293,7 @@ def should_inflate(tp: key_vector, tn: key_vector) -> bool:
 
 
 def should_halve(tp: key_vector, tn: key_vector) -> bool:
-    """Kernel: fib_trie.c should_halve."""
+    """Kernel: net/ipv4/fib_trie.c should_halve."""
     used = 1 << tn.bits
     threshold = used * (HALVE_THRESHOLD_ROOT if tp.pos >= KEYLENGTH else HALVE_THRESHOLD)
     used -= tn.empty_children
@@ -294,14 +301,14 @@ def should_halve(tp: key_vector, tn: key_vector) -> bool:
 
 
 def should_collapse(tn: key_vector) -> bool:
-    """Kernel: fib_trie.c should_collapse."""
+    """Kernel: net/ipv4/fib_trie.c should_collapse."""
     return (1 << tn.bits) - tn.empty_children < 2
 
 
 def resize(t: trie, tn: key_vector) -> key_vector:
     """Inflate, else halve, else collapse tn; returns the parent to continue with.
 
-    Kernel: fib_trie.c resize.
+    Kernel: net/ipv4/fib_trie.c resize.
     """
     tp = _parent(tn)
     cindex = (tn.key ^ tp.key) >> tp.pos
@@ -327,7 +334,7 @@ def resize(t: trie, tn: key_vector) -> key_vector:
 
 
 def node_pull_suffix(tn: key_vector, slen: int) -> None:
-    """Kernel: fib_trie.c node_pull_suffix."""
+    """Kernel: net/ipv4/fib_trie.c node_pull_suffix."""
     node_slen = tn.slen
     while node_slen > tn.pos and node_slen > slen:
         slen = update_suffix(tn)
@@ -338,20 +345,23 @@ def node_pull_suffix(tn: key_vector, slen: int) -> None:
 
 
 def node_push_suffix(tn: key_vector, slen: int) -> None:
-    """Kernel: fib_trie.c node_push_suffix."""
+    """Kernel: net/ipv4/fib_trie.c node_push_suffix."""
     while tn.slen < slen:
         tn.slen = slen
         tn = _parent(tn)
 
 
 def trie_rebalance(t: trie, tn: key_vector) -> None:
-    """Kernel: fib_trie.c trie_rebalance."""
+    """Kernel: net/ipv4/fib_trie.c trie_rebalance."""
     while tn.pos < KEYLENGTH:  # not IS_TRIE
         tn = resize(t, tn)
 
 
 def fib_find_node(t: trie, key: int) -> tuple[key_vector | None, key_vector]:
-    """The leaf with exactly `key` (or None) and its parent. Kernel: fib_trie.c fib_find_node."""
+    """The leaf with exactly `key` (or None) and its parent.
+
+    Kernel: net/ipv4/fib_trie.c fib_find_node.
+    """
     n: key_vector | None = t.kv
     index = 0
     while True:
@@ -372,7 +382,7 @@ def fib_find_node(t: trie, key: int) -> tuple[key_vector | None, key_vector]:
 def fib_find_alias(fah: list[fib_alias] | None, slen: int, dscp: int, prio: int, tb_id: int,
                    find_first: bool) -> fib_alias | None:
     """First alias with the same (slen, tb_id, dscp, priority) key, or the one to insert
-    before. Kernel: fib_trie.c fib_find_alias."""
+    before. Kernel: net/ipv4/fib_trie.c fib_find_alias."""
     if not fah:
         return None
     for fa in fah:
@@ -394,7 +404,7 @@ def fib_find_alias(fah: list[fib_alias] | None, slen: int, dscp: int, prio: int,
 
 
 def fib_insert_node(t: trie, tp: key_vector, new: fib_alias, key: int) -> None:
-    """Kernel: fib_trie.c fib_insert_node."""
+    """Kernel: net/ipv4/fib_trie.c fib_insert_node."""
     l = leaf_new(key, new)
     n = tp.tnode[(key ^ tp.key) >> tp.pos]
     if n is not None:
@@ -414,7 +424,7 @@ def fib_insert_alias(t: trie, tp: key_vector, l: key_vector | None, new: fib_ali
                      fa: fib_alias | None, key: int) -> None:
     """Insert `new` before `fa`, or at the end of its (slen, tb_id) section.
 
-    Kernel: fib_trie.c fib_insert_alias.
+    Kernel: net/ipv4/fib_trie.c fib_insert_alias.
     """
     t.genid += 1
     if l is None:
@@ -438,7 +448,7 @@ def fib_insert_alias(t: trie, tp: key_vector, l: key_vector | None, new: fib_ali
 
 
 def fib_remove_alias(t: trie, tp: key_vector, l: key_vector, old: fib_alias) -> None:
-    """Unlink `old`; free the leaf when empty. Kernel: fib_trie.c fib_remove_alias."""
+    """Unlink `old`; free the leaf when empty. Kernel: net/ipv4/fib_trie.c fib_remove_alias."""
     t.genid += 1
     lst = l.leaf
     idx = lst.index(old)
@@ -458,7 +468,7 @@ def fib_remove_alias(t: trie, tp: key_vector, l: key_vector, old: fib_alias) -> 
 def fib_table_insert(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> int:
     """Add a route (RTM_NEWROUTE semantics of NLM_F_CREATE/EXCL/REPLACE/APPEND).
 
-    Returns 0 or -errno (EEXIST, ENOENT, or fib_create_info's error). Kernel: fib_trie.c
+    Returns 0 or -errno (EEXIST, ENOENT, or fib_create_info's error). Kernel: net/ipv4/fib_trie.c
     fib_table_insert. Process context, RTNL.
     """
     t: trie = tb.tb_data
@@ -528,7 +538,7 @@ def fib_table_insert(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> i
 def fib_table_delete(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> int:
     """Delete the first alias matching cfg's non-zero selectors; -ESRCH if none.
 
-    Kernel: fib_trie.c fib_table_delete. Process context, RTNL.
+    Kernel: net/ipv4/fib_trie.c fib_table_delete. Process context, RTNL.
     """
     t: trie = tb.tb_data
     plen = cfg.fc_dst_len
@@ -570,7 +580,7 @@ def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int
     """Longest-prefix match with backtracking; fills `res`.
 
     Returns 0, -EAGAIN (no route; THROW), or the route type's error (reject types stop the
-    search). Records into `flp.decision` when set. Kernel: fib_trie.c fib_table_lookup.
+    search). Records into `flp.decision` when set. Kernel: net/ipv4/fib_trie.c fib_table_lookup.
     Any context (RCU reader).
     """
     # Hot path (measured 2.5x faster than helper calls): node fields are read once into
@@ -713,7 +723,7 @@ def _record_alias(dec: Any, tb: fib_table, n: key_vector, fa: fib_alias, taken: 
 def fib_lookup_good_nhc(nhc: fib_nh_common, fib_flags: int, flp: flowi4) -> str:
     """Why the nexthop is unusable for this flow ("" if usable).
 
-    Kernel: fib_trie.c fib_lookup_good_nhc (which returns a bool).
+    Kernel: net/ipv4/fib_trie.c fib_lookup_good_nhc (which returns a bool).
     """
     flags = nhc.nhc_flags
     if flags & uapi_rt.RTNH_F_DEAD:
@@ -727,7 +737,7 @@ def fib_lookup_good_nhc(nhc: fib_nh_common, fib_flags: int, flp: flowi4) -> str:
 
 
 def fib_trie_leaves(t: trie) -> Iterator[key_vector]:
-    """Leaves in ascending key order. Kernel: fib_trie.c leaf_walk_rcu as used by dumps."""
+    """Leaves in ascending key order. Kernel: net/ipv4/fib_trie.c leaf_walk_rcu as used by dumps."""
     stack: list[key_vector] = []
     root = t.kv.tnode[0]
     if root is not None:
@@ -744,7 +754,7 @@ def _trie_flush_walk(t: trie, remove: Callable[[fib_alias], bool]) -> int:
     """Walk the trie in reverse, drop the aliases `remove` selects (it releases what it must),
     free emptied leaves and resize tnodes on the way up. Returns how many were dropped.
 
-    Kernel: fib_trie.c fib_table_flush / fib_table_flush_external (their shared walk).
+    Kernel: net/ipv4/fib_trie.c fib_table_flush / fib_table_flush_external (their shared walk).
     """
     pn = t.kv
     cindex = 1
@@ -786,7 +796,7 @@ def _trie_flush_walk(t: trie, remove: Callable[[fib_alias], bool]) -> int:
 
 def fib_table_dump(tb: fib_table, flags: int) -> list[uapi_rt.nlmsg]:
     """RTM_NEWROUTE messages of tb's own aliases, in key order (broadcast/local routes
-    included, as the kernel's dump). Kernel: fib_trie.c fib_table_dump."""
+    included, as the kernel's dump). Kernel: net/ipv4/fib_trie.c fib_table_dump."""
     out = []
     for l in fib_trie_leaves(tb.tb_data):
         for fa in l.leaf:
@@ -800,7 +810,7 @@ def fib_table_dump(tb: fib_table, flags: int) -> list[uapi_rt.nlmsg]:
 
 def fib_table_flush(net: Net, tb: fib_table, flush_all: bool) -> int:
     """Remove this table's aliases whose fib_info is dead, and its error routes when the
-    namespace goes away (flush_all). Returns how many. Kernel: fib_trie.c fib_table_flush.
+    namespace goes away (flush_all). Returns how many. Kernel: net/ipv4/fib_trie.c fib_table_flush.
     Process context, RTNL.
     """
     props = fib_semantics.fib_props
@@ -823,7 +833,7 @@ def fib_table_flush(net: Net, tb: fib_table, flush_all: bool) -> int:
 def fib_table_flush_external(tb: fib_table) -> None:
     """Drop the aliases of other tables (cloned to local on unmerge) from tb's trie.
 
-    Kernel: fib_trie.c fib_table_flush_external.
+    Kernel: net/ipv4/fib_trie.c fib_table_flush_external.
     """
     _trie_flush_walk(tb.tb_data, lambda fa: fa.tb_id != tb.tb_id)
 
@@ -831,7 +841,7 @@ def fib_table_flush_external(tb: fib_table) -> None:
 def fib_trie_table(id: int, alias: fib_table | None, trace: Any = None) -> fib_table:
     """A new table with its own trie, or sharing `alias`'s (local sharing main's).
 
-    Kernel: fib_trie.c fib_trie_table. `trace` is the kernel's Tracepoints (k.trace).
+    Kernel: net/ipv4/fib_trie.c fib_trie_table. `trace` is the kernel's Tracepoints (k.trace).
     """
     if alias is not None:
         return fib_table(id, alias.tb_data, None)
@@ -841,7 +851,7 @@ def fib_trie_table(id: int, alias: fib_table | None, trace: Any = None) -> fib_t
 
 def fib_trie_unmerge(oldtb: fib_table) -> fib_table:
     """A local table with its own trie holding clones of oldtb's aliases; oldtb itself when it
-    already owns its trie. Kernel: fib_trie.c fib_trie_unmerge (RTNL)."""
+    already owns its trie. Kernel: net/ipv4/fib_trie.c fib_trie_unmerge (RTNL)."""
     ot: trie = oldtb.tb_data
     if ot is oldtb.tb_own_data:
         return oldtb
@@ -871,7 +881,7 @@ RT_SCOPE_NAMES = {uapi_rt.RT_SCOPE_UNIVERSE: "universe", uapi_rt.RT_SCOPE_SITE: 
 
 def fib_trie_walk(t: trie) -> Iterator[tuple[key_vector, int]]:
     """(node, depth) in the order of fib_trie_get_first/get_next: a tnode, then its
-    children by index. Kernel: fib_trie.c fib_trie_get_next."""
+    children by index. Kernel: net/ipv4/fib_trie.c fib_trie_get_next."""
     root = t.kv.tnode[0]
     if root is None:
         return
@@ -897,7 +907,7 @@ def _table_heading(tb: fib_table) -> str:
 
 
 def fib_trie_seq_show(net: Net) -> str:
-    """/proc/net/fib_trie. Kernel: fib_trie.c fib_trie_seq_show."""
+    """/proc/net/fib_trie. Kernel: net/ipv4/fib_trie.c fib_trie_seq_show."""
     out: list[str] = []
     for tb in fib_frontend.fib_tables(net):
         first = True
@@ -923,7 +933,7 @@ def fib_trie_seq_show(net: Net) -> str:
 
 def fib_triestat_seq_show(net: Net) -> str:
     """/proc/net/fib_triestat (without CONFIG_IP_FIB_TRIE_STATS counters, as distribution
-    kernels are built). Kernel: fib_trie.c fib_triestat_seq_show, trie_show_stats."""
+    kernels are built). Kernel: net/ipv4/fib_trie.c fib_triestat_seq_show, trie_show_stats."""
     out = [f"Basic info: size of leaf: {LEAF_SIZE} bytes, size of tnode: {TNODE_SIZE0} bytes.\n"]
     for tb in fib_frontend.fib_tables(net):
         out.append(_table_heading(tb))
@@ -965,7 +975,7 @@ def fib_triestat_seq_show(net: Net) -> str:
 def fib_route_seq_show(net: Net) -> str:
     """/proc/net/route: the main table's unicast/local/reject routes in the legacy format.
 
-    Kernel: fib_trie.c fib_route_seq_show, fib_flag_trans.
+    Kernel: net/ipv4/fib_trie.c fib_route_seq_show, fib_flag_trans.
     """
     head = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"
     out = [f"{head:<127}\n"]

@@ -50,7 +50,10 @@ IcmpHandler = Callable[["sk_buff"], SKB_DROP_REASON]
 
 
 class icmp_control:
-    """struct icmp_control: the receive handler and whether the type is an error."""
+    """struct icmp_control: the receive handler and whether the type is an error.
+
+    Kernel: net/ipv4/icmp.c struct icmp_control.
+    """
 
     __slots__ = ("error", "handler")
 
@@ -60,7 +63,7 @@ class icmp_control:
 
 
 def inet_current_timestamp(net: Net) -> int:
-    """Milliseconds since midnight UTC of the simulated clock. Kernel: icmp.c."""
+    """Milliseconds since midnight UTC of the simulated clock. Kernel: net/ipv4/icmp.c."""
     return int((net.kernel.now_ns // 1_000_000) % 86_400_000)
 
 
@@ -71,7 +74,10 @@ def icmp_out_count(net: Net, type: int) -> None:
 
 
 def icmp_hdr_gateway(skb: sk_buff) -> int:
-    """icmp_hdr(skb)->un.gateway (the redirect's new gateway)."""
+    """icmp_hdr(skb)->un.gateway (the redirect's new gateway).
+
+    Kernel: include/uapi/linux/icmp.h struct icmphdr.
+    """
     return int(skbuff.icmp_hdr(skb).un_gateway)
 
 
@@ -96,7 +102,10 @@ def icmp_global_allow(net: Net) -> bool:
 
 
 def icmp_global_consume(net: Net) -> None:
-    """Spend 0-2 credits (random, so the limit is not exact). Kernel: icmp_global_consume."""
+    """Spend 0-2 credits (random, so the limit is not exact).
+
+    Kernel: net/ipv4/icmp.c icmp_global_consume.
+    """
     credits = net.kernel.rng.get_random_u32_below(3)
     if credits:
         net.ipv4.icmp_global[0] -= credits
@@ -115,7 +124,10 @@ def icmpv4_mask_allow(net: Net, type: int, code: int) -> bool:
 
 
 def icmpv4_global_allow(net: Net, type: int, code: int) -> tuple[bool, bool]:
-    """(allowed, apply_ratelimit). Counts OutRateLimitGlobal. Kernel: icmpv4_global_allow."""
+    """(allowed, apply_ratelimit). Counts OutRateLimitGlobal.
+
+    Kernel: net/ipv4/icmp.c icmpv4_global_allow.
+    """
     if icmpv4_mask_allow(net, type, code):
         return True, False
     if icmp_global_allow(net):
@@ -233,7 +245,7 @@ def icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
 
 
 def icmp_ndo_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
-    """icmp_send for drivers (no NAT here, so the same). Kernel: icmp.c icmp_ndo_send."""
+    """icmp_send for drivers (no NAT here, so the same). Kernel: net/ipv4/icmp.c icmp_ndo_send."""
     __icmp_send(skb_in, type, code, info)
 
 
@@ -300,7 +312,8 @@ def icmp_timestamp(skb: sk_buff) -> SKB_DROP_REASON:
 
 def icmp_socket_deliver(skb: sk_buff, info: int) -> None:
     """Tell raw sockets and the quoted protocol's err_handler about an ICMP error; skb->data
-    (and the network header) is at the quoted IP header. Kernel: icmp.c icmp_socket_deliver.
+    (and the network header) is at the quoted IP header.
+    Kernel: net/ipv4/icmp.c icmp_socket_deliver.
     """
     from skbuff.net.ipv4 import raw
 

@@ -34,7 +34,10 @@ IPFRAG_OVERLAP = 2
 
 
 class frag_run:
-    """One run: fragments received back to back, covering [offset, end)."""
+    """One run: fragments received back to back, covering [offset, end).
+
+    Kernel: net/ipv4/inet_fragment.c fragrun_create.
+    """
 
     __slots__ = ("end", "offset", "skbs")
 
@@ -203,7 +206,10 @@ def inet_frag_queue_insert(q: inet_frag_queue, skb: sk_buff, offset: int, end: i
 
 
 def fqdir_exit(fq_dir: fqdir) -> None:
-    """Namespace teardown: kill every queue. Kernel: inet_fragment.c fqdir_pre_exit/fqdir_exit."""
+    """Namespace teardown: kill every queue.
+
+    Kernel: net/ipv4/inet_fragment.c fqdir_pre_exit/fqdir_exit.
+    """
     fq_dir.dead = True
     for q in list(fq_dir.queues.values()):
         inet_frag_kill(q)

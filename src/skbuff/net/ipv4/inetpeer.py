@@ -21,7 +21,10 @@ INET_PEER_MAXTTL_SECS = 600
 
 
 class inet_peer:
-    """struct inet_peer. `dtime` is the jiffies of the last put (used by gc)."""
+    """struct inet_peer. `dtime` is the jiffies of the last put (used by gc).
+
+    Kernel: include/net/inetpeer.h struct inet_peer.
+    """
 
     __slots__ = (
         "daddr",
@@ -46,7 +49,10 @@ class inet_peer:
 
 
 class inet_peer_base:
-    """struct inet_peer_base. `kernel` supplies jiffies and HZ."""
+    """struct inet_peer_base. `kernel` supplies jiffies and HZ.
+
+    Kernel: include/net/inetpeer.h struct inet_peer_base.
+    """
 
     __slots__ = ("kernel", "peers", "total")
 
@@ -113,7 +119,10 @@ def inet_getpeer_v4(base: inet_peer_base, v4daddr: int, vif: int, create: int
 
 
 def inet_putpeer(p: inet_peer | None) -> None:
-    """Drop a reference, stamping `dtime` with the current jiffies. Kernel: inet_putpeer."""
+    """Drop a reference, stamping `dtime` with the current jiffies.
+
+    Kernel: net/ipv4/inetpeer.c inet_putpeer.
+    """
     if p is None:
         return
     p.dtime = current_kernel().jiffies & 0xFFFFFFFF
@@ -141,6 +150,6 @@ def inet_peer_xrlim_allow(peer: inet_peer | None, timeout: int) -> bool:
 
 
 def inetpeer_invalidate_tree(base: inet_peer_base) -> None:
-    """Drop every peer (namespace exit). Kernel: inetpeer_invalidate_tree."""
+    """Drop every peer (namespace exit). Kernel: net/ipv4/inetpeer.c inetpeer_invalidate_tree."""
     base.peers.clear()
     base.total = 0

@@ -90,7 +90,10 @@ class fib_config:
 
 
 class fib_nh_common:
-    """struct fib_nh_common. `nhc_exceptions` (fnhe hash) and the dst caches belong to route.c."""
+    """struct fib_nh_common. `nhc_exceptions` (fnhe hash) and the dst caches belong to route.c.
+
+    Kernel: include/net/ip_fib.h struct fib_nh_common.
+    """
 
     __slots__ = (
         "nhc_dev",

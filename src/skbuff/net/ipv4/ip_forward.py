@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 def ip_exceeds_mtu(skb: sk_buff, mtu: int) -> bool:
     """Too big to forward: over `mtu` with DF (or the original fragments were), not
-    ignore_df, and not a GSO packet whose segments fit. Kernel: ip_forward.c ip_exceeds_mtu.
+    ignore_df, and not a GSO packet whose segments fit.
+    Kernel: net/ipv4/ip_forward.c ip_exceeds_mtu.
     """
     if skb.len <= mtu:
         return False

@@ -136,7 +136,10 @@ def ip_frag_too_far(q: inet_frag_queue) -> bool:
 
 
 def ip_frag_reinit(q: inet_frag_queue) -> int:
-    """Restart a queue that fell too far behind (FRAG_TOO_FAR). Kernel: ip_frag_reinit."""
+    """Restart a queue that fell too far behind (FRAG_TOO_FAR).
+
+    Kernel: net/ipv4/ip_fragment.c ip_frag_reinit.
+    """
     if not timer.mod_timer(q.timer, q.fqdir.net.kernel.jiffies + q.fqdir.timeout):
         return -errno.ETIMEDOUT
     inet_fragment.inet_frag_queue_flush(q, SKB_DROP_REASON.FRAG_TOO_FAR)

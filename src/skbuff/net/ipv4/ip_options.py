@@ -80,6 +80,17 @@ def _u8(off: int) -> property:
     return property(get, set_)
 
 
+def _packed(fmt: struct.Struct, off: int) -> property:
+    def get(self: ip_options | inet_skb_parm) -> int:
+        v: int = fmt.unpack_from(self.cb, off)[0]
+        return v
+
+    def set_(self: ip_options | inet_skb_parm, v: int) -> None:
+        fmt.pack_into(self.cb, off, v)
+
+    return property(get, set_)
+
+
 def _bit(mask: int) -> property:
     def get(self: ip_options) -> bool:
         return bool(self.cb[16] & mask)
@@ -91,29 +102,18 @@ def _bit(mask: int) -> property:
 
 
 class ip_options:
-    """struct ip_options, viewed inside an skb's cb (IPCB(skb).opt). Addresses host-order."""
+    """struct ip_options, viewed inside an skb's cb (IPCB(skb).opt). Addresses host-order.
+
+    Kernel: include/net/inet_sock.h struct ip_options.
+    """
 
     __slots__ = ("cb",)
 
     def __init__(self, cb: bytearray) -> None:
         self.cb = cb
 
-    @property
-    def faddr(self) -> int:
-        return int(_BE32.unpack_from(self.cb, 4)[0])
-
-    @faddr.setter
-    def faddr(self, v: int) -> None:
-        _BE32.pack_into(self.cb, 4, v)
-
-    @property
-    def nexthop(self) -> int:
-        return int(_BE32.unpack_from(self.cb, 8)[0])
-
-    @nexthop.setter
-    def nexthop(self, v: int) -> None:
-        _BE32.pack_into(self.cb, 8, v)
-
+    faddr = _packed(_BE32, 4)
+    nexthop = _packed(_BE32, 8)
     optlen = _u8(12)
     srr = _u8(13)
     rr = _u8(14)
@@ -142,29 +142,9 @@ class inet_skb_parm:
         opt.cb = self.cb
         return opt
 
-    @property
-    def iif(self) -> int:
-        return _NE32.unpack_from(self.cb, 0)[0]
-
-    @iif.setter
-    def iif(self, v: int) -> None:
-        _NE32.pack_into(self.cb, 0, v)
-
-    @property
-    def flags(self) -> int:
-        return _NE16.unpack_from(self.cb, 20)[0]
-
-    @flags.setter
-    def flags(self, v: int) -> None:
-        _NE16.pack_into(self.cb, 20, v)
-
-    @property
-    def frag_max_size(self) -> int:
-        return _NE16.unpack_from(self.cb, 22)[0]
-
-    @frag_max_size.setter
-    def frag_max_size(self, v: int) -> None:
-        _NE16.pack_into(self.cb, 22, v)
+    iif = _packed(_NE32, 0)
+    flags = _packed(_NE16, 20)
+    frag_max_size = _packed(_NE16, 22)
 
     def clear(self) -> None:
         """memset(IPCB(skb), 0, sizeof(struct inet_skb_parm))."""

@@ -165,7 +165,7 @@ def __ip_finish_output(net: Net, sk: Any, skb: sk_buff) -> int:
 
 def ip_finish_output2(net: Net, sk: Any, skb: sk_buff) -> int:
     """Count the packet (after fragmentation), ensure link-layer headroom, find or create
-    the neighbour and hand over (`neigh_output`). Kernel: ip_output.c ip_finish_output2.
+    the neighbour and hand over (`neigh_output`). Kernel: net/ipv4/ip_output.c ip_finish_output2.
     """
     rt = route.skb_rtable(skb)
     dev = rt.dev
@@ -300,7 +300,8 @@ def _frag_fail(mib: list[int], skb: sk_buff, err: int) -> int:
 
 def ip_mc_finish_output(net: Net, sk: Any, skb: sk_buff) -> int:
     """Loop a multicast/broadcast copy back in (the kernel also re-homes the dst on lo to
-    reset rt_iif for IP_PKTINFO, which is not modelled). Kernel: ip_mc_finish_output.
+    reset rt_iif for IP_PKTINFO, which is not modelled).
+    Kernel: net/ipv4/ip_output.c ip_mc_finish_output.
     """
     return int(core_dev.dev_loopback_xmit(net, sk, skb))
 
@@ -447,9 +448,10 @@ def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], ttl: int
     message = build(fl4)
     skb = ip_make_skb(sk, fl4, rt, message, ttl, tos)
     if isinstance(skb, int):
-        dev: Any = rt.dev
-        mtu = core_dst.dst_mtu(rt) if ip_sk_use_pmtu(sk) else dev.mtu
-        ip_sockglue.ip_local_error(sk, errno.EMSGSIZE, fl4.daddr, sk.inet_dport, mtu)
+        if skb == -errno.EMSGSIZE:
+            dev: Any = rt.dev
+            mtu = core_dst.dst_mtu(rt) if ip_sk_use_pmtu(sk) else dev.mtu
+            ip_sockglue.ip_local_error(sk, errno.EMSGSIZE, fl4.daddr, sk.inet_dport, mtu)
         core_dst.dst_release(rt)
         return skb
     err = ip_send_skb(net, skb)

@@ -44,7 +44,7 @@ def ping_rcv(skb: sk_buff) -> SKB_DROP_REASON:
 def ping_err(skb: sk_buff, offset: int, info: int) -> None:
     """An ICMP error quoting one of our echo requests: Frag Needed teaches the route its
     path MTU, a redirect its new gateway; then the error is reported on the socket.
-    skb->data is at the quoted IP header; `offset` is its length. Kernel: ping.c ping_err.
+    skb->data is at the quoted IP header; `offset` is its length. Kernel: net/ipv4/ping.c ping_err.
     """
     net = skb.dev.nd_net
     start = skbuff.skb_network_header(skb) + offset

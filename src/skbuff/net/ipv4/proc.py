@@ -23,7 +23,10 @@ def _line(prefix: str, names: list[str] | tuple[str, ...], vals: list[int]) -> s
 
 
 def icmpmsg_put(net: Net) -> str:
-    """IcmpMsg lines: only the non-zero types, 16 per pair of lines. Kernel: icmpmsg_put."""
+    """IcmpMsg lines: only the non-zero types, 16 per pair of lines.
+
+    Kernel: net/ipv4/proc.c icmpmsg_put.
+    """
     out: list[str] = []
     pending: list[tuple[int, int]] = []
     for i, val in enumerate(net.mib.icmpmsg_statistics):
@@ -43,7 +46,7 @@ def _icmpmsg_line(items: list[tuple[int, int]]) -> str:
 
 
 def icmp_put(net: Net) -> str:
-    """The Icmp lines (per-type columns come from IcmpMsg). Kernel: icmp_put."""
+    """The Icmp lines (per-type columns come from IcmpMsg). Kernel: net/ipv4/proc.c icmp_put."""
     icmp = net.mib.icmp_statistics
     msg = net.mib.icmpmsg_statistics
     names = ["InMsgs", "InErrors", "InCsumErrors"]

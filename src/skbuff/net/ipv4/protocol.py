@@ -21,6 +21,8 @@ MAX_INET_PROTOS = 256
 class net_protocol:
     """struct net_protocol. `handler(skb) -> int` owns the skb (negative = resubmit as that
     protocol); `err_handler(skb, info) -> int` is told about an ICMP error for this protocol.
+
+    Kernel: include/net/protocol.h struct net_protocol.
     """
 
     __slots__ = ("err_handler", "handler", "no_policy")
@@ -46,7 +48,10 @@ def inet_add_protocol(net: Net, prot: net_protocol, protocol: int) -> int:
 
 
 def inet_del_protocol(net: Net, prot: net_protocol, protocol: int) -> int:
-    """0, or -1 if `prot` is not the registered handler. Kernel: inet_del_protocol."""
+    """0, or -1 if `prot` is not the registered handler.
+
+    Kernel: net/ipv4/protocol.c inet_del_protocol.
+    """
     protos = net.ipv4.inet_protos
     if protos[protocol] is not prot:
         return -1

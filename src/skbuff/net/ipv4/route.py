@@ -69,6 +69,14 @@ from skbuff.uapi.in_ import (
     ipv4_is_multicast,
     ipv4_is_zeronet,
 )
+from skbuff.uapi.in_route import (
+    RTCF_BROADCAST,
+    RTCF_DOREDIRECT,
+    RTCF_LOCAL,
+    RTCF_MULTICAST,
+    RTCF_NOTIFY,
+    RTCF_REDIRECTED,
+)
 from skbuff.uapi.inet import ntoa
 from skbuff.uapi.ip import IP_OFFSET, IPTOS_TOS_MASK
 
@@ -78,16 +86,6 @@ if TYPE_CHECKING:
     from skbuff.net.core.skbuff import sk_buff
     from skbuff.net.flow import flowi4
     from skbuff.net.ipv4.fib_decision import DecisionRecord
-
-# include/uapi/linux/in_route.h
-RTCF_NOTIFY = 0x00010000
-RTCF_REDIRECTED = 0x00040000
-RTCF_DOREDIRECT = 0x01000000
-RTCF_DIRECTSRC = 0x04000000
-RTCF_DNAT = 0x08000000
-RTCF_BROADCAST = 0x10000000
-RTCF_MULTICAST = 0x20000000
-RTCF_LOCAL = 0x80000000
 
 L4_PORT_PROTOS = frozenset((IPPROTO_TCP, IPPROTO_UDP, IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_UDPLITE))
 IP_MAX_MTU = 0xFFFF
@@ -132,7 +130,10 @@ class rt_timer(timer_list):
 class ip_rt_globals:
     """The kernel-wide route tunables (static ints in route.c), the per-CPU rt_cache_stat
     counters and the classic-mode hash table. Values in jiffies where the kernel keeps
-    jiffies. Create inside the running kernel (the classic-mode timers bind to it)."""
+    jiffies. Create inside the running kernel (the classic-mode timers bind to it).
+
+    Kernel: net/ipv4/route.c.
+    """
 
     __slots__ = (
         "cache_mode",
@@ -286,7 +287,7 @@ def rt_is_output_route(rt: rtable) -> bool:
 
 
 def rt_nexthop(rt: rtable, daddr: int) -> int:
-    """The gateway if the route uses one, else the destination. Kernel: route.h."""
+    """The gateway if the route uses one, else the destination. Kernel: include/net/route.h."""
     return rt.rt_gw4 if rt.rt_gw_family else daddr
 
 
@@ -309,7 +310,7 @@ def fnhe_genid(net: Net) -> int:
 
 def rt_cache_flush(net: Net) -> None:
     """Invalidate every cached IPv4 dst of `net` (lazily, by generation); the classic mode
-    also empties its hash table, as 2.6 did. Kernel: route.c rt_cache_flush."""
+    also empties its hash table, as 2.6 did. Kernel: net/ipv4/route.c rt_cache_flush."""
     rt_genid_bump_ipv4(net)
     g: ip_rt_globals | None = net.ipv4.ip_rt
     if g is not None and g.rt_hash_entries:
@@ -449,7 +450,10 @@ ipv4_dst_ops = core_dst.dst_ops(
 
 
 def ip_rt_bug(net: Net, sk: Any, skb: sk_buff) -> int:
-    """Output of an input-only dst: a kernel bug; the skb is freed. Kernel: ip_rt_bug."""
+    """Output of an input-only dst: a kernel bug; the skb is freed.
+
+    Kernel: net/ipv4/route.c ip_rt_bug.
+    """
     printk.pr_debug(net.kernel, f"ip_rt_bug: {ntoa(core_skbuff.ip_hdr(skb).saddr)} -> "
                                f"{ntoa(core_skbuff.ip_hdr(skb).daddr)}, "
                                f"{skb.dev.name if skb.dev is not None else '?'}")
@@ -492,7 +496,10 @@ def rt_dst_alloc(dev: net_device, flags: int, type: int, noxfrm: bool) -> rtable
 
 
 def fnhe_hashfun(daddr: int) -> int:
-    """Bucket of `daddr` (hash_32; the kernel keys a siphash). Kernel: route.c fnhe_hashfun."""
+    """Bucket of `daddr` (hash_32; the kernel keys a siphash).
+
+    Kernel: net/ipv4/route.c fnhe_hashfun.
+    """
     return ((daddr * GOLDEN_RATIO_32) & 0xFFFFFFFF) >> (32 - FNHE_HASH_SHIFT)
 
 
@@ -1225,7 +1232,7 @@ def ip_route_output_key(net: Net, flp: flowi4) -> rtable | int:
 
 
 def ip_route_output_flow(net: Net, flp4: flowi4, sk: Any) -> rtable | int:
-    """Output route for a socket's flow (no xfrm). Kernel: route.c ip_route_output_flow."""
+    """Output route for a socket's flow (no xfrm). Kernel: net/ipv4/route.c ip_route_output_flow."""
     return ip_route_output_key_hash(net, flp4, None)
 
 
@@ -1390,7 +1397,10 @@ def _quoted_flow(skb: sk_buff, oif: int, protocol: int) -> flowi4:
 
 
 def ipv4_redirect(skb: sk_buff, net: Net, oif: int, protocol: int) -> None:
-    """An ICMP redirect arrived (skb->data at the quoted IP header). Kernel: ipv4_redirect."""
+    """An ICMP redirect arrived (skb->data at the quoted IP header).
+
+    Kernel: net/ipv4/route.c ipv4_redirect.
+    """
     fl4 = _quoted_flow(skb, oif, protocol)
     rt = ip_route_output_key(net, fl4)
     if isinstance(rt, rtable):
@@ -1554,7 +1564,10 @@ def rt_fill_info(net: Net, dst: int, src: int, rt: rtable, table_id: int, dscp: 
 
 def fib_result_alias(res: ip_fib.fib_result) -> ip_fib.fib_alias | None:
     """The alias a lookup chose (its dscp is the kernel's res.dscp): the one in the leaf's
-    list with the result's fib_info and prefix length."""
+    list with the result's fib_info and prefix length.
+
+    Kernel: net/ipv4/fib_trie.c fib_table_lookup.
+    """
     fi = res.fi
     if fi is None:
         return None
@@ -1687,7 +1700,10 @@ OUT_HLIST_SEARCH = _STAT["out_hlist_search"]
 
 class rt_cache_entry:
     """One rt_hash_table member: the flow key (struct flowi of 2.6's rtable), the route, and
-    the answers a hit must hand back (source, spec_dst)."""
+    the answers a hit must hand back (source, spec_dst).
+
+    Kernel 2.6.32: include/net/route.h struct rtable (its `fl` key).
+    """
 
     __slots__ = (
         "daddr",
@@ -1739,7 +1755,7 @@ def rt_cache_mode_write(g: ip_rt_globals, mode: str, k: Any) -> int:
 
 
 def rt_free(g: ip_rt_globals, chain: list[rt_cache_entry], e: rt_cache_entry) -> None:
-    """Unlink an entry and drop the table's reference. Kernel 2.6.32: rt_free."""
+    """Unlink an entry and drop the table's reference. Kernel 2.6.32: net/ipv4/route.c rt_free."""
     chain.remove(e)
     g.rt_hash_entries -= 1
     core_dst.dst_release(e.rt)
@@ -1759,7 +1775,7 @@ def rt_may_expire(e: rt_cache_entry, now: int, tmo: int) -> bool:
 
 
 def rt_run_flush(g: ip_rt_globals, net: Net | None) -> None:
-    """Empty the table (of one namespace's entries). Kernel 2.6.32: rt_do_flush."""
+    """Empty the table (of one namespace's entries). Kernel 2.6.32: net/ipv4/route.c rt_do_flush."""
     for chain in g.rt_hash_table:
         for e in [e for e in chain if net is None or e.net is net]:
             rt_free(g, chain, e)
@@ -1825,8 +1841,11 @@ def rt_intern_hash(g: ip_rt_globals, net: Net, key: tuple[int, int, int, int, in
 
 def rt_cache_find(g: ip_rt_globals, net: Net, key: tuple[int, int, int, int, int, int],
                   search_stat: int) -> rt_cache_entry | None:
-    """A valid entry for `key`, counting chain steps. Kernel 2.6.32: the lookup loops of
-    ip_route_input_common / __ip_route_output_key."""
+    """A valid entry for `key`, counting chain steps.
+
+    Kernel 2.6.32: net/ipv4/route.c, the lookup loops of ip_route_input_common and
+    __ip_route_output_key.
+    """
     daddr, saddr, _, _, iif, oif = key
     genid = rt_genid_ipv4(net)
     for e in g.rt_hash_table[rt_hash(g, daddr, saddr, iif or oif, genid)]:
@@ -1852,7 +1871,10 @@ def rt_check_expire(t: timer_list) -> None:
 
 
 def rt_secret_rebuild(t: timer_list) -> None:
-    """secret_interval timer: re-key the hash (flush everything). Kernel 2.6.32."""
+    """secret_interval timer: re-key the hash (flush everything).
+
+    Kernel 2.6.32: net/ipv4/route.c rt_secret_rebuild.
+    """
     assert isinstance(t, rt_timer)
     g = t.owner
     for net in g.kernel.nets:
@@ -1862,7 +1884,10 @@ def rt_secret_rebuild(t: timer_list) -> None:
 
 def rt_cache_classic_seq_show(net: Net) -> str:
     """/proc/net/rt_cache rows in classic mode, 2.6's format (addresses as the network-order
-    word printed %08X, MTU = advmss + 40, HHRef -1). Kernel 2.6.32: rt_cache_seq_show."""
+    word printed %08X, MTU = advmss + 40, HHRef -1).
+
+    Kernel 2.6.32: net/ipv4/route.c rt_cache_seq_show.
+    """
     g: ip_rt_globals = net.ipv4.ip_rt
     out = [f"{RT_CACHE_HEADER:<127}"]
     for chain in g.rt_hash_table:

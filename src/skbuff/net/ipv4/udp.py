@@ -73,7 +73,7 @@ def __udp4_lib_lookup(net: Net, saddr: int, sport: int, daddr: int, dport: int, 
 
 def udp_queue_rcv_skb(sk: sock_t, skb: sk_buff) -> int:
     """Queue the payload, or RcvbufErrors + InErrors and drop (SOCKET_RCVBUFF) when the
-    receive buffer is full. Consumes the skb. Kernel: __udp_queue_rcv_skb,
+    receive buffer is full. Consumes the skb. Kernel: net/ipv4/udp.c __udp_queue_rcv_skb,
     __udp_enqueue_schedule_skb.
     """
     net = sk.sk_net
@@ -136,7 +136,10 @@ def udp_rcv(skb: sk_buff) -> int:
 
 def __udp4_lib_mcast_deliver(net: Net, skb: sk_buff, saddr: int, sport: int, daddr: int,
                              dport: int) -> int:
-    """A copy to every matching socket; none → IgnoredMulti. Kernel: __udp4_lib_mcast_deliver."""
+    """A copy to every matching socket; none → IgnoredMulti.
+
+    Kernel: net/ipv4/udp.c __udp4_lib_mcast_deliver.
+    """
     targets = [sk for sk in net.ipv4.udp_table.get(dport, ())
                if compute_score(sk, net, saddr, sport, daddr, dport, skb.skb_iif) >= 0]
     if not targets:

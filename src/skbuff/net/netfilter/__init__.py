@@ -1,0 +1,1 @@
+"""Netfilter hook points. Kernel: net/netfilter/."""

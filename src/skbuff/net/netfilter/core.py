@@ -221,7 +221,10 @@ def NF_HOOK_COND(
     okfn: OkFn,
     cond: bool,
 ) -> int:
-    """NF_HOOK when `cond`, else straight to okfn. Kernel: netfilter.h NF_HOOK_COND."""
+    """NF_HOOK when `cond`, else straight to okfn.
+
+    Kernel: include/linux/netfilter.h NF_HOOK_COND.
+    """
     if cond:
         return NF_HOOK(pf, hook, net, sk, skb, in_, out, okfn)
     return okfn(net, sk, skb)

@@ -1,0 +1,1 @@
+"""Per-namespace state structs. Kernel: include/net/netns/."""

@@ -13,7 +13,10 @@ from typing import Any
 
 
 class netns_core:
-    """struct netns_core: per-namespace net.core sysctls."""
+    """struct netns_core: per-namespace net.core sysctls.
+
+    Kernel: include/net/netns/core.h struct netns_core.
+    """
 
     def __init__(self) -> None:
         self.sysctl_somaxconn = 4096
@@ -22,7 +25,10 @@ class netns_core:
 
 
 class netns_ipv4:
-    """struct netns_ipv4. Subsystems set their fields in their pernet init."""
+    """struct netns_ipv4. Subsystems set their fields in their pernet init.
+
+    Kernel: include/net/netns/ipv4.h struct netns_ipv4.
+    """
 
     def __init__(self) -> None:
         # devinet (net/ipv4/devinet.c): ipv4_devconf for all/default

@@ -59,6 +59,8 @@ class packet_sock:
 
     `net` None captures every namespace of the kernel (a machine-wide tap); `dev` restricts
     the hook to one device (packet_do_bind). `records` grows until `packet_release`.
+
+    Kernel: net/packet/internal.h struct packet_sock.
     """
 
     __slots__ = ("k", "net", "prot_hook", "records", "running", "snaplen")
@@ -116,7 +118,10 @@ def packet_create(net: Net | None, dev: net_device | None = None,
 
 
 def packet_release(po: packet_sock) -> None:
-    """Stop capturing (unregister the hook); the records stay. Kernel: packet_release."""
+    """Stop capturing (unregister the hook); the records stay.
+
+    Kernel: net/packet/af_packet.c packet_release.
+    """
     if po.running:
         po.k.run_task(core_dev.dev_remove_pack, po.prot_hook)
         po.running = False

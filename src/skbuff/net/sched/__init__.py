@@ -1,0 +1,1 @@
+"""Queueing disciplines. Kernel: net/sched/."""

@@ -154,7 +154,10 @@ noop_qdisc_ops = Qdisc_ops(
 
 
 def noop_qdisc_alloc() -> Qdisc:
-    """The per-kernel `noop_qdisc` (a static object in the kernel)."""
+    """The per-kernel `noop_qdisc` (a static object in the kernel).
+
+    Kernel: net/sched/sch_generic.c noop_qdisc.
+    """
     return Qdisc(noop_qdisc_ops, None)
 
 

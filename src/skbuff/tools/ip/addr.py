@@ -164,10 +164,7 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
             else:
                 req.attrs[IFA_BROADCAST] = get_addr(arg, AF_INET)
         elif kw == "scope":
-            arg = a.next_arg()
-            scope = rtnl_rtscope_a2n(arg)
-            if scope is None:
-                raise invarg("invalid scope value.", arg)
+            scope = a.next_value(rtnl_rtscope_a2n, "invalid scope value.")
             ifa.scope = scope
             scoped = True
         elif kw == "dev":
@@ -175,10 +172,7 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
         elif kw == "label":
             req.attrs[IFA_LABEL] = a.next_arg()
         elif matches(kw, "metric") or matches(kw, "priority") or matches(kw, "preference"):
-            arg = a.next_arg()
-            metric = get_unsigned(arg)
-            if metric is None:
-                raise invarg('"metric" value is invalid\n', arg)
+            metric = a.next_value(get_unsigned, '"metric" value is invalid\n')
             req.attrs[IFA_RT_PRIORITY] = metric
         elif matches(kw, "valid_lft"):
             if valid is not None:

@@ -444,10 +444,7 @@ def iplink_list(ctx: IpCtx, a: Args) -> None:
     for m in selected_links(ctx, a):
         js = print_brief_link(ctx, m, None) if ctx.brief else print_linkinfo(ctx, m, True)
         text = js.pop("_text")
-        if ctx.json:
-            ctx.emit_json(js)
-        else:
-            ctx.out.write((text.replace("\n", "\\") if ctx.oneline else text) + "\n")
+        ctx.print_obj(text, js)
     if ctx.json:
         ctx.flush_json()
 
@@ -497,16 +494,10 @@ def _parse_link_args(ctx: IpCtx, a: Args, req: nlmsg, create: bool) -> str | Non
                 raise ToolExit(1, f'"{arg}" is invalid lladdr.\n')
             req.attrs[IFLA_BROADCAST] = lladdr
         elif matches(kw, "txqueuelen") or kw in ("qlen", "txqlen"):
-            arg = a.next_arg()
-            qlen = get_unsigned(arg)
-            if qlen is None:
-                raise invarg("Invalid \"txqueuelen\" value\n", arg)
+            qlen = a.next_value(get_unsigned, "Invalid \"txqueuelen\" value\n")
             req.attrs[IFLA_TXQLEN] = qlen
         elif kw == "mtu":
-            arg = a.next_arg()
-            mtu = get_unsigned(arg)
-            if mtu is None:
-                raise invarg("Invalid \"mtu\" value\n", arg)
+            mtu = a.next_value(get_unsigned, "Invalid \"mtu\" value\n")
             req.attrs[IFLA_MTU] = mtu
         elif kw == "netns":
             arg = a.next_arg()

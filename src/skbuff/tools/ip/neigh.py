@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from skbuff.kernel.jiffies import USER_HZ
 from skbuff.tools.common import ToolExit
 from skbuff.tools.ip.utils import (
     Args,
@@ -70,7 +71,6 @@ USAGE = (
     "           permanent | probe | reachable | stale }\n"
 )
 
-USER_HZ = 100
 
 
 def usage() -> ToolExit:
@@ -110,10 +110,7 @@ def ipneigh_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
                 raise duparg("lladdr", arg)
             lla = arg
         elif kw == "nud":
-            arg = a.next_arg()
-            state = nud_state_a2n(arg)
-            if state is None:
-                raise invarg("nud state is bad", arg)
+            state = a.next_value(nud_state_a2n, "nud state is bad")
             ndm.state = state
         elif matches(kw, "proxy"):
             arg = a.next_arg()
@@ -217,10 +214,7 @@ def ipneigh_get(ctx: IpCtx, a: Args) -> None:
     ndm.ifindex = ctx.ifindex(dev)
     for m in ctx.talk_checked(req).msgs:
         text, js = print_neigh(ctx, m, False)
-        if ctx.json:
-            ctx.emit_json(js)
-        else:
-            ctx.out.write(text + "\n")
+        ctx.print_obj(text, js)
     if ctx.json:
         ctx.flush_json()
 
@@ -282,10 +276,7 @@ def do_show_or_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
             ctx.talk_checked(nlmsg(RTM_DELNEIGH, NLM_F_REQUEST, ndm, dict(m.attrs)))
             continue
         text, js = print_neigh(ctx, m, ifindex is not None)
-        if ctx.json:
-            ctx.emit_json(js)
-        else:
-            ctx.out.write(text + "\n")
+        ctx.print_obj(text, js)
     if ctx.json and not flush:
         ctx.flush_json()
 

@@ -205,10 +205,7 @@ def usage() -> ToolExit:
 
 
 def _table_arg(a: Args) -> int:
-    arg = a.next_arg()
-    tid = rtnl_rttable_a2n(arg)
-    if tid is None:
-        raise invarg('"table" value is invalid\n', arg)
+    tid = a.next_value(rtnl_rttable_a2n, '"table" value is invalid\n')
     return tid
 
 
@@ -344,22 +341,13 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
             req.attrs[RTA_SRC] = addr
             hdr.src_len = plen
         elif kw == "tos" or matches(kw, "dsfield"):
-            arg = a.next_arg()
-            tos = rtnl_dsfield_a2n(arg)
-            if tos is None:
-                raise invarg('"tos" value is invalid\n', arg)
+            tos = a.next_value(rtnl_dsfield_a2n, '"tos" value is invalid\n')
             hdr.tos = tos
         elif matches(kw, "metric") or matches(kw, "priority") or kw == "preference":
-            arg = a.next_arg()
-            metric = get_unsigned(arg)
-            if metric is None:
-                raise invarg('"metric" value is invalid\n', arg)
+            metric = a.next_value(get_unsigned, '"metric" value is invalid\n')
             req.attrs[RTA_PRIORITY] = metric
         elif kw == "scope":
-            arg = a.next_arg()
-            scope = rtnl_rtscope_a2n(arg)
-            if scope is None:
-                raise invarg('invalid "scope" value\n', arg)
+            scope = a.next_value(rtnl_rtscope_a2n, 'invalid "scope" value\n')
             hdr.scope = scope
             scope_ok = True
         elif kw in _METRIC_KEYWORDS:
@@ -370,10 +358,7 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
             hops = _parse_nexthops(ctx, a)
             break
         elif matches(kw, "protocol"):
-            arg = a.next_arg()
-            proto = rtnl_rtprot_a2n(arg)
-            if proto is None:
-                raise invarg('"protocol" value is invalid\n', arg)
+            proto = a.next_value(rtnl_rtprot_a2n, '"protocol" value is invalid\n')
             hdr.protocol = proto
         elif matches(kw, "table"):
             _set_table(req, _table_arg(a))
@@ -610,11 +595,7 @@ def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
             one["flags"] = nflags
             jh.append(one)
         js["nexthops"] = jh
-    if ctx.json:
-        ctx.emit_json(js)
-    else:
-        text = "".join(txt)
-        ctx.out.write((text.replace("\n", "\\") if ctx.oneline else text) + "\n")
+    ctx.print_obj("".join(txt), js)
 
 
 def _parse_filter(ctx: IpCtx, a: Args) -> RouteFilter:
@@ -623,18 +604,12 @@ def _parse_filter(ctx: IpCtx, a: Args) -> RouteFilter:
     while a:
         kw = a.cur
         if matches(kw, "table"):
-            arg = a.next_arg()
-            tid = rtnl_rttable_a2n(arg)
-            if tid is None:
-                raise invarg("table id value is invalid\n", arg)
+            tid = a.next_value(rtnl_rttable_a2n, "table id value is invalid\n")
             f.tb = tid
         elif matches(kw, "cached") or matches(kw, "cloned"):
             f.cloned = True
         elif kw in ("tos",) or matches(kw, "dsfield"):
-            arg = a.next_arg()
-            tos = rtnl_dsfield_a2n(arg)
-            if tos is None:
-                raise invarg("TOS value is invalid\n", arg)
+            tos = a.next_value(rtnl_dsfield_a2n, "TOS value is invalid\n")
             f.tos = tos
         elif matches(kw, "protocol"):
             arg = a.next_arg()
@@ -649,10 +624,7 @@ def _parse_filter(ctx: IpCtx, a: Args) -> RouteFilter:
                 raise invarg('invalid "scope"\n', arg)
             f.scope = scope
         elif matches(kw, "type"):
-            arg = a.next_arg()
-            rtype = rtnl_rtntype_a2n(arg)
-            if rtype is None:
-                raise invarg('node type value is invalid\n', arg)
+            rtype = a.next_value(rtnl_rtntype_a2n, 'node type value is invalid\n')
             f.typ = rtype
         elif kw in ("dev", "oif"):
             f.oif = ctx.ifindex(a.next_arg())
@@ -719,10 +691,7 @@ def iproute_get(ctx: IpCtx, a: Args) -> None:
     while a:
         kw = a.cur
         if kw in ("tos",) or matches(kw, "dsfield"):
-            arg = a.next_arg()
-            tos = rtnl_dsfield_a2n(arg)
-            if tos is None:
-                raise invarg("TOS value is invalid\n", arg)
+            tos = a.next_value(rtnl_dsfield_a2n, "TOS value is invalid\n")
             hdr.tos = tos
         elif matches(kw, "from"):
             addr, plen = get_prefix(a.next_arg(), ctx.family)
@@ -731,26 +700,17 @@ def iproute_get(ctx: IpCtx, a: Args) -> None:
         elif kw in ("iif", "oif"):
             req.attrs[RTA_IIF if kw == "iif" else RTA_OIF] = ctx.ifindex(a.next_arg())
         elif matches(kw, "mark"):
-            arg = a.next_arg()
-            mark = get_unsigned(arg)
-            if mark is None:
-                raise invarg("invalid mark value\n", arg)
+            mark = a.next_value(get_unsigned, "invalid mark value\n")
             req.attrs[RTA_MARK] = mark
         elif matches(kw, "uid"):
-            arg = a.next_arg()
-            uid = get_unsigned(arg)
-            if uid is None:
-                raise invarg("invalid UID\n", arg)
+            uid = a.next_value(get_unsigned, "invalid UID\n")
             req.attrs[RTA_UID] = uid
         elif kw == "fibmatch":
             hdr.flags |= RTM_F_FIB_MATCH
         elif kw == "explain":
             explain_it = True
         elif kw == "ipproto":
-            arg = a.next_arg()
-            proto = inet_proto_a2n(arg)
-            if proto is None:
-                raise invarg('Invalid "ipproto" value\n', arg)
+            proto = a.next_value(inet_proto_a2n, 'Invalid "ipproto" value\n')
             req.attrs[RTA_IP_PROTO] = proto
         elif kw in ("sport", "dport"):
             arg = a.next_arg()

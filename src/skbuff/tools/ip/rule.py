@@ -126,16 +126,10 @@ def _parse_rule(ctx: IpCtx, a: Args, req: nlmsg) -> bool:
             if plen:
                 at[FRA_DST] = addr
         elif matches(kw, "preference") or matches(kw, "order") or matches(kw, "priority"):
-            arg = a.next_arg()
-            pref = get_unsigned(arg)
-            if pref is None:
-                raise invarg("preference value is invalid\n", arg)
+            pref = a.next_value(get_unsigned, "preference value is invalid\n")
             at[FRA_PRIORITY] = pref
         elif kw == "tos" or matches(kw, "dsfield"):
-            arg = a.next_arg()
-            tos = rtnl_dsfield_a2n(arg)
-            if tos is None:
-                raise invarg("TOS value is invalid\n", arg)
+            tos = a.next_value(rtnl_dsfield_a2n, "TOS value is invalid\n")
             frh.tos = tos
         elif kw == "fwmark":
             arg = a.next_arg()
@@ -182,19 +176,13 @@ def _parse_rule(ctx: IpCtx, a: Args, req: nlmsg) -> bool:
             lo, hi = _range(arg, "invalid UID range\n", 0xFFFFFFFF)
             at[FRA_UID_RANGE] = fib_rule_uid_range(lo, hi)
         elif kw == "goto":
-            arg = a.next_arg()
-            target = get_unsigned(arg)
-            if target is None:
-                raise invarg("invalid target\n", arg)
+            target = a.next_value(get_unsigned, "invalid target\n")
             at[FRA_GOTO] = target
             frh.action = FR_ACT_GOTO
         elif kw == "nop":
             frh.action = FR_ACT_NOP
         elif kw == "ipproto":
-            arg = a.next_arg()
-            proto = inet_proto_a2n(arg)
-            if proto is None:
-                raise invarg("Invalid \"ipproto\" value\n", arg)
+            proto = a.next_value(inet_proto_a2n, "Invalid \"ipproto\" value\n")
             at[FRA_IP_PROTO] = proto
         elif kw in ("sport", "dport"):
             arg = a.next_arg()
@@ -356,10 +344,7 @@ def iprule_list_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
             ctx.talk_checked(nlmsg(RTM_DELRULE, NLM_F_REQUEST, m.hdr, dict(m.attrs)))
             continue
         text, js = print_rule(ctx, m)
-        if ctx.json:
-            ctx.emit_json(js)
-        else:
-            ctx.out.write(text + "\n")
+        ctx.print_obj(text, js)
     if ctx.json and not flush:
         ctx.flush_json()
 

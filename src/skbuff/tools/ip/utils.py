@@ -11,12 +11,13 @@ from __future__ import annotations
 import errno
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from skbuff.net.core import rtnetlink
 from skbuff.tools.common import Output, ToolExit
-from skbuff.uapi.inet import ntoa
+from skbuff.uapi.inet import format_mac, ntoa
 from skbuff.uapi.rtnetlink import (
     AF_UNSPEC,
     RT_SCOPE_HOST,
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from skbuff.net.core.dev import net_device
     from skbuff.net.core.net_namespace import Net
     from skbuff.sim.world import World
+
+T = TypeVar("T")
 
 RTPROT_NAMES: dict[int, str] = {
     0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "gated", 9: "ra",
@@ -211,6 +214,14 @@ class Args:
     def peek(self) -> str | None:
         return self.argv[self.i + 1] if self.i + 1 < len(self.argv) else None
 
+    def next_value(self, parse: Callable[[str], T | None], msg: str) -> T:
+        """NEXT_ARG() and parse the value; one `parse` rejects (None) is `invarg(msg, arg)`."""
+        arg = self.next_arg()
+        value = parse(arg)
+        if value is None:
+            raise invarg(msg, arg)
+        return value
+
 
 def parse_ipv4(text: str) -> int | None:
     """inet_pton for AF_INET (dotted quad, 1-4 parts as inet_aton would not: exactly 4)."""
@@ -274,8 +285,7 @@ def get_unsigned(text: str, limit: int = 0xFFFFFFFF) -> int | None:
 format_host = ntoa  # iproute2: lib/utils.c format_host (numeric: no -resolve)
 
 
-def ll_addr_n2a(addr: bytes) -> str:
-    return ":".join(f"{b:02x}" for b in addr)
+ll_addr_n2a = format_mac  # iproute2: lib/ll_addr.c ll_addr_n2a (Ethernet-style)
 
 
 def ll_addr_a2n(text: str) -> bytes | None:
@@ -341,6 +351,13 @@ class IpCtx:
 
     def emit_json(self, obj: dict[str, Any]) -> None:
         self.json_items.append(obj)
+
+    def print_obj(self, text: str, js: dict[str, Any]) -> None:
+        """One object: collected for -j, else printed (on one line with -o)."""
+        if self.json:
+            self.json_items.append(js)
+        else:
+            self.out.write((text.replace("\n", "\\") if self.oneline else text) + "\n")
 
     def flush_json(self) -> None:
         """Print the collected objects as one JSON array, laid out like iproute2's writer."""

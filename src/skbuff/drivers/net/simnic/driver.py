@@ -287,6 +287,19 @@ def simnic_check_link(adapter: simnic_adapter) -> None:
 # Interrupts and NAPI
 
 
+def simnic_read_icr(adapter: simnic_adapter) -> int:
+    """Charge the ISR, read (and so ack) ICR and handle a link-status change; 0 = the
+    interrupt was not ours. Kernel: drivers/net/ethernet/intel/e1000/e1000_main.c e1000_intr
+    (its opening). Hardirq context.
+    """
+    k = adapter.k
+    k.charge(k.costs.simnic_isr)
+    icr = adapter.hw.read_icr()
+    if icr & simhw.SIMNIC_ICR_LSC:
+        simnic_check_link(adapter)
+    return icr
+
+
 def simnic_intr(irq: int, dev: net_device) -> int:
     """NAPI-mode ISR: read (and so ack) ICR, mask the device, schedule NAPI.
 
@@ -296,13 +309,8 @@ def simnic_intr(irq: int, dev: net_device) -> int:
     """
     adapter: simnic_adapter = dev.priv
     hw = adapter.hw
-    k = adapter.k
-    k.charge(k.costs.simnic_isr)
-    icr = hw.read_icr()
-    if not icr:
+    if not simnic_read_icr(adapter):
         return kirq.IRQ_NONE
-    if icr & simhw.SIMNIC_ICR_LSC:
-        simnic_check_link(adapter)
     napi = adapter.napi
     if napi.state & core_dev.NAPIF_STATE_SCHED and not napi.state & core_dev.NAPIF_STATE_DISABLE:
         raise NapiContractViolation(
@@ -339,13 +347,8 @@ def simnic_intr_legacy(irq: int, dev: net_device) -> int:
     """
     adapter: simnic_adapter = dev.priv
     hw = adapter.hw
-    k = adapter.k
-    k.charge(k.costs.simnic_isr)
-    icr = hw.read_icr()
-    if not icr:
+    if not simnic_read_icr(adapter):
         return kirq.IRQ_NONE
-    if icr & simhw.SIMNIC_ICR_LSC:
-        simnic_check_link(adapter)
     hw.write_imc(0xFFFFFFFF)
     simnic_clean_tx_irq(adapter)
     simnic_clean_rx_irq(adapter, None, len(hw.rx_ring))
