@@ -3,8 +3,10 @@
 The real side runs each line with bash in network namespaces the harness creates under unique
 names (`sbcf<pid>x<n>-<name>`) and always deletes, even on failure. A script may only touch its
 own namespaces: every line must be `ip netns add|del|list`, `ip -n NS …` or
-`ip netns exec NS …` (or `sleep N`); anything else is refused before it runs, so a conformance
-script can never change the host.
+`ip netns exec NS CMD …` with CMD one of EXEC_ALLOWED (`cat` of /proc only, `sysctl` without
+file loading, `ip`, `ping`, `arping`), or `sleep N`; anything else is refused before it runs,
+so a conformance script can never change the host. Runs of `ip -n NS route get` lines share
+one `ip -batch` process on the real side (`RealKernel.run_many`).
 
 Comparison per line: exit status, stdout (JSON compared as data), stderr. Only what is truly
 random is normalised: MAC addresses the kernel chose (those not written in the script) are

@@ -30,12 +30,13 @@ def render(results: dict[str, list[CaseResult]]) -> str:
            "- Sweep: `python -m tests.conformance.sweep --seeds 500 [--area AREA]`.",
            "- This page: `python -m tests.conformance.report [--seeds N]`.",
            "- Accepted differences: `tests/conformance/known_differences.py`.",
-           "", "| area | cases | cases matching | lines | lines matching | known-difference "
-           "lines | unlisted differences |", "|---|---|---|---|---|---|---|"]
+           "", "| area | cases | cases passing | cases identical | lines | lines identical | "
+           "known-difference lines | unlisted differences |", "|---|---|---|---|---|---|---|---|"]
     used: Counter[str] = Counter()
     unlisted: list[str] = []
     for area, rs in results.items():
-        cases_ok = sum(1 for r in rs if not r.known and not r.unlisted)
+        cases_ok = sum(1 for r in rs if not r.unlisted)
+        cases_same = sum(1 for r in rs if not r.known and not r.unlisted)
         lines = sum(r.lines for r in rs)
         known_lines = sum(len({m.lineno for m, _ in r.known}) for r in rs)
         bad = sum(len(r.unlisted) for r in rs)
@@ -43,7 +44,7 @@ def render(results: dict[str, list[CaseResult]]) -> str:
             used.update(kd.key for _, kd in r.known)
             if r.unlisted:
                 unlisted.append(r.render_unlisted())
-        out.append(f"| {area} | {len(rs)} | {cases_ok} | {lines} | "
+        out.append(f"| {area} | {len(rs)} | {cases_ok} | {cases_same} | {lines} | "
                    f"{lines - sum(r.mismatched_lines for r in rs)} | {known_lines} | {bad} |")
     out += ["", "## Known differences", ""]
     for kd in KNOWN:

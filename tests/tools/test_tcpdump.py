@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from tests.tools.test_ping import TOPO, topo_world
 
+from skbuff import cli
 from skbuff.sim import script
 from skbuff.sim.world import World
 from skbuff.tools import bpf_filter, tcpdump
@@ -212,3 +213,17 @@ def test_foreground_runs_ten_simulated_seconds() -> None:
     n = len(lines) - 1
     assert r.stderr.endswith(f"{n} packets captured\n{n} packets received by filter\n"
                              "0 packets dropped by kernel\n")
+
+
+def test_skbuff_run_interrupts_background_jobs_at_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "cap.sh"
+    path.write_text(TOPO + "ip netns exec a tcpdump -n -i veth0 icmp &\n"
+                    "ip netns exec a ping -q -c 1 10.0.2.2\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.cmd_run(str(path), False, 0, out, err) == 0
+    lines = out.getvalue().splitlines()
+    assert " IP 10.0.1.1 > 10.0.2.2: ICMP echo request" in lines[-3]
+    assert " IP 10.0.2.2 > 10.0.1.1: ICMP echo reply" in lines[-2]
+    assert lines[-1] == ""
+    assert err.getvalue().endswith("2 packets captured\n2 packets received by filter\n"
+                                   "0 packets dropped by kernel\n")

@@ -40,21 +40,26 @@ from typing import TYPE_CHECKING, NoReturn
 from skbuff.net import flow
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core import sock
-from skbuff.net.ipv4 import fib_frontend, ip_output, ping, raw, route, udp
+from skbuff.net.ipv4 import fib_frontend, ping, raw, route, udp
 from skbuff.uapi import rtnetlink, snmp
+from skbuff.uapi.in_ import (
+    IP_MTU,
+    IP_MTU_DISCOVER,
+    IP_PMTUDISC_DONT,
+    IP_PMTUDISC_OMIT,
+    IP_RECVERR,
+    IP_RECVTTL,
+)
+
+# The IP_MTU_DISCOVER values, offered with the options as Python's socket module does.
+from skbuff.uapi.in_ import IP_PMTUDISC_DO as IP_PMTUDISC_DO
+from skbuff.uapi.in_ import IP_PMTUDISC_PROBE as IP_PMTUDISC_PROBE
+from skbuff.uapi.in_ import IP_PMTUDISC_WANT as IP_PMTUDISC_WANT
 from skbuff.uapi.inet import ntoa
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
 
-IP_MTU_DISCOVER = 10
-IP_RECVERR = 11
-IP_RECVTTL = 12
-IP_MTU = 14
-IP_PMTUDISC_DONT = ip_output.IP_PMTUDISC_DONT
-IP_PMTUDISC_WANT = ip_output.IP_PMTUDISC_WANT
-IP_PMTUDISC_DO = ip_output.IP_PMTUDISC_DO
-IP_PMTUDISC_PROBE = ip_output.IP_PMTUDISC_PROBE
 SOCK_MIN_RCVBUF = 4608  # 2 * (2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)))
 SYSCTL_RMEM_MAX = 212992
 _RECV_STEP_NS = 1_000_000
@@ -243,7 +248,7 @@ class Socket:
             elif optname == IP_TOS:
                 sk.tos = val & 0xFF
             elif optname == IP_MTU_DISCOVER:
-                if not IP_PMTUDISC_DONT <= val <= ip_output.IP_PMTUDISC_OMIT:
+                if not IP_PMTUDISC_DONT <= val <= IP_PMTUDISC_OMIT:
                     _raise(errno.EINVAL)
                 sk.pmtudisc = val
             elif optname == IP_RECVERR:

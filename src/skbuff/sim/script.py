@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
+from skbuff.kernel.clock import NSEC_PER_SEC
 from skbuff.tools import proc, sysctl
 from skbuff.tools.common import Result, shell_split
 from skbuff.tools.ip import ip
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 Tool = Callable[["World", "Net", list[str]], Result]
 
-NSEC_PER_SEC = 1_000_000_000
 EX_SOFTWARE = 70
 
 

@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from skbuff.net import socket as net_socket
+from skbuff.uapi import in_ as uapi_in
 from skbuff.uapi.icmp import ICMP_ECHO
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from skbuff.sim.world import World
 
 PMTUDISC: Mapping[str, int] = MappingProxyType({
-    "do": net_socket.IP_PMTUDISC_DO, "want": net_socket.IP_PMTUDISC_WANT,
-    "dont": net_socket.IP_PMTUDISC_DONT, "probe": net_socket.IP_PMTUDISC_PROBE})
+    "do": uapi_in.IP_PMTUDISC_DO, "want": uapi_in.IP_PMTUDISC_WANT,
+    "dont": uapi_in.IP_PMTUDISC_DONT, "probe": uapi_in.IP_PMTUDISC_PROBE})
 """ping -M HINT → IP_MTU_DISCOVER value (iputils ping)."""
 
 _EE = struct.Struct("=IBBBBII")
@@ -147,9 +148,9 @@ def _ping_task(net: Net, daddr: str, size: int, pmtu: str | None, ttl: int | Non
     try:
         if src is not None:
             s.bind((src, 0))
-        s.setsockopt(IPPROTO_IP, net_socket.IP_RECVERR, 1)
+        s.setsockopt(IPPROTO_IP, uapi_in.IP_RECVERR, 1)
         if pmtu is not None:
-            s.setsockopt(IPPROTO_IP, net_socket.IP_MTU_DISCOVER, PMTUDISC[pmtu])
+            s.setsockopt(IPPROTO_IP, uapi_in.IP_MTU_DISCOVER, PMTUDISC[pmtu])
         if ttl is not None:
             s.setsockopt(IPPROTO_IP, IP_TTL, ttl)
         s.settimeout(timeout_s)

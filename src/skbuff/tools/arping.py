@@ -15,6 +15,7 @@ import os
 from socket import AF_INET, SO_BINDTODEVICE, SOCK_DGRAM, SOL_SOCKET
 from typing import TYPE_CHECKING
 
+from skbuff.kernel.clock import NSEC_PER_SEC
 from skbuff.net import socket as bsd
 from skbuff.net.core import dev as core_dev
 from skbuff.net.ipv4 import arp
@@ -51,7 +52,6 @@ Options:
 
 For more details see arping(8).
 """
-NSEC_PER_SEC = 1_000_000_000
 INT_MAX = 2**31 - 1
 
 

@@ -15,6 +15,7 @@ import os
 from socket import AF_INET, MSG_DONTWAIT, SOCK_DGRAM
 from typing import TYPE_CHECKING
 
+from skbuff.kernel.clock import NSEC_PER_SEC
 from skbuff.net import socket as bsd
 from skbuff.tools.common import Result, ToolExit, gnu_getopt
 from skbuff.tools.ping import parse_ipv4
@@ -30,7 +31,6 @@ USAGE = """usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]
 \t  [destination] [port]
 """
 FOREGROUND_NS = 10 * 1_000_000_000
-NSEC_PER_SEC = 1_000_000_000
 
 
 def _port(text: str) -> int:

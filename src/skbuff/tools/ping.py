@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from skbuff.net import socket as bsd
 from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt
 from skbuff.uapi import checksum
+from skbuff.uapi.in_ import IP_MTU_DISCOVER, IP_RECVERR
 from skbuff.uapi.inet import ntoa
 
 if TYPE_CHECKING:
@@ -70,8 +71,6 @@ FOREGROUND_NS = 10 * 1_000_000_000
 """A ping with neither -c nor -w runs this long (simulated), then stops as ^C stops it."""
 LONG_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
-IP_MTU_DISCOVER = 10
-IP_RECVERR = 11
 PMTUDISC = {"dont": 0, "want": 1, "do": 2}
 SO_EE_ORIGIN_LOCAL = 1
 SO_EE_ORIGIN_ICMP = 2

@@ -11,8 +11,9 @@ Unknown)", as tcpdump prints them there. -w writes pcapng (skbuff.trace.pcapng),
 Running in a script: in the foreground, tcpdump advances the world until -c frames were
 printed or FOREGROUND_NS of simulated time passed (as if then interrupted with ^C).
 `tcpdump … &` starts a background capture (a `World` job): frames print after each later
-script line, in capture order; `wait` runs the world until every job with -c is done; at the
-end of the script the remaining jobs are interrupted and print their statistics.
+script line, in capture order; `wait` runs the world until each job with -c is done (one
+without -c gets FOREGROUND_NS, then is interrupted); at the end of the script the remaining
+jobs are interrupted and print their statistics.
 """
 
 from __future__ import annotations

@@ -20,10 +20,12 @@ import struct
 from socket import AF_INET, IP_TTL, IPPROTO_IP, MSG_DONTWAIT, MSG_ERRQUEUE, SOCK_DGRAM
 from typing import TYPE_CHECKING
 
+from skbuff.kernel.clock import NSEC_PER_SEC
 from skbuff.net import socket as bsd
 from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt
 from skbuff.tools.ping import ntoa, parse_ipv4
 from skbuff.uapi.icmp import ICMP_TIME_EXCEEDED
+from skbuff.uapi.in_ import IP_MTU_DISCOVER, IP_PMTUDISC_DO, IP_RECVERR, IP_RECVTTL
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -55,8 +57,6 @@ DEFAULT_OVERHEAD_IPV4 = 28
 DEFAULT_MTU_IPV4 = 65535
 DEFAULT_BASEPORT = 44444
 SO_EE_ORIGIN_LOCAL, SO_EE_ORIGIN_ICMP = 1, 2
-IP_MTU_DISCOVER, IP_PMTUDISC_DO, IP_RECVERR, IP_RECVTTL = 10, 2, 11, 12
-NSEC_PER_SEC = 1_000_000_000
 BOOT_NS = NSEC_PER_SEC
 _PROBEHDR = struct.Struct("=I4xqq")
 _EE = struct.Struct("=IBBBBII")

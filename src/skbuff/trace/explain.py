@@ -39,7 +39,6 @@ from skbuff.net.ipv4 import (
 from skbuff.net.ipv4 import fib_rules as ipv4_fib_rules
 from skbuff.uapi import in_
 from skbuff.uapi import rtnetlink as uapi_rt
-from skbuff.uapi.if_ether import ETH_P_IP
 from skbuff.uapi.inet import ntoa
 from skbuff.uapi.neighbour import NUD_FAILED
 

@@ -28,6 +28,7 @@ from skbuff.net.core import dev as netdev
 from skbuff.net.core import netevent, rtnetlink
 from skbuff.net.core import skbuff as skbmod
 from skbuff.net.core.dropreason import SKB_DROP_REASON
+from skbuff.net.core.sock import SK_WMEM_MAX
 from skbuff.uapi.neighbour import (
     NDA_CACHEINFO,
     NDA_DST,
@@ -101,7 +102,6 @@ NEIGH_VARS: tuple[str, ...] = (
 
 # include/linux/skbuff.h SKB_TRUESIZE(ETH_FRAME_LEN) on x86-64: what unres_qlen divides by.
 SKB_TRUESIZE_ETH_FRAME_LEN = 1514 + 256 + 320  # ETH_FRAME_LEN + aligned sk_buff + shinfo
-SK_WMEM_MAX = 212992
 INT_MAX = (1 << 31) - 1
 
 

@@ -11,17 +11,19 @@ import errno
 from collections import deque
 from typing import TYPE_CHECKING
 
+from skbuff.uapi.in_ import IP_PMTUDISC_WANT
+
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
+SK_WMEM_MAX = 212992  # include/net/sock.h: _SK_MEM_OVERHEAD * _SK_MEM_PACKETS
 SOCK_RCVBUF_DEFAULT = 212992  # net.core.rmem_default
 SOCK_SNDBUF_DEFAULT = 212992  # net.core.wmem_default
 
 TCP_ESTABLISHED = 1
 TCP_CLOSE = 7
 
-IP_PMTUDISC_WANT = 1
 
 
 class sock_extended_err:

@@ -15,6 +15,7 @@ from skbuff.kernel import sysctl
 from skbuff.kernel.sysctl import ctl_buf, ctl_table
 from skbuff.net.core import net_namespace
 from skbuff.net.core.skbuff import MAX_SKB_FRAGS
+from skbuff.net.core.sock import SK_WMEM_MAX
 from skbuff.net.sched import sch_generic
 from skbuff.uapi.if_link import IFNAMSIZ
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 TCP_SKB_MIN_TRUESIZE = 2048 + 256  # 2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff)) on x86-64
 SOCK_MIN_SNDBUF = TCP_SKB_MIN_TRUESIZE * 2
 SOCK_MIN_RCVBUF = TCP_SKB_MIN_TRUESIZE
-SK_WMEM_MAX = 212992
 SK_RMEM_MAX = 212992
 SK_MEMORY_PCPU_RESERVE = 256
 

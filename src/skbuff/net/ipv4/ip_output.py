@@ -25,7 +25,13 @@ from skbuff.net.ipv4 import arp, icmp, ip_options, route
 from skbuff.net.netfilter import core as nf
 from skbuff.uapi import if_ether, rtnetlink, snmp
 from skbuff.uapi.icmp import ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED
-from skbuff.uapi.in_ import IPPROTO_ICMP
+from skbuff.uapi.in_ import (
+    IP_PMTUDISC_DO,
+    IP_PMTUDISC_OMIT,
+    IP_PMTUDISC_PROBE,
+    IP_PMTUDISC_WANT,
+    IPPROTO_ICMP,
+)
 from skbuff.uapi.ip import IP_DF, IP_MF, IP_OFFSET, ip_send_check
 
 if TYPE_CHECKING:
@@ -36,12 +42,6 @@ if TYPE_CHECKING:
     Output = Callable[[Net, Any, sk_buff], int]
 
 IP_IDENTS_SZ = 2048
-IP_PMTUDISC_DONT = 0
-IP_PMTUDISC_WANT = 1
-IP_PMTUDISC_DO = 2
-IP_PMTUDISC_PROBE = 3
-IP_PMTUDISC_INTERFACE = 4
-IP_PMTUDISC_OMIT = 5
 _SIPHASH_3U32 = struct.Struct("<3I")  # siphash_3u32 hashes little-endian words
 
 
