@@ -60,3 +60,18 @@ def test_shell_reads_lines_without_a_tty(fake: None, monkeypatch: pytest.MonkeyP
 def test_demo_prints_its_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["demo"]) == 0
     assert capsys.readouterr().out.startswith("# skbuff demo: two hosts and a router")
+
+
+def test_a_failing_script_leaves_no_tracer_attached(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`trace on` patches kernel functions process-wide; a script stopped by a failing line
+    before its `trace off` must not leave them patched."""
+    from skbuff.trace import ftrace
+
+    s = tmp_path / "s.sh"
+    s.write_text("trace on icmp\nip nosuchobj\ntrace off\n")
+    assert cli.main(["run", str(s)]) == 1
+    capsys.readouterr()
+    patched = [fn.__name__ for fn in ftrace.traceable_functions()
+               if fn.__code__.co_name != fn.__name__]
+    assert patched == []

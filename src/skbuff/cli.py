@@ -31,9 +31,10 @@ def _bug(what: str, e: BaseException, err: TextIO) -> int:
     return EX_SOFTWARE
 
 
-def end_jobs(world: World, out: TextIO, err: TextIO) -> int:
-    """The script ended: interrupt its background jobs (`tcpdump … &`), print their rest."""
-    res = world.stop_jobs()
+def end_script(world: World, out: TextIO, err: TextIO) -> int:
+    """The script ended: interrupt its background jobs (`tcpdump … &`), print their rest,
+    detach its tracer."""
+    res = world.end_script()
     out.write(res.stdout)
     err.write(res.stderr)
     return 0
@@ -49,7 +50,7 @@ def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO,
     world = World(seed=seed)
     if trace is None:
         status = script.run_script(world, text, path, out, err, keep_going=keep_going)
-        return end_jobs(world, out, err) or status
+        return end_script(world, out, err) or status
     try:
         tracer = journey.journey_tracer(world.kernel, trace.filter)
     except FilterError as e:
@@ -58,7 +59,7 @@ def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO,
     tracer.attach()
     try:
         status = script.run_script(world, text, path, out, err, keep_going=keep_going)
-        end_jobs(world, out, err)
+        end_script(world, out, err)
     finally:
         tracer.detach()
     return trace_outputs(world, tracer, trace, path, out, err) or status
@@ -168,7 +169,7 @@ def cmd_load_host(dumps: str, netns: str, script_path: str, out: TextIO, err: Te
         err.write(f"skbuff: {script_path}: {e.strerror}\n")
         return 1
     status = script.run_script(world, text, script_path, out, err)
-    return end_jobs(world, out, err) or status
+    return end_script(world, out, err) or status
 
 
 def build_parser() -> argparse.ArgumentParser:

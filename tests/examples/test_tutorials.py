@@ -18,3 +18,9 @@ def test_page_as_written(page: str, tmp_path: Path) -> None:
     the real files."""
     problems = mdrun.check_page(DOCS / page, tmp_path)
     assert not problems, "\n\n".join(problems)
+
+
+def test_readme_as_written(tmp_path: Path) -> None:
+    """The README's examples print what it shows."""
+    problems = mdrun.check_page(mdrun.REPO / "README.md", tmp_path)
+    assert not problems, "\n\n".join(problems)

@@ -160,6 +160,15 @@ class World:
         rest = self.stop_jobs()
         return Result(0, res.stdout + rest.stdout, res.stderr + rest.stderr)
 
+    def end_script(self) -> Result:
+        """The script ended, however it ended: interrupt its background jobs (their last
+        output is returned) and detach the tracer `trace on` left attached — function tracing
+        patches code process-wide, so it must not outlive the run."""
+        res = self.stop_jobs()
+        if self.journey is not None:
+            self.journey.detach()
+        return res
+
     def stop_jobs(self) -> Result:
         """Interrupt every background job (the script ended): their last output."""
         res = self.poll_jobs()

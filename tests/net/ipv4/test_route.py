@@ -21,7 +21,8 @@ from skbuff.net.core import dst as core_dst
 from skbuff.net.core import skbuff as core_skbuff
 from skbuff.net.core.net_namespace import Net
 from skbuff.net.core.rtnetlink import netlink_ext_ack
-from skbuff.net.ipv4 import devinet, inetpeer, ip_fib, ip_options, route
+from skbuff.net.ipv4 import devinet, inetpeer, ip_fib, ip_input, ip_options, ip_output, route
+from skbuff.net.ipv4 import ip_forward as ip_forward_mod
 from skbuff.net.ipv4.fib_decision import DecisionRecord
 from skbuff.uapi import if_link, snmp
 from skbuff.uapi import rtnetlink as uapi_rt
@@ -282,7 +283,7 @@ def test_input_unicast_needs_forwarding(env: Env) -> None:
     env.eth0.conf(devinet.IPV4_DEVCONF_FORWARDING, 1)
     err, skb = route_in(env, env.eth0, "10.0.0.9", "10.1.0.7")
     rt = route.skb_rtable(skb)
-    assert err == 0 and rt.dev is env.eth1 and rt.input is route._ip_forward
+    assert err == 0 and rt.dev is env.eth1 and rt.input is ip_forward_mod.ip_forward
     assert not ip_options.IPCB(skb).flags & ip_options.IPSKB_DOREDIRECT
     core_skbuff.kfree_skb(skb)
 
@@ -360,7 +361,7 @@ def test_output_unicast_source_and_cache(env: Env) -> None:
     rt, fl4 = out(env, "10.1.0.7")
     assert isinstance(rt, route.rtable)
     assert rt.dev is env.eth1 and fl4.saddr == ip("10.1.0.2") and fl4.flowi4_oif == 0
-    assert rt.output is route._ip_output and not rt.rt_uses_gateway
+    assert rt.output is ip_output.ip_output and not rt.rt_uses_gateway
     assert stat(env, "out_slow_tot") == 1
     rt2, _ = out(env, "10.1.0.8")
     assert rt2 is rt and stat(env, "out_slow_tot") == 1  # per-CPU nexthop cache
@@ -380,7 +381,7 @@ def test_output_local_goes_via_lo(env: Env) -> None:
     rt, fl4 = out(env, "10.0.0.2")
     assert isinstance(rt, route.rtable)
     assert rt.dev is env.lo and rt.rt_flags & route.RTCF_LOCAL
-    assert rt.input is route._ip_local_deliver and fl4.saddr == ip("10.0.0.2")
+    assert rt.input is ip_input.ip_local_deliver and fl4.saddr == ip("10.0.0.2")
     assert fl4.flowi4_oif == 1
     rt0, fl0 = out(env, "0.0.0.0")
     assert isinstance(rt0, route.rtable)
@@ -414,7 +415,7 @@ def test_output_oif_without_route_assumes_onlink(env: Env) -> None:
 def test_output_broadcast_and_multicast(env: Env) -> None:
     rt, _ = out(env, "255.255.255.255", flowi4_oif=2)
     assert isinstance(rt, route.rtable)
-    assert rt.rt_flags & route.RTCF_BROADCAST and rt.output is route._ip_mc_output
+    assert rt.rt_flags & route.RTCF_BROADCAST and rt.output is ip_output.ip_mc_output
     assert stat(env, "out_slow_mc") == 1
 
 

@@ -461,22 +461,6 @@ def ip_rt_bug(net: Net, sk: Any, skb: sk_buff) -> int:
     return 0
 
 
-def _ip_local_deliver(skb: sk_buff) -> int:
-    return ip_input.ip_local_deliver(skb)
-
-
-def _ip_forward(skb: sk_buff) -> int:
-    return ip_forward.ip_forward(skb)
-
-
-def _ip_output(net: Net, sk: Any, skb: sk_buff) -> int:
-    return ip_output.ip_output(net, sk, skb)
-
-
-def _ip_mc_output(net: Net, sk: Any, skb: sk_buff) -> int:
-    return ip_output.ip_mc_output(net, sk, skb)
-
-
 def rt_dst_alloc(dev: net_device, flags: int, type: int, noxfrm: bool) -> rtable:
     """A fresh rtable (one reference), output ip_output, input ip_local_deliver if LOCAL.
 
@@ -486,9 +470,9 @@ def rt_dst_alloc(dev: net_device, flags: int, type: int, noxfrm: bool) -> rtable
     rt = rtable(dev, flags, type, core_dst.DST_NOXFRM if noxfrm else 0, net.kernel.jiffies,
                 rt_genid_ipv4(net))
     net.ipv4.ip_rt.dst_entries += 1
-    rt.output = _ip_output
+    rt.output = ip_output.ip_output
     if flags & RTCF_LOCAL:
-        rt.input = _ip_local_deliver
+        rt.input = ip_input.ip_local_deliver
     return rt
 
 
@@ -771,7 +755,7 @@ def __mkroute_input(skb: sk_buff, res: ip_fib.fib_result, in_dev: Any, daddr: in
     rth = rt_dst_alloc(out_dev.dev, 0, res.type, False)
     rth.rt_is_input = 1
     RT_CACHE_STAT_INC(dev.nd_net, IN_SLOW_TOT)
-    rth.input = _ip_forward
+    rth.input = ip_forward.ip_forward
     rt_set_nexthop(rth, daddr, res, fnhe, res.fi, res.type, itag[0], do_cache)
     core_skbuff.skb_dst_set(skb, rth)
     return 0
@@ -1097,7 +1081,7 @@ def __mkroute_output(res: ip_fib.fib_result, fl4: flowi4, orig_oif: int, dev_out
     RT_CACHE_STAT_INC(dev_out.nd_net, OUT_SLOW_TOT)
     if flags & (RTCF_BROADCAST | RTCF_MULTICAST) and flags & RTCF_LOCAL \
             and not dev_out.flags & if_link.IFF_LOOPBACK:
-        rth.output = _ip_mc_output
+        rth.output = ip_output.ip_mc_output
         RT_CACHE_STAT_INC(dev_out.nd_net, OUT_SLOW_MC)
     rt_set_nexthop(rth, fl4.daddr, res, fnhe, fi, type_, 0, do_cache)
     return rth
