@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support import needs
 
 from skbuff.uapi import rtnetlink as rt
 
@@ -34,9 +34,9 @@ def _ours() -> list[tuple[str, str, int]]:
     return out
 
 
+@needs(shutil.which("gcc") is not None and Path("/usr/include/linux/rtnetlink.h").exists(),
+       "gcc and the Linux uapi headers (linux-libc-dev)")
 def test_constants_match_the_c_headers(tmp_path: Path) -> None:
-    if shutil.which("gcc") is None or not Path("/usr/include/linux/rtnetlink.h").exists():
-        pytest.skip("needs gcc and the Linux uapi headers")
     includes = sorted({h for hs in HEADERS.values() for h in hs})
     items = _ours()
     src = tmp_path / "c.c"
