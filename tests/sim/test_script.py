@@ -1,10 +1,15 @@
 """The script runner: continuations, comments, FILE:LINE errors, the set -e policy and
---keep-going, simulated sleep, redirects, the tool registry and internal-error reporting."""
+--keep-going, simulated sleep, redirects, the tool registry, internal-error reporting and the
+`source` / `.` builtin."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.tools.fake_stack import _st, fake_world
 
 from skbuff.sim import script
@@ -102,3 +107,74 @@ def test_internal_error_is_one_line_and_status_70() -> None:
 def test_redirect_outside_proc_sys_is_refused() -> None:
     r = fake_world().run("echo x > /tmp/file")
     assert r.status == 1 and "only redirect into /proc/sys" in r.stderr
+
+
+def test_source_runs_the_file_in_this_shell_relative_to_the_cwd(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "setup.sh").write_text(
+        "# setup\necho in setup\nip route add 10.0.0.0/8 dev lo\n")
+    monkeypatch.chdir(tmp_path)
+    w = fake_world()
+    status, out, err = run(w, "source lib/setup.sh\n. lib/setup.sh\necho back\n",
+                           keep_going=True)
+    assert out == "in setup\nin setup\nback\n"
+    # the second run of the file fails in the file, at its line 3
+    assert (status, err) == (2, "lib/setup.sh:3: ip: RTNETLINK answers: File exists\n")
+    assert len(_st(w.init_net).routes) == 1
+
+
+def test_source_failure_stops_the_sourcing_script_under_set_e(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bad.sh").write_text("echo a\n\nnosuch\necho b\n")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(fake_world(), "echo start\n. ./bad.sh\necho never\n")
+    assert (status, out, err) == (127, "start\na\n", "./bad.sh:3: nosuch: command not found\n")
+
+
+def test_source_errors_are_bash_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dir").mkdir()
+    w = fake_world()
+    assert run(w, "source nosuch.sh\n") == (1, "", "t.sh:1: nosuch.sh: No such file or directory\n")
+    assert run(w, "echo x\n. dir\n") == (1, "x\n", "t.sh:2: .: dir: is a directory\n")
+    assert run(w, "source\n") == (2, "", "t.sh:1: source: filename argument required\n"
+                                   "t.sh:1: source: usage: source filename [arguments]\n")
+    assert run(w, ".\n")[2] == ("t.sh:1: .: filename argument required\n"
+                                "t.sh:1: .: usage: . filename [arguments]\n")
+
+
+def test_internal_error_in_a_sourced_file_ends_every_script(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = fake_world()
+
+    def broken(world: World, net: object, argv: list[str]) -> Result:
+        raise ZeroDivisionError("boom")
+
+    script.register_tool(w, "broken", broken)
+    (tmp_path / "b.sh").write_text("broken\necho never\n")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(w, "source b.sh\necho never\n", keep_going=True)
+    assert (status, out) == (70, "")
+    assert err == "b.sh:1: internal error: ZeroDivisionError: boom (this is a bug in skbuff)\n"
+
+
+LINES = ["echo a", "true", "false", "nosuch", "sleep 1", "# c", "", "ip foo"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=6), st.booleans())
+def test_sourcing_a_file_is_running_its_lines(tmp_path_factory: pytest.TempPathFactory,
+                                              lines: list[str], keep_going: bool) -> None:
+    """Same output, status and simulated time as the lines inline (the builtin is free);
+    only the FILE:LINE of errors differs."""
+    d = tmp_path_factory.mktemp("src")
+    text = "".join(f"{ln}\n" for ln in lines)
+    (d / "f.sh").write_text(text)
+    inline, sourced = fake_world(), fake_world()
+    t0, t1 = inline.kernel.now_ns, sourced.kernel.now_ns
+    a = run(inline, text, keep_going)
+    b = run(sourced, f"source {d / 'f.sh'}\n", keep_going)
+    assert a[:2] == b[:2]
+    assert a[2].replace("t.sh:", f"{d / 'f.sh'}:") == b[2]
+    assert inline.kernel.now_ns - t0 == sourced.kernel.now_ns - t1

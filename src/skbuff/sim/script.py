@@ -1,9 +1,10 @@
 """The script runner: lines as a shell would run them against a real kernel.
 
 Supported lines: `ip …`, `ip netns exec NS CMD…`, `sysctl …`, `cat /proc/…`,
-`echo V > /proc/sys/…`, `echo …`, `sleep N` (simulated time), comments, blank lines and
-backslash continuations. Other tools plug in by name: `register_tool(world, name, fn)` for one
-World, or a module `skbuff.tools.<name>` defining `main(world, net, argv) -> Result`.
+`echo V > /proc/sys/…`, `echo …`, `sleep N` (simulated time), `source FILE` / `. FILE`,
+comments, blank lines and backslash continuations. Other tools plug in by name:
+`register_tool(world, name, fn)` for one World, or a module `skbuff.tools.<name>` defining
+`main(world, net, argv) -> Result`.
 
 Failure policy (like `set -e`): the first failing line stops the script and its status is the
 script's; with `keep_going` every line runs and the status is the last failure's. Each stderr
@@ -15,6 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from skbuff.kernel.clock import NSEC_PER_SEC
@@ -230,28 +232,75 @@ def _prefixed(where: str, argv0: str, stderr: str) -> str:
     return "".join(lines)
 
 
+SOURCE_BUILTINS = ("source", ".")
+
+
+def read_sourced(argv: list[str]) -> tuple[str, str] | Result:
+    """bash's `source FILE [ARGS]` / `. FILE [ARGS]` up to running FILE: (FILE as written,
+    its text), or the builtin's failure. A relative FILE resolves against the current working
+    directory ($PATH is not searched); ARGS are accepted and unused (scripts have no $1).
+
+    Source: bash builtins/source.def source_builtin, builtins/evalfile.c _evalfile."""
+    if len(argv) < 2:
+        return Result(2, "", f"bash: {argv[0]}: filename argument required\n"
+                      f"{argv[0]}: usage: {argv[0]} filename [arguments]\n")
+    path = Path(argv[1])
+    if path.is_dir():
+        return Result(1, "", f"bash: {argv[0]}: {argv[1]}: is a directory\n")
+    try:
+        return argv[1], path.read_text(encoding="utf-8")
+    except OSError as e:
+        return Result(1, "", f"bash: {argv[1]}: {e.strerror}\n")
+
+
+class _ScriptAborted(Exception):
+    """An internal error, already reported, ends every script sourcing the one it hit."""
+
+
 def run_script(world: World, text: str, name: str, out: TextIO, err: TextIO,
                keep_going: bool = False, first_line: int = 1) -> int:
     """Run a whole script (see the module doc for the failure policy); returns its status.
 
     A Python exception inside a command is a bug in skbuff: it is reported in one line with
     FILE:LINE and the script ends with status 70. `first_line` numbers `text`'s first line
-    (the shell passes its running line count).
+    (the shell passes its running line count). `source FILE` runs FILE's lines here, under the
+    same policy, its errors naming FILE:LINE; the builtin itself takes no simulated time.
     """
+    try:
+        return _run_lines(world, text, name, out, err, keep_going, first_line)
+    except _ScriptAborted:
+        return EX_SOFTWARE
+
+
+def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
+               keep_going: bool, first_line: int) -> int:
     status = 0
     for sl in script_lines(text):
         if not sl.text or sl.text.startswith("#"):
             continue
         where = f"{name}:{sl.lineno + first_line - 1}"
+        argv = _split(sl.text)
         try:
-            res = run_line(world, world.init_net, sl.text)
+            if isinstance(argv, list) and argv and argv[0] in SOURCE_BUILTINS:
+                sourced = read_sourced(argv)
+                if isinstance(sourced, tuple):
+                    st = _run_lines(world, sourced[1], sourced[0], out, err, keep_going, 1)
+                    if st:
+                        status = st
+                        if not keep_going:
+                            return status
+                    continue
+                res = sourced
+            else:
+                res = run_line(world, world.init_net, sl.text)
+        except _ScriptAborted:
+            raise
         except Exception as e:
             err.write(f"{where}: internal error: {type(e).__name__}: {e} "
                       "(this is a bug in skbuff)\n")
-            return EX_SOFTWARE
+            raise _ScriptAborted from e
         out.write(res.stdout)
         if res.stderr:
-            argv = _split(sl.text)
             if isinstance(argv, list) and argv[:3] == ["ip", "netns", "exec"] and len(argv) > 4:
                 argv = argv[4:]  # the command `ip netns exec` ran speaks for itself
             argv0 = argv[0] if isinstance(argv, list) and argv else "bash"

@@ -9,11 +9,15 @@ runs for every namespace, in registration order, and whose `exit(net)` runs in r
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from skbuff.net.core import rtnetlink
 from skbuff.net.netns.ipv4 import netns_core, netns_ipv4
+from skbuff.uapi.net_namespace import NETNSA_FD, NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED
+from skbuff.uapi.rtnetlink import RTM_NEWNSID, nlmsg, rtgenmsg
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
@@ -45,6 +49,7 @@ class Net:
         self.ipv4 = netns_ipv4()
         self.mib: netns_mib
         self.gen: dict[str, Any] = {}
+        self.netns_ids: dict[int, Net] = {}
         self.dead = False
 
     def __repr__(self) -> str:
@@ -104,12 +109,67 @@ def copy_net_ns(kernel: Kernel, name: str) -> Net:
 
 
 def cleanup_net(net: Net) -> None:
-    """Tear a namespace down: pernet exits in reverse order.
+    """Tear a namespace down: its ids in the other namespaces go (unhash_nsid), then the
+    pernet exits run in reverse order.
 
-    Kernel: net/core/net_namespace.c cleanup_net.
+    Kernel: net/core/net_namespace.c cleanup_net, unhash_nsid.
     """
     net.dead = True
+    for other in net.kernel.nets:
+        for nsid in [i for i, peer in other.netns_ids.items() if peer is net]:
+            del other.netns_ids[nsid]
+    net.netns_ids.clear()
     for ops in reversed(net.kernel.pernet_list):
         if ops.exit is not None:
             ops.exit(net)
     net.kernel.nets.remove(net)
+
+
+# --------------------------------------------------------------------------------------------
+# Namespace ids: `net` names each peer namespace it has reported by a small integer.
+
+
+def peernet2id(net: Net, peer: Net) -> int:
+    """The id `net` gives `peer`, or NETNSA_NSID_NOT_ASSIGNED.
+
+    Kernel: net/core/net_namespace.c peernet2id, __peernet2id.
+    """
+    for nsid, other in net.netns_ids.items():
+        if other is peer:
+            return nsid
+    return NETNSA_NSID_NOT_ASSIGNED
+
+
+def peernet2id_alloc(net: Net, peer: Net) -> int:
+    """The id `net` gives `peer`, allocating the lowest free one if it has none (a dead
+    `net` or `peer` gets none). Process context, under RTNL.
+
+    Kernel: net/core/net_namespace.c peernet2id_alloc, alloc_netid.
+    """
+    nsid = peernet2id(net, peer)
+    if nsid >= 0 or net.dead or peer.dead:
+        return nsid
+    nsid = 0
+    while nsid in net.netns_ids:
+        nsid += 1
+    net.netns_ids[nsid] = peer
+    return nsid
+
+
+def get_net_ns_by_id(net: Net, nsid: int) -> Net | None:
+    """The namespace `net` calls `nsid`. Kernel: net/core/net_namespace.c get_net_ns_by_id."""
+    return net.netns_ids.get(nsid)
+
+
+def rtnl_net_getid(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
+    """RTM_GETNSID: answer RTM_NEWNSID with the id `net` gives the namespace NETNSA_FD refers
+    to (a namespace file: the `Net` itself here), NETNSA_NSID_NOT_ASSIGNED when it has none.
+    Assigns nothing. Kernel: net/core/net_namespace.c rtnl_net_getid, rtnl_net_fill.
+    """
+    peer = msg.attrs.get(NETNSA_FD)
+    if not isinstance(peer, Net):
+        rtnetlink.NL_SET_ERR_MSG(extack, "Peer netns reference is missing")
+        return -errno.EINVAL
+    reply = nlmsg(RTM_NEWNSID, 0, rtgenmsg(), {NETNSA_NSID: peernet2id(net, peer)},
+                  seq=msg.seq)
+    return rtnetlink.rtnl_unicast(reply, extack)

@@ -22,6 +22,7 @@ from skbuff.uapi.rtnetlink import (
     NLM_F_ACK,
     NLM_F_DUMP,
     RTM_GETLINK,
+    RTM_GETNSID,
     nlmsg,
     nlreply,
     rtm_kind,
@@ -117,12 +118,14 @@ def _rtnl_net_init(net: Net) -> None:
 def rtnetlink_init(k: Kernel) -> None:
     """Create the handler table and the per-namespace rtnetlink state.
 
-    Kernel: net/core/rtnetlink.c rtnetlink_init, rtnetlink_net_init.
+    Kernel: net/core/rtnetlink.c rtnetlink_init, rtnetlink_net_init; RTM_GETNSID as
+    net/core/net_namespace.c net_ns_init registers it.
     """
     _handlers(k)
     net_namespace.register_pernet_subsys(
         k, net_namespace.pernet_operations("rtnetlink", init=_rtnl_net_init)
     )
+    rtnl_register(k, AF_UNSPEC, RTM_GETNSID, net_namespace.rtnl_net_getid, None)
 
 
 def _get_link(k: Kernel, family: int, msgtype: int) -> rtnl_link | None:

@@ -16,7 +16,7 @@ import errno
 from typing import TYPE_CHECKING, Any
 
 from skbuff.net.core import dev as core_dev
-from skbuff.net.core import rtnetlink
+from skbuff.net.core import net_namespace, rtnetlink
 from skbuff.uapi.if_link import (
     IF_OPER_DORMANT,
     IF_OPER_DOWN,
@@ -213,19 +213,6 @@ def set_operstate(dev: net_device, transition: int) -> None:
 # Filling messages
 
 
-def _peernet2id(net: Net, peer: Net) -> int:
-    """Kernel: net/core/net_namespace.c peernet2id_alloc (lowest free id, per namespace)."""
-    ids: dict[int, int] = net.gen.setdefault("netns_ids", {})
-    key = peer.ns_id
-    if key not in ids:
-        used = set(ids.values())
-        nsid = 0
-        while nsid in used:
-            nsid += 1
-        ids[key] = nsid
-    return ids[key]
-
-
 def rtnl_fill_stats(dev: net_device) -> rtnl_link_stats64:
     """Kernel: net/core/rtnetlink.c rtnl_fill_stats (dev_get_stats)."""
     stats = core_dev.dev_get_stats(dev)
@@ -246,7 +233,7 @@ def rtnl_fill_link_netnsid(at: dict[int, Any], dev: net_device) -> None:
     if ops is not None and ops.get_link_net is not None:
         link_net = ops.get_link_net(dev)
         if link_net is not dev.nd_net:
-            at[IFLA_LINK_NETNSID] = _peernet2id(dev.nd_net, link_net)
+            at[IFLA_LINK_NETNSID] = net_namespace.peernet2id_alloc(dev.nd_net, link_net)
             force = True
     iflink = core_dev.dev_get_iflink(dev)
     if force or iflink != dev.ifindex:

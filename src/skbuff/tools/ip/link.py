@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from skbuff.tools.common import ToolExit
+from skbuff.tools.ip import netns
 from skbuff.tools.ip.utils import (
     Args,
     IpCtx,
@@ -331,8 +332,13 @@ def print_linkinfo(ctx: IpCtx, m: nlmsg, do_link: bool) -> dict[str, Any]:
         js["link_pointtopoint" if key == "peer" else "broadcast"] = ll_addr_n2a(
             at[IFLA_BROADCAST])
     if IFLA_LINK_NETNSID in at:
-        txt.append(f" link-netnsid {at[IFLA_LINK_NETNSID]}")
-        js["link_netnsid"] = at[IFLA_LINK_NETNSID]
+        nsid = int(at[IFLA_LINK_NETNSID])
+        js["link_netnsid"] = nsid
+        peer_ns = netns.get_name_from_nsid(ctx, nsid) if nsid >= 0 and not ctx.json else None
+        if peer_ns is not None:
+            txt.append(f" link-netns {peer_ns}")
+        else:
+            txt.append(f" link-netnsid {nsid if nsid >= 0 else 'unknown'}")
     if ctx.details:
         txt.append(f" promiscuity {at.get(IFLA_PROMISCUITY, 0)} ")
         js["promiscuity"] = at.get(IFLA_PROMISCUITY, 0)

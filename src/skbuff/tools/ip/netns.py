@@ -1,12 +1,16 @@
-"""`ip netns`: add/del/list/exec over the World's named namespaces (/run/netns).
+"""`ip netns`: add/del/list/exec over the World's named namespaces (/run/netns), and the
+namespace ids the current namespace gives them (RTM_GETNSID).
 
-iproute2: ip/ipnetns.c (netns_add, netns_delete, netns_list, netns_exec).
+iproute2: ip/ipnetns.c (netns_add, netns_delete, netns_list, netns_exec,
+get_netnsid_from_name, get_name_from_nsid).
 """
 
 from __future__ import annotations
 
 from skbuff.tools.common import ToolExit
 from skbuff.tools.ip.utils import IpCtx, matches
+from skbuff.uapi.net_namespace import NETNSA_FD, NETNSA_NSID
+from skbuff.uapi.rtnetlink import RTM_GETNSID, nlmsg, rtgenmsg
 
 USAGE = (
     "Usage:\tip netns list\n"
@@ -27,6 +31,46 @@ def _valid_name(name: str) -> bool:
     return bool(name) and "/" not in name and name not in (".", "..")
 
 
+def get_netnsid_from_name(ctx: IpCtx, name: str) -> int:
+    """The id the current namespace gives namespace file `name`, or -1 (none assigned, no
+    such file, or an error). iproute2: ip/ipnetns.c get_netnsid_from_name."""
+    target = ctx.world.netns_get(name)
+    if target is None:
+        return -1
+    reply = ctx.talk(nlmsg(RTM_GETNSID, hdr=rtgenmsg(), attrs={NETNSA_FD: target}))
+    if reply.error < 0 or not reply.msgs:
+        return -1
+    return int(reply.msgs[0].attrs.get(NETNSA_NSID, -1))
+
+
+def get_name_from_nsid(ctx: IpCtx, nsid: int) -> str | None:
+    """The /run/netns name whose namespace the current one calls `nsid`, if any.
+
+    iproute2: ip/ipnetns.c get_name_from_nsid (netns_map_init walks /run/netns).
+    """
+    for name in reversed(ctx.world.netns_names()):
+        if get_netnsid_from_name(ctx, name) == nsid:
+            return name
+    return None
+
+
+def netns_list(ctx: IpCtx) -> None:
+    """Each /run/netns name, with " (id: N)" when the current namespace has an id for it.
+
+    iproute2: ip/ipnetns.c netns_list.
+    """
+    for name in reversed(ctx.world.netns_names()):
+        js: dict[str, object] = {"name": name}
+        text = name
+        nsid = get_netnsid_from_name(ctx, name)
+        if nsid >= 0:
+            js["id"] = nsid
+            text += f" (id: {nsid})"
+        ctx.print_obj(text, js)
+    if ctx.json:
+        ctx.flush_json()
+
+
 def do_netns(ctx: IpCtx, argv: list[str]) -> None:
     """iproute2: ip/ipnetns.c do_netns."""
     world = ctx.world
@@ -34,8 +78,7 @@ def do_netns(ctx: IpCtx, argv: list[str]) -> None:
         argv = ["list"]
     cmd, rest = argv[0], argv[1:]
     if matches(cmd, "list") or matches(cmd, "show") or matches(cmd, "lst"):
-        for name in reversed(world.netns_names()):
-            ctx.out.write(name + "\n")
+        netns_list(ctx)
     elif matches(cmd, "help"):
         raise ToolExit(255, USAGE)
     elif matches(cmd, "add"):
