@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from skbuff import cli
 from skbuff.sim import script
 from skbuff.sim.world import World
 
@@ -73,6 +74,7 @@ def run_ip_batch(lines: list[str], tmp: Path) -> tuple[float, World]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    gc.set_threshold(*cli.GC_THRESHOLDS)  # as `skbuff run` sets them
     lines = prefixes(n)
     t0 = time.perf_counter()
     for p in lines:
