@@ -154,6 +154,8 @@ class Env:
             assert dev is not None
             fl4.saddr = fi.fib_prefsrc or devinet.inet_select_addr(dev, fl4.daddr,
                                                                    uapi_rt.RT_SCOPE_UNIVERSE)
+            if fl4.decision is not None:  # as the real fib_select_path records it
+                fl4.decision.source(fl4.saddr, "inet_select_addr")
 
     def validate_source(self, skb: Any, src: int, dst: int, tos: int, oif: int, dev: Any,
                         idev: Any, itag: list[int]) -> int:

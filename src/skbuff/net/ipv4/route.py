@@ -1167,10 +1167,7 @@ def ip_route_output_key_hash_rcu(net: Net, fl4: flowi4, res: ip_fib.fib_result,
         fl4.flowi4_oif = dev_out.ifindex
         flags |= RTCF_LOCAL
         return __mkroute_output(res, fl4, orig_oif, dev_out, flags)
-    had_saddr = fl4.saddr
-    fib_semantics.fib_select_path(net, res, fl4, skb)
-    if rec is not None and not had_saddr:
-        rec.source(fl4.saddr, "fib_select_path: prefsrc or inet_select_addr")
+    fib_semantics.fib_select_path(net, res, fl4, skb)  # records the source it picks
     dev_out = ip_fib.FIB_RES_DEV(res)
     assert dev_out is not None
     return __mkroute_output(res, fl4, orig_oif, dev_out, flags)
