@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from skbuff.net.core import net_namespace
 from skbuff.sim import script
-from skbuff.tools.common import Result
+from skbuff.tools.common import Result, shell_split
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.net_namespace import Net
+    from skbuff.tools.ip.monitor import ipmonitor
     from skbuff.trace.journey import journey_tracer
 
 
@@ -59,6 +60,10 @@ class World:
         # User-space state tools keep between runs (nstat's history file, dropwatch's
         # monitor), by tool name.
         self.tool_state: dict[str, Any] = {}
+        # How a foreground command that runs until interrupted (`ip monitor`) runs: None in
+        # scripts (it gets a bounded stretch of simulated time); `skbuff shell` sets a runner
+        # that streams the job's output until Ctrl-C.
+        self.foreground: Callable[[Job], None] | None = None
 
     @property
     def init_net(self) -> Net:
@@ -103,6 +108,22 @@ class World:
         out, err = io.StringIO(), io.StringIO()
         status = script.run_script(self, text, "script", out, err, keep_going=keep_going)
         return Result(status, out.getvalue(), err.getvalue())
+
+    def monitor(self, args: str = "", netns: str = "") -> ipmonitor:
+        """Start `ip [OPTIONS] monitor ARGS` in namespace `netns` ("" is init_net) for Python:
+        `.events` fills with each notification's text as `ip monitor` prints it; `.stop()`
+        unsubscribes. Options go first: `w.monitor("-ts route label")`. ValueError with
+        ip's message for bad arguments."""
+        from skbuff.tools.ip import ip
+
+        argv = shell_split(args)
+        opts = [a for a in argv if a.startswith("-")]
+        rest = [a for a in argv if not a.startswith("-")]
+        mon, res = self.kernel.run_task(ip.ip_background, self, self.netns(netns),
+                                        [*opts, "monitor", *rest])
+        if mon is None:
+            raise ValueError(res.stderr.strip())
+        return mon
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` in process context on CPU 0 (socket calls, kernel API use)."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from skbuff.net.core import rtnetlink
 from skbuff.net.netns.ipv4 import netns_core, netns_ipv4
 from skbuff.uapi.net_namespace import NETNSA_FD, NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED
-from skbuff.uapi.rtnetlink import RTM_NEWNSID, nlmsg, rtgenmsg
+from skbuff.uapi.rtnetlink import RTM_DELNSID, RTM_NEWNSID, RTNLGRP_NSID, nlmsg, rtgenmsg
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
@@ -118,6 +118,7 @@ def cleanup_net(net: Net) -> None:
     for other in net.kernel.nets:
         for nsid in [i for i, peer in other.netns_ids.items() if peer is net]:
             del other.netns_ids[nsid]
+            rtnl_net_notifyid(other, RTM_DELNSID, nsid)
     net.netns_ids.clear()
     for ops in reversed(net.kernel.pernet_list):
         if ops.exit is not None:
@@ -153,7 +154,14 @@ def peernet2id_alloc(net: Net, peer: Net) -> int:
     while nsid in net.netns_ids:
         nsid += 1
     net.netns_ids[nsid] = peer
+    rtnl_net_notifyid(net, RTM_NEWNSID, nsid)
     return nsid
+
+
+def rtnl_net_notifyid(net: Net, cmd: int, nsid: int) -> None:
+    """Announce that `net` gave (RTM_NEWNSID) or dropped (RTM_DELNSID) id `nsid` to
+    RTNLGRP_NSID listeners of `net`. Kernel: net/core/net_namespace.c rtnl_net_notifyid."""
+    rtnetlink.rtnl_notify(net, RTNLGRP_NSID, nlmsg(cmd, 0, rtgenmsg(), {NETNSA_NSID: nsid}))
 
 
 def get_net_ns_by_id(net: Net, nsid: int) -> Net | None:

@@ -22,6 +22,7 @@ from skbuff.uapi.rtnetlink import (
     NLM_F_ACK,
     NLM_F_DUMP,
     RTM_GETLINK,
+    RTM_GETNETCONF,
     RTM_GETNSID,
     nlmsg,
     nlreply,
@@ -118,14 +119,15 @@ def _rtnl_net_init(net: Net) -> None:
 def rtnetlink_init(k: Kernel) -> None:
     """Create the handler table and the per-namespace rtnetlink state.
 
-    Kernel: net/core/rtnetlink.c rtnetlink_init, rtnetlink_net_init; RTM_GETNSID as
-    net/core/net_namespace.c net_ns_init registers it.
+    Kernel: net/core/rtnetlink.c rtnetlink_init (the AF_UNSPEC RTM_GETNETCONF dump),
+    rtnetlink_net_init; RTM_GETNSID as net/core/net_namespace.c net_ns_init registers it.
     """
     _handlers(k)
     net_namespace.register_pernet_subsys(
         k, net_namespace.pernet_operations("rtnetlink", init=_rtnl_net_init)
     )
     rtnl_register(k, AF_UNSPEC, RTM_GETNSID, net_namespace.rtnl_net_getid, None)
+    rtnl_register(k, AF_UNSPEC, RTM_GETNETCONF, None, rtnl_dump_all)
 
 
 def _get_link(k: Kernel, family: int, msgtype: int) -> rtnl_link | None:
@@ -138,7 +140,7 @@ def _get_link(k: Kernel, family: int, msgtype: int) -> rtnl_link | None:
 
 def _family(msg: nlmsg) -> int:
     hdr = msg.hdr
-    for name in ("family", "ifi_family", "rtgen_family"):
+    for name in ("family", "ifi_family", "rtgen_family", "ncm_family"):
         fam = getattr(hdr, name, None)
         if fam is not None:
             return int(fam)
@@ -186,6 +188,21 @@ def rtnl_notify(net: Net, group: int, msg: nlmsg) -> None:
         fn(net, group, msg)
 
 
+def rtnl_dump_all(net: Net, msg: nlmsg) -> list[nlmsg]:
+    """An AF_UNSPEC dump of a message type: every family's dumpit in family order (the
+    handler rtnetlink_init installs for RTM_GETADDR/GETROUTE/GETNETCONF).
+
+    Kernel: net/core/rtnetlink.c rtnl_dump_all.
+    """
+    table = _handlers(net.kernel)
+    out: list[nlmsg] = []
+    for family, msgtype in sorted(table):
+        dumpit = table[(family, msgtype)].dumpit
+        if family != AF_UNSPEC and msgtype == msg.type and dumpit is not None:
+            out += dumpit(net, msg)
+    return out
+
+
 def rtnl_has_listeners(net: Net, group: int) -> bool:
     """Is anyone subscribed to `group`? Lets senders skip building a notification nobody
     reads. Kernel: include/linux/rtnetlink.h rtnl_has_listeners."""
@@ -200,3 +217,15 @@ def rtnl_listen(net: Net, group: int, fn: Listener) -> None:
     """
     state: rtnl_net = getattr(net, "rtnl")  # noqa: B009
     state.listeners.setdefault(group, []).append(fn)
+
+
+def rtnl_unlisten(net: Net, group: int, fn: Listener) -> None:
+    """Drop `fn`'s subscription to `group` (NETLINK_DROP_MEMBERSHIP, or closing the socket);
+    a namespace already gone has nothing to drop. Kernel: net/netlink/af_netlink.c
+    netlink_setsockopt."""
+    state: rtnl_net | None = getattr(net, "rtnl", None)
+    fns = state.listeners.get(group) if state is not None else None
+    if fns is not None and fn in fns:
+        fns.remove(fn)
+        if not fns:
+            del state.listeners[group]  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from skbuff.net import flow
 from skbuff.net.core import dev as netdev
 from skbuff.net.core import neighbour, net_namespace, rtnetlink
 from skbuff.net.ipv4 import arp, fib_frontend, fib_trie, ip_fib, route
-from skbuff.uapi import if_addr
+from skbuff.uapi import if_addr, netconf
 from skbuff.uapi import rtnetlink as uapi_rt
 from skbuff.uapi.if_arp import ARPOP_REQUEST
 from skbuff.uapi.if_ether import ETH_P_ARP
@@ -915,10 +915,113 @@ def inet_forward_change(net: Net) -> None:
     on = IPV4_DEVCONF_ALL(net, IPV4_DEVCONF_FORWARDING)
     net.ipv4.devconf_all.data[IPV4_DEVCONF_ACCEPT_REDIRECTS - 1] = int(not on)
     net.ipv4.devconf_dflt.data[IPV4_DEVCONF_FORWARDING - 1] = on
+    inet_netconf_notify_devconf(net, uapi_rt.RTM_NEWNETCONF, netconf.NETCONFA_FORWARDING,
+                                netconf.NETCONFA_IFINDEX_ALL, net.ipv4.devconf_all)
+    inet_netconf_notify_devconf(net, uapi_rt.RTM_NEWNETCONF, netconf.NETCONFA_FORWARDING,
+                                netconf.NETCONFA_IFINDEX_DEFAULT, net.ipv4.devconf_dflt)
     for dev in net.dev_base_head.values():
         in_dev: in_device | None = dev.ip_ptr
         if in_dev is not None:
             ipv4_devconf_set(in_dev, IPV4_DEVCONF_FORWARDING, on)
+            inet_netconf_notify_devconf(net, uapi_rt.RTM_NEWNETCONF,
+                                        netconf.NETCONFA_FORWARDING, dev.ifindex, in_dev.cnf)
+
+
+# The conf values whose change devinet_conf_proc announces, and the NETCONFA_* they go as.
+_NETCONF_NOTIFIED = {
+    IPV4_DEVCONF_RP_FILTER: netconf.NETCONFA_RP_FILTER,
+    IPV4_DEVCONF_PROXY_ARP: netconf.NETCONFA_PROXY_NEIGH,
+    IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN: netconf.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN,
+}
+
+# NETCONFA_* attribute -> the devconf value it reports, in the order the kernel puts them.
+_NETCONF_ATTRS = (
+    (netconf.NETCONFA_FORWARDING, IPV4_DEVCONF_FORWARDING),
+    (netconf.NETCONFA_RP_FILTER, IPV4_DEVCONF_RP_FILTER),
+    (netconf.NETCONFA_MC_FORWARDING, IPV4_DEVCONF_MC_FORWARDING),
+    (netconf.NETCONFA_BC_FORWARDING, IPV4_DEVCONF_BC_FORWARDING),
+    (netconf.NETCONFA_PROXY_NEIGH, IPV4_DEVCONF_PROXY_ARP),
+    (netconf.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN),
+)
+
+
+def inet_netconf_fill_devconf(ifindex: int, devconf: ipv4_devconf | None, event: int,
+                              flags: int, type: int) -> uapi_rt.nlmsg:
+    """An AF_INET netconf message for `ifindex` (a device, NETCONFA_IFINDEX_ALL or _DEFAULT):
+    every value for NETCONFA_ALL, else only attribute `type`; no values without `devconf`
+    (RTM_DELNETCONF). Kernel: net/ipv4/devinet.c inet_netconf_fill_devconf."""
+    attrs: dict[int, Any] = {netconf.NETCONFA_IFINDEX: ifindex}
+    if devconf is not None:
+        for nla, attr in _NETCONF_ATTRS:
+            if type in (netconf.NETCONFA_ALL, nla):
+                attrs[nla] = devconf.data[attr - 1]
+    return uapi_rt.nlmsg(type=event, flags=flags, hdr=netconf.netconfmsg(uapi_rt.AF_INET),
+                         attrs=attrs)
+
+
+def inet_netconf_notify_devconf(net: Net, event: int, type: int, ifindex: int,
+                                devconf: ipv4_devconf | None) -> None:
+    """Announce a devconf change to RTNLGRP_IPV4_NETCONF listeners (`ip monitor netconf`);
+    built only when someone listens. Kernel: net/ipv4/devinet.c inet_netconf_notify_devconf."""
+    if rtnetlink.rtnl_has_listeners(net, uapi_rt.RTNLGRP_IPV4_NETCONF):
+        rtnetlink.rtnl_notify(net, uapi_rt.RTNLGRP_IPV4_NETCONF,
+                              inet_netconf_fill_devconf(ifindex, devconf, event, 0, type))
+
+
+def devinet_conf_ifindex(net: Net, cnf: ipv4_devconf) -> int:
+    """The NETCONFA_IFINDEX naming `cnf`. Kernel: net/ipv4/devinet.c devinet_conf_ifindex."""
+    if cnf is net.ipv4.devconf_dflt:
+        return netconf.NETCONFA_IFINDEX_DEFAULT
+    if cnf is net.ipv4.devconf_all:
+        return netconf.NETCONFA_IFINDEX_ALL
+    return next(dev.ifindex for dev in net.dev_base_head.values()
+                if dev.ip_ptr is not None and dev.ip_ptr.cnf is cnf)
+
+
+def inet_netconf_get_devconf(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
+    """RTM_GETNETCONF for one NETCONFA_IFINDEX: every value (-EINVAL without the attribute,
+    -ENODEV for a device without IPv4). Kernel: net/ipv4/devinet.c inet_netconf_get_devconf,
+    inet_netconf_valid_get_req."""
+    for nla in msg.attrs:
+        if nla != netconf.NETCONFA_IFINDEX:
+            rtnetlink.NL_SET_ERR_MSG(extack, "ipv4: Unsupported attribute in netconf get "
+                                     "request")
+            return -errno.EINVAL
+    if netconf.NETCONFA_IFINDEX not in msg.attrs:
+        return -errno.EINVAL
+    ifindex = int(msg.attrs[netconf.NETCONFA_IFINDEX])
+    if ifindex == netconf.NETCONFA_IFINDEX_ALL:
+        devconf = net.ipv4.devconf_all
+    elif ifindex == netconf.NETCONFA_IFINDEX_DEFAULT:
+        devconf = net.ipv4.devconf_dflt
+    else:
+        dev = netdev.__dev_get_by_index(net, ifindex)
+        in_dev: in_device | None = dev.ip_ptr if dev is not None else None
+        if in_dev is None:
+            return -errno.ENODEV
+        devconf = in_dev.cnf
+    reply = inet_netconf_fill_devconf(ifindex, devconf, uapi_rt.RTM_NEWNETCONF, 0,
+                                      netconf.NETCONFA_ALL)
+    reply.seq = msg.seq
+    return rtnetlink.rtnl_unicast(reply, extack)
+
+
+def inet_netconf_dump_devconf(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg]:
+    """RTM_GETNETCONF dump: each device with IPv4 (ifindex order), then all, then default.
+
+    Kernel: net/ipv4/devinet.c inet_netconf_dump_devconf.
+    """
+    out = []
+    for ifindex in sorted(net.dev_index_head):
+        in_dev: in_device | None = net.dev_index_head[ifindex].ip_ptr
+        if in_dev is not None:
+            out.append(inet_netconf_fill_devconf(ifindex, in_dev.cnf, uapi_rt.RTM_NEWNETCONF,
+                                                 uapi_rt.NLM_F_MULTI, netconf.NETCONFA_ALL))
+    for ifindex, devconf in ((netconf.NETCONFA_IFINDEX_ALL, net.ipv4.devconf_all),
+                             (netconf.NETCONFA_IFINDEX_DEFAULT, net.ipv4.devconf_dflt)):
+        out.append(inet_netconf_fill_devconf(ifindex, devconf, uapi_rt.RTM_NEWNETCONF,
+                                             uapi_rt.NLM_F_MULTI, netconf.NETCONFA_ALL))
+    return out
 
 
 def devinet_conf_write(net: Net, cnf: ipv4_devconf, attr: int, old: int, handler: str) -> None:
@@ -931,6 +1034,10 @@ def devinet_conf_write(net: Net, cnf: ipv4_devconf, attr: int, old: int, handler
         if new != old:
             if cnf is net.ipv4.devconf_all:
                 inet_forward_change(net)
+            else:
+                inet_netconf_notify_devconf(net, uapi_rt.RTM_NEWNETCONF,
+                                            netconf.NETCONFA_FORWARDING,
+                                            devinet_conf_ifindex(net, cnf), cnf)
             if cnf is not net.ipv4.devconf_dflt:
                 route.rt_cache_flush(net)
         return
@@ -945,32 +1052,48 @@ def devinet_conf_write(net: Net, cnf: ipv4_devconf, attr: int, old: int, handler
         route.rt_cache_flush(net)
     if attr == IPV4_DEVCONF_BC_FORWARDING and new != old:
         route.rt_cache_flush(net)
+    nc_type = _NETCONF_NOTIFIED.get(attr)
+    if nc_type is not None and new != old:
+        inet_netconf_notify_devconf(net, uapi_rt.RTM_NEWNETCONF, nc_type,
+                                    devinet_conf_ifindex(net, cnf), cnf)
 
 
 def devinet_sysctl_register(in_dev: in_device) -> None:
     """net.ipv4.conf.<dev>.* for this device. Kernel: net/ipv4/devinet.c devinet_sysctl_register."""
     dev = in_dev.dev
-    in_dev.cnf.sysctl = __devinet_sysctl_register(dev.nd_net, dev.name, in_dev.cnf)
+    in_dev.cnf.sysctl = __devinet_sysctl_register(dev.nd_net, dev.name, dev.ifindex,
+                                                  in_dev.cnf)
 
 
 def devinet_sysctl_unregister(in_dev: in_device) -> None:
     """Kernel: net/ipv4/devinet.c devinet_sysctl_unregister."""
-    if in_dev.cnf.sysctl is not None:
-        sysctl.unregister_net_sysctl_table(in_dev.cnf.sysctl)
-        in_dev.cnf.sysctl = None
+    dev = in_dev.dev
+    __devinet_sysctl_unregister(dev.nd_net, in_dev.cnf, dev.ifindex)
 
 
-def __devinet_sysctl_register(net: Net, dev_name: str, cnf: ipv4_devconf) -> Any:
-    """Register the DEVINET_SYSCTL files of `cnf` under net/ipv4/conf/<dev_name>.
-
-    Kernel: net/ipv4/devinet.c __devinet_sysctl_register.
+def __devinet_sysctl_register(net: Net, dev_name: str, ifindex: int, cnf: ipv4_devconf) -> Any:
+    """Register the DEVINET_SYSCTL files of `cnf` under net/ipv4/conf/<dev_name> and announce
+    the whole devconf (RTM_NEWNETCONF). Kernel: net/ipv4/devinet.c __devinet_sysctl_register.
     """
     table = []
     for name, attr, mode, handler in DEVINET_SYSCTL:
         table.append(sysctl.ctl_table(
             name, data=(cnf.data, attr - 1), mode=mode, proc_handler=sysctl.proc_dointvec,
             on_write=_conf_writer(net, cnf, attr, handler)))
-    return sysctl.register_net_sysctl(net, f"net/ipv4/conf/{dev_name}", table)
+    header = sysctl.register_net_sysctl(net, f"net/ipv4/conf/{dev_name}", table)
+    inet_netconf_notify_devconf(net, uapi_rt.RTM_NEWNETCONF, netconf.NETCONFA_ALL, ifindex, cnf)
+    return header
+
+
+def __devinet_sysctl_unregister(net: Net, cnf: ipv4_devconf, ifindex: int) -> None:
+    """Drop the conf files of `cnf` and announce RTM_DELNETCONF for `ifindex`.
+
+    Kernel: net/ipv4/devinet.c __devinet_sysctl_unregister.
+    """
+    if cnf.sysctl is not None:
+        sysctl.unregister_net_sysctl_table(cnf.sysctl)
+        cnf.sysctl = None
+    inet_netconf_notify_devconf(net, uapi_rt.RTM_DELNETCONF, 0, ifindex, None)
 
 
 def _conf_writer(net: Net, cnf: ipv4_devconf, attr: int, handler: str) -> Any:
@@ -994,8 +1117,9 @@ def devinet_init_net(net: Net) -> None:
         dflt_c = ipv4_devconf(_defaults(True))
     net.ipv4.devconf_all = all_c
     net.ipv4.devconf_dflt = dflt_c
-    all_c.sysctl = __devinet_sysctl_register(net, "all", all_c)
-    dflt_c.sysctl = __devinet_sysctl_register(net, "default", dflt_c)
+    all_c.sysctl = __devinet_sysctl_register(net, "all", netconf.NETCONFA_IFINDEX_ALL, all_c)
+    dflt_c.sysctl = __devinet_sysctl_register(net, "default", netconf.NETCONFA_IFINDEX_DEFAULT,
+                                              dflt_c)
     net.ipv4.forw_hdr = sysctl.register_net_sysctl(net, "net/ipv4", [sysctl.ctl_table(
         "ip_forward", data=(all_c.data, IPV4_DEVCONF_FORWARDING - 1),
         proc_handler=sysctl.proc_dointvec,
@@ -1008,9 +1132,8 @@ def devinet_exit_net(net: Net) -> None:
     Kernel: net/ipv4/devinet.c devinet_exit_net.
     """
     sysctl.unregister_net_sysctl_table(net.ipv4.forw_hdr)
-    for cnf in (net.ipv4.devconf_dflt, net.ipv4.devconf_all):
-        sysctl.unregister_net_sysctl_table(cnf.sysctl)
-        cnf.sysctl = None
+    __devinet_sysctl_unregister(net, net.ipv4.devconf_dflt, netconf.NETCONFA_IFINDEX_DEFAULT)
+    __devinet_sysctl_unregister(net, net.ipv4.devconf_all, netconf.NETCONFA_IFINDEX_ALL)
 
 
 def devinet_init(k: Any) -> None:
@@ -1025,4 +1148,6 @@ def devinet_init(k: Any) -> None:
     rtnetlink.rtnl_register(k, uapi_rt.AF_INET, uapi_rt.RTM_NEWADDR, inet_rtm_newaddr, None)
     rtnetlink.rtnl_register(k, uapi_rt.AF_INET, uapi_rt.RTM_DELADDR, inet_rtm_deladdr, None)
     rtnetlink.rtnl_register(k, uapi_rt.AF_INET, uapi_rt.RTM_GETADDR, None, inet_dump_ifaddr)
+    rtnetlink.rtnl_register(k, uapi_rt.AF_INET, uapi_rt.RTM_GETNETCONF,
+                            inet_netconf_get_devconf, inet_netconf_dump_devconf)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from skbuff.tools.common import Output, Result, ToolExit, shell_split
-from skbuff.tools.ip import addr, link, neigh, netns, route, rule
+from skbuff.tools.ip import addr, ipnetconf, link, monitor, neigh, netns, route, rule
 from skbuff.tools.ip.utils import Args, IpCtx, matches
 from skbuff.uapi.rtnetlink import AF_INET
 
@@ -43,25 +43,32 @@ _OBJECTS: tuple[tuple[str, Handler | None], ...] = (
     ("neighbour", neigh.do_ipneigh), ("ntable", None), ("ntbl", None),
     ("link", link.do_iplink), ("l2tp", None), ("fou", None), ("ila", None), ("macsec", None),
     ("tunnel", None), ("tunl", None), ("tuntap", None), ("tap", None), ("token", None),
-    ("tcpmetrics", None), ("tcp_metrics", None), ("monitor", None), ("xfrm", None),
-    ("mroute", None), ("mrule", None), ("netns", netns.do_netns), ("netconf", None),
+    ("tcpmetrics", None), ("tcp_metrics", None), ("monitor", monitor.do_ipmonitor),
+    ("xfrm", None),
+    ("mroute", None), ("mrule", None), ("netns", netns.do_netns),
+    ("netconf", ipnetconf.do_ipnetconf),
     ("vrf", None), ("sr", None), ("nexthop", None), ("mptcp", None), ("ioam", None),
     ("help", None), ("stats", None),
 )
 
 
+def _object(obj: str) -> str | None:
+    """The OBJECT an abbreviation names: the first entry of cmds[] it matches."""
+    return next((name for name, _ in _OBJECTS if matches(obj, name)), None)
+
+
 def do_cmd(ctx: IpCtx, argv: list[str]) -> None:
     """Dispatch one OBJECT command. iproute2: ip/ip.c do_cmd."""
     obj = argv[0]
-    for name, fn in _OBJECTS:
-        if matches(obj, name):
-            if name == "help":
-                raise ToolExit(255, USAGE)
-            if fn is None:
-                raise ToolExit(1, f'skbuff: "ip {name}" is not implemented.\n')
-            fn(ctx, argv[1:])
-            return
-    raise ToolExit(1, f'Object "{obj}" is unknown, try "ip help".\n')
+    name = _object(obj)
+    if name is None:
+        raise ToolExit(1, f'Object "{obj}" is unknown, try "ip help".\n')
+    if name == "help":
+        raise ToolExit(255, USAGE)
+    fn = dict(_OBJECTS)[name]
+    if fn is None:
+        raise ToolExit(1, f'skbuff: "ip {name}" is not implemented.\n')
+    fn(ctx, argv[1:])
 
 
 def _parse_options(ctx: IpCtx, argv: list[str]) -> tuple[list[str], str | None, str | None]:
@@ -97,8 +104,11 @@ def _parse_options(ctx: IpCtx, argv: list[str]) -> tuple[list[str], str | None, 
             pass
         elif matches(opt, "-oneline"):
             ctx.oneline = True
-        elif matches(opt, "-timestamp") or matches(opt, "-tshort"):
-            pass
+        elif matches(opt, "-timestamp"):
+            ctx.timestamp += 1
+        elif matches(opt, "-tshort"):
+            ctx.timestamp += 1
+            ctx.tshort = True
         elif matches(opt, "-Version"):
             ctx.out.write(VERSION)
             raise ToolExit(0)
@@ -159,24 +169,44 @@ def _batch(ctx: IpCtx, path: str) -> int:
     return status
 
 
+def _setup(world: World, net: Net, argv: list[str]) -> tuple[IpCtx, list[str], str | None]:
+    """The global options and `-n NS`: (context, OBJECT argv, batch file)."""
+    ctx = IpCtx(world=world, net=net, out=Output())
+    rest, batch, ns = _parse_options(ctx, argv)
+    if ns is not None:
+        target = world.netns_get(ns)
+        if target is None:
+            raise ToolExit(255, f'Cannot open network namespace "{ns}": '
+                           "No such file or directory\n")
+        ctx.net = target
+    if batch is None and not rest:
+        raise ToolExit(255, USAGE)
+    return ctx, rest, batch
+
+
 def ip_main(world: World, net: Net, argv: list[str]) -> Result:
     """Run `ip ARGV...` (argv without "ip") in `net`. Never raises for bad input."""
     out = Output()
-    ctx = IpCtx(world=world, net=net, out=out)
     try:
-        rest, batch, ns = _parse_options(ctx, argv)
-        if ns is not None:
-            target = world.netns_get(ns)
-            if target is None:
-                raise ToolExit(255, f'Cannot open network namespace "{ns}": '
-                               "No such file or directory\n")
-            ctx.net = target
+        ctx, rest, batch = _setup(world, net, argv)
+        out = ctx.out
         if batch is not None:
             return out.result(_batch(ctx, batch))
-        if not rest:
-            raise ToolExit(255, USAGE)
         do_cmd(ctx, rest)
     except ToolExit as e:
         out.ewrite(e.stderr)
         return out.result(e.status)
     return out.result(0)
+
+
+def ip_background(world: World, net: Net,
+                  argv: list[str]) -> tuple[monitor.ipmonitor | None, Result]:
+    """`ip … &`: `ip monitor` becomes a World job (what it prints appears after later script
+    lines); any other `ip` command runs to completion at once."""
+    try:
+        ctx, rest, batch = _setup(world, net, argv)
+        if batch is None and _object(rest[0]) == "monitor":
+            return monitor.ipmonitor_start(ctx, rest[1:]), Result(0, "", "")
+    except ToolExit as e:
+        return None, Result(e.status, "", e.stderr)
+    return None, ip_main(world, net, argv)

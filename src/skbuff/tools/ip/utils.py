@@ -314,6 +314,8 @@ class IpCtx:
     brief: bool = False
     family: int = AF_UNSPEC
     force: bool = False
+    timestamp: int = 0
+    tshort: bool = False
     json_items: list[dict[str, Any]] = field(default_factory=list)
 
     def dev_by_name(self, name: str) -> net_device | None:

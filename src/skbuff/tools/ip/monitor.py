@@ -1,0 +1,335 @@
+"""`ip monitor`: subscribe to rtnetlink multicast groups and print each notification as
+iproute2 6.1 does.
+
+iproute2: ip/ipmonitor.c (do_ipmonitor, accept_msg, print_headers), lib/utils.c
+print_timestamp, lib/ll_map.c (the interface-name cache), and the object printers it shares
+with `ip link/addr/route/neigh/rule/netconf/netns`.
+
+How it runs: `ipmonitor_start` subscribes (rtnl_listen) in the namespace `ip` runs in; every
+notification is formatted at once, in the kernel's context, and queued as text. `ip monitor …
+&` in a script is a World job (its text prints after each later line, and it is stopped when
+the script ends); in the foreground a script gives it FOREGROUND_NS of simulated time, `skbuff
+shell` runs it until Ctrl-C (World.foreground). `World.monitor(...)` hands the queue to Python.
+
+iproute2 6.1 prints the header (timestamp, `[LABEL]`) before the printer applies the `dev`
+filter, so a filtered event leaves its header behind; that is kept (fixed upstream in 6.11).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from skbuff.net.core import rtnetlink
+from skbuff.tools.common import ToolExit
+from skbuff.tools.ip import addr, ipnetconf, link, neigh, netns, route, rule
+from skbuff.tools.ip.utils import IpCtx, invarg, matches
+from skbuff.uapi.if_addr import ifaddrmsg
+from skbuff.uapi.if_link import IFLA_IFNAME, IFLA_TXQLEN
+from skbuff.uapi.net_namespace import NETNSA_NSID
+from skbuff.uapi.rtnetlink import (
+    AF_UNSPEC,
+    RTM_DELADDR,
+    RTM_DELLINK,
+    RTM_DELNEIGH,
+    RTM_DELNETCONF,
+    RTM_DELNSID,
+    RTM_DELROUTE,
+    RTM_DELRULE,
+    RTM_F_CLONED,
+    RTM_GETNEIGH,
+    RTM_NEWADDR,
+    RTM_NEWLINK,
+    RTM_NEWNEIGH,
+    RTM_NEWNETCONF,
+    RTM_NEWNSID,
+    RTM_NEWROUTE,
+    RTM_NEWRULE,
+    RTNLGRP_IPV4_IFADDR,
+    RTNLGRP_IPV4_NETCONF,
+    RTNLGRP_IPV4_ROUTE,
+    RTNLGRP_IPV4_RULE,
+    RTNLGRP_LINK,
+    RTNLGRP_NEIGH,
+    RTNLGRP_NSID,
+    nlmsg,
+)
+
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
+
+USAGE = (
+    "Usage: ip monitor [ all | OBJECTS ] [ FILE ] [ label ] [ all-nsid ]\n"
+    "                  [ dev DEVICE ]\n"
+    "OBJECTS :=  address | link | mroute | neigh | netconf |\n"
+    "            nexthop | nsid | prefix | route | rule | stats\n"
+    "FILE := file FILENAME\n"
+)
+
+# Simulated time a foreground `ip monitor` runs in a script before it is interrupted.
+FOREGROUND_NS = 10 * 1_000_000_000
+
+# ipmonitor.c IPMON_L* bits, by the keyword that sets them (matched in this order).
+_OBJECT_BITS = (
+    ("link", 1 << 0), ("address", 1 << 1), ("route", 1 << 2), ("mroute", 1 << 3),
+    ("prefix", 1 << 4), ("neigh", 1 << 5), ("netconf", 1 << 6), ("rule", 1 << 8),
+    ("nsid", 1 << 9), ("nexthop", 1 << 10),
+)
+IPMON_LSTATS = 1 << 7
+IPMON_L_ALL = 0xFFFFFFFF
+
+# The IPv4 groups each object subscribes (mroute/prefix/nexthop/stats have no IPv4 source
+# in skbuff: nothing is ever sent to them).
+_GROUPS = (
+    (1 << 0, RTNLGRP_LINK), (1 << 1, RTNLGRP_IPV4_IFADDR), (1 << 2, RTNLGRP_IPV4_ROUTE),
+    (1 << 5, RTNLGRP_NEIGH), (1 << 6, RTNLGRP_IPV4_NETCONF), (1 << 8, RTNLGRP_IPV4_RULE),
+    (1 << 9, RTNLGRP_NSID),
+)
+
+
+def print_timestamp(ns: int, short: bool) -> str:
+    """`-t`: "Timestamp: <asctime> N usec" on its own line; `-ts`: "[YYYY-MM-DDTHH:MM:SS.uuuuuu] ".
+    The clock is the simulated one, as seconds since the epoch in UTC.
+
+    iproute2: lib/utils.c print_timestamp.
+    """
+    sec, usec = divmod(ns // 1000, 1_000_000)
+    tm = time.gmtime(sec)
+    if short:
+        return f"[{time.strftime('%Y-%m-%dT%H:%M:%S', tm)}.{usec:06d}] "
+    return f"Timestamp: {time.asctime(tm)} {usec} usec\n"
+
+
+@dataclass
+class MonitorCtx(IpCtx):
+    """The `ip` context of a monitor: names come from iproute2's ll_map cache, filled at start
+    and from link notifications (lib/ll_map.c ll_init_map, ll_remember_index)."""
+
+    ll_map: dict[int, str] = field(default_factory=dict)
+
+    def ifname(self, ifindex: int) -> str:
+        """ll_index_to_name: the cached name, else ask the kernel (and cache), else "if%d"."""
+        if ifindex == 0:
+            return "*"
+        name = self.ll_map.get(ifindex)
+        if name is None:
+            dev = self.net.dev_index_head.get(ifindex)
+            if dev is None:
+                return f"if{ifindex}"
+            name = self.ll_map[ifindex] = str(dev.name)
+        return name
+
+    def ll_remember_index(self, m: nlmsg) -> None:
+        """A link message updates the cache. A known index keeps its first name: 6.1's
+        ll_entry_update rehashes a renamed entry without copying the new name."""
+        index = m.hdr.ifi_index
+        if m.type == RTM_DELLINK:
+            self.ll_map.pop(index, None)
+        elif index not in self.ll_map and IFLA_IFNAME in m.attrs:
+            self.ll_map[index] = str(m.attrs[IFLA_IFNAME])
+
+
+class ipmonitor:
+    """One running `ip monitor`: subscribed to its groups in `ctx.net` until `stop()`.
+
+    `events` holds each notification's text as printed (header included), oldest first; a
+    World job drains it with `poll`. Formatting runs inside the notifier (the kernel's
+    context), reading only the message and the monitor's own caches.
+    """
+
+    def __init__(self, ctx: MonitorCtx, lmask: int, banner: bool, ifindex: int) -> None:
+        self.ctx = ctx
+        self.net: Net = ctx.net
+        self.banner = banner
+        self.ifindex = ifindex
+        self.events: list[str] = []
+        self.groups = [g for bit, g in _GROUPS if lmask & bit]
+        self.running = True
+        ctx.ll_map = {i: str(d.name) for i, d in ctx.net.dev_index_head.items()}
+        # netns_map_init: the names of the namespaces this one already has ids for.
+        self.nsid_names: dict[int, str] = {}
+        for name in ctx.world.netns_names():
+            nsid = netns.get_netnsid_from_name(ctx, name)
+            if nsid >= 0:
+                self.nsid_names[nsid] = name
+        for group in self.groups:
+            rtnetlink.rtnl_listen(self.net, group, self.accept_msg)
+
+    def headers(self, label: str) -> str:
+        """iproute2: ip/ipmonitor.c print_headers."""
+        text = ""
+        if self.ctx.timestamp:
+            text = print_timestamp(self.net.kernel.now_ns, self.ctx.tshort)
+        return text + (label if self.banner else "")
+
+    def accept_msg(self, net: Net, group: int, m: nlmsg) -> None:
+        """Format one notification. iproute2: ip/ipmonitor.c accept_msg."""
+        t = m.type
+        printer: Callable[[nlmsg], str]
+        if t in (RTM_NEWROUTE, RTM_DELROUTE):
+            if m.hdr.flags & RTM_F_CLONED:
+                return
+            label, printer = "[ROUTE]", self.print_route
+        elif t in (RTM_NEWLINK, RTM_DELLINK):
+            self.ctx.ll_remember_index(m)
+            label, printer = "[LINK]", self.print_linkinfo
+        elif t in (RTM_NEWADDR, RTM_DELADDR):
+            label, printer = "[ADDR]", self.print_addrinfo
+        elif t in (RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH):
+            if self.ctx.family != AF_UNSPEC and m.hdr.family != self.ctx.family:
+                return
+            label, printer = "[NEIGH]", self.print_neigh
+        elif t in (RTM_NEWRULE, RTM_DELRULE):
+            label, printer = "[RULE]", self.print_rule
+        elif t in (RTM_NEWNETCONF, RTM_DELNETCONF):
+            label, printer = "[NETCONF]", self.print_netconf
+        elif t in (RTM_NEWNSID, RTM_DELNSID):
+            label, printer = "[NSID]", self.print_nsid
+        else:
+            return
+        text = self.headers(label) + printer(m)
+        if text:
+            self.events.append(text)
+
+    def _line(self, body: str) -> str:
+        """One object's text and its newline (`-o` folds its inner lines with a backslash)."""
+        return (body.replace("\n", "\\") if self.ctx.oneline else body) + "\n"
+
+    def print_route(self, m: nlmsg) -> str:
+        """iproute2: ip/iproute.c print_route with iproute_reset_filter(ifindex)."""
+        f = route.RouteFilter(tb=0, oif=self.ifindex or None)
+        if not route.filter_route(f, m):
+            return ""
+        out = self.ctx.out
+        start = len(out.out)
+        route.print_route(self.ctx, m, f)
+        text = "".join(out.out[start:])
+        del out.out[start:]
+        return ("Deleted " if m.type == RTM_DELROUTE else "") + text
+
+    def print_linkinfo(self, m: nlmsg) -> str:
+        """iproute2: ip/ipaddress.c print_linkinfo (monitor: no qlen, as filter.showqueue is
+        off; no mode, as do_link is off; the link/ line whatever the family)."""
+        if self.ifindex and m.hdr.ifi_index != self.ifindex:
+            return ""
+        ctx = replace(self.ctx, family=AF_UNSPEC)
+        shown = nlmsg(m.type, m.flags, m.hdr,
+                      {k: v for k, v in m.attrs.items() if k != IFLA_TXQLEN})
+        text = str(link.print_linkinfo(ctx, shown, False)["_text"])
+        return ("Deleted " if m.type == RTM_DELLINK else "") + self._line(text)
+
+    def print_addrinfo(self, m: nlmsg) -> str:
+        """iproute2: ip/ipaddress.c print_addrinfo (monitor: oneline filter, "N: dev" first)."""
+        ifa: ifaddrmsg = m.hdr
+        if self.ifindex and ifa.index != self.ifindex:
+            return ""
+        text, _ = addr.print_addrinfo(m)
+        deleted = "Deleted " if m.type == RTM_DELADDR else ""
+        return deleted + self._line(f"{ifa.index}: {self.ctx.ifname(ifa.index)}{text}")
+
+    def print_neigh(self, m: nlmsg) -> str:
+        """iproute2: ip/ipneigh.c print_neigh ("miss" for an application probe)."""
+        if self.ifindex and m.hdr.ifindex != self.ifindex:
+            return ""
+        text, _ = neigh.print_neigh(self.ctx, m, bool(self.ifindex))
+        prefix = {RTM_DELNEIGH: "Deleted ", RTM_GETNEIGH: "miss "}.get(m.type, "")
+        return prefix + text + "\n"
+
+    def print_rule(self, m: nlmsg) -> str:
+        """iproute2: ip/iprule.c print_rule."""
+        text, _ = rule.print_rule(self.ctx, m)
+        return ("Deleted " if m.type == RTM_DELRULE else "") + text + "\n"
+
+    def print_netconf(self, m: nlmsg) -> str:
+        """iproute2: ip/ipnetconf.c print_netconf with ipnetconf_reset_filter(ifindex)."""
+        if self.ifindex and ipnetconf.netconf_ifindex(m) != self.ifindex:
+            return ""
+        return ipnetconf.print_netconf(self.ctx, m)[0] + "\n"
+
+    def print_nsid(self, m: nlmsg) -> str:
+        """iproute2: ip/ipnetns.c print_nsid (names from the netns_map cache)."""
+        nsid = int(m.attrs[NETNSA_NSID])
+        text = "Deleted " if m.type == RTM_DELNSID else ""
+        text += "nsid unassigned " if nsid < 0 else f"nsid {nsid} "
+        name = self.nsid_names.pop(nsid, None)
+        if name is None and m.type == RTM_NEWNSID:
+            name = netns.get_name_from_nsid(self.ctx, nsid)
+            if name is not None:
+                self.nsid_names[nsid] = name
+        if name is not None:
+            text += f"(iproute2 netns name: {name})"
+        return text + "\n"
+
+    def poll(self) -> tuple[str, str, bool]:
+        """The text of the events since the last poll; a monitor never ends by itself."""
+        text = "".join(self.events)
+        self.events.clear()
+        return text, "", not self.running
+
+    def wait(self) -> None:
+        """bash's `wait` on a monitor: it would wait forever; it gets FOREGROUND_NS."""
+        self.net.kernel.run_for(FOREGROUND_NS)
+
+    def stop(self) -> tuple[str, str]:
+        """Interrupted (^C, the script's end): unsubscribe; the events not yet printed."""
+        if self.running:
+            self.running = False
+            for group in self.groups:
+                rtnetlink.rtnl_unlisten(self.net, group, self.accept_msg)
+        text, _, _ = self.poll()
+        return text, ""
+
+
+def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
+    """Parse `ip monitor ARGS` and subscribe. iproute2: ip/ipmonitor.c do_ipmonitor."""
+    lmask = 0
+    banner = False
+    ifindex = 0
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        bit = next((b for name, b in _OBJECT_BITS if matches(arg, name)), None)
+        if matches(arg, "file"):
+            raise ToolExit(1, 'skbuff: "ip monitor file" is not implemented.\n')
+        if matches(arg, "label"):
+            banner = True
+        elif bit is not None:
+            lmask |= bit
+        elif arg == "stats":
+            lmask |= IPMON_LSTATS
+        elif arg == "all":
+            banner = True
+        elif matches(arg, "all-nsid"):
+            raise ToolExit(1, 'skbuff: "ip monitor all-nsid" is not implemented.\n')
+        elif matches(arg, "help"):
+            raise ToolExit(255, USAGE)
+        elif arg == "dev":
+            i += 1
+            if i >= len(argv):
+                raise ToolExit(255, 'Command line is not complete. Try option "help"\n')
+            dev = ctx.dev_by_name(argv[i])
+            if dev is None:
+                raise invarg("Device does not exist\n", argv[i])
+            ifindex = int(dev.ifindex)
+        else:
+            raise ToolExit(255, f'Argument "{arg}" is unknown, try "ip monitor help".\n')
+        i += 1
+    mctx = MonitorCtx(world=ctx.world, net=ctx.net, out=ctx.out, stats=ctx.stats,
+                      details=ctx.details, oneline=ctx.oneline, family=ctx.family,
+                      timestamp=ctx.timestamp, tshort=ctx.tshort)
+    return ipmonitor(mctx, lmask or IPMON_L_ALL, banner, ifindex)
+
+
+def do_ipmonitor(ctx: IpCtx, argv: list[str]) -> None:
+    """`ip monitor` in the foreground: until Ctrl-C in `skbuff shell` (World.foreground), for
+    FOREGROUND_NS of simulated time in a script (then interrupted)."""
+    mon = ipmonitor_start(ctx, argv)
+    run = ctx.world.foreground
+    if run is not None:
+        run(mon)
+        return
+    mon.wait()
+    text, _ = mon.stop()
+    ctx.out.write(text)
