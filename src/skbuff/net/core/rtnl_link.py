@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING, Any
 
+from skbuff.kernel import notifier
 from skbuff.net.core import dev as core_dev
 from skbuff.net.core import net_namespace, rtnetlink
 from skbuff.uapi.if_link import (
@@ -302,6 +303,20 @@ def rtmsg_ifinfo(msgtype: int, dev: net_device, change: int) -> None:
     rtnetlink.rtnl_notify(dev.nd_net, RTNLGRP_LINK, rtnl_fill_ifinfo(dev, msgtype, change))
 
 
+def rtnetlink_event(nb: notifier.notifier_block, event: int, ptr: Any) -> int:
+    """netdev_chain: announce an mtu, address, name, … change as RTM_NEWLINK (without the
+    IFLA_EVENT attribute); other events announce themselves. Kernel: net/core/rtnetlink.c
+    rtnetlink_event."""
+    d = core_dev  # the NETDEV_* values (dev imports this module: read them at call time)
+    if event in (d.NETDEV_REBOOT, d.NETDEV_CHANGEMTU, d.NETDEV_CHANGEADDR, d.NETDEV_CHANGENAME,
+                 d.NETDEV_FEAT_CHANGE, d.NETDEV_BONDING_FAILOVER, d.NETDEV_POST_TYPE_CHANGE,
+                 d.NETDEV_NOTIFY_PEERS, d.NETDEV_CHANGEUPPER, d.NETDEV_RESEND_IGMP,
+                 d.NETDEV_CHANGEINFODATA, d.NETDEV_CHANGELOWERSTATE,
+                 d.NETDEV_CHANGE_TX_QUEUE_LEN):
+        rtmsg_ifinfo(RTM_NEWLINK, d.netdev_notifier_info_to_dev(ptr), 0)
+    return notifier.NOTIFY_DONE
+
+
 # --------------------------------------------------------------------------------------------
 # Handlers
 
@@ -491,9 +506,9 @@ def rtnl_dump_ifinfo(net: Net, msg: nlmsg) -> list[nlmsg]:
 
 
 def rtnl_link_init(k: Kernel) -> None:
-    """Register the link handlers and the built-in kinds (veth, dummy, ifb).
-
-    Kernel: net/core/rtnetlink.c rtnetlink_init (the RTM_*LINK part); drivers' module_init.
+    """Register the link handlers, the netdev notifier and the built-in kinds (veth, dummy,
+    ifb). Kernel: net/core/rtnetlink.c rtnetlink_init (the RTM_*LINK part and
+    rtnetlink_dev_notifier); drivers' module_init.
     """
     from skbuff.drivers.net import dummy, veth
 
@@ -501,5 +516,6 @@ def rtnl_link_init(k: Kernel) -> None:
     rtnetlink.rtnl_register(k, AF_UNSPEC, RTM_DELLINK, rtnl_dellink, None)
     rtnetlink.rtnl_register(k, AF_UNSPEC, RTM_SETLINK, rtnl_setlink, None)
     rtnetlink.rtnl_register(k, AF_UNSPEC, RTM_GETLINK, rtnl_getlink, rtnl_dump_ifinfo)
+    core_dev.register_netdevice_notifier(k, notifier.notifier_block(rtnetlink_event))
     for ops in (veth.veth_link_ops, dummy.dummy_link_ops, dummy.ifb_link_ops):
         rtnl_link_register(k, ops)

@@ -12,7 +12,9 @@ the script ends); in the foreground a script gives it FOREGROUND_NS of simulated
 shell` runs it until Ctrl-C (World.foreground). `World.monitor(...)` hands the queue to Python.
 
 iproute2 6.1 prints the header (timestamp, `[LABEL]`) before the printer applies the `dev`
-filter, so a filtered event leaves its header behind; that is kept (fixed upstream in 6.11).
+filter, so a filtered event leaves its header behind (fixed upstream in 6.11); each printer
+ends with fflush, so those headers appear in front of the next printed event, and are lost if
+the monitor is stopped first. Both are kept.
 """
 
 from __future__ import annotations
@@ -145,6 +147,9 @@ class ipmonitor:
         self.banner = banner
         self.ifindex = ifindex
         self.events: list[str] = []
+        # Headers of filtered events: stdio keeps them until the next printer's fflush (and
+        # they are lost if ip is killed first).
+        self.unflushed = ""
         self.groups = [g for bit, g in _GROUPS if lmask & bit]
         self.running = True
         ctx.ll_map = {i: str(d.name) for i, d in ctx.net.dev_index_head.items()}
@@ -189,9 +194,13 @@ class ipmonitor:
             label, printer = "[NSID]", self.print_nsid
         else:
             return
-        text = self.headers(label) + printer(m)
-        if text:
-            self.events.append(text)
+        head = self.headers(label)
+        body = printer(m)
+        if body:
+            self.events.append(self.unflushed + head + body)
+            self.unflushed = ""
+        else:
+            self.unflushed += head
 
     def _line(self, body: str) -> str:
         """One object's text and its newline (`-o` folds its inner lines with a backslash)."""
