@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import TextIO
 
 from skbuff.kernel import procfs
 from skbuff.sim import demo, script
-from skbuff.sim.world import World
+from skbuff.sim.world import Job, World
 from skbuff.tools import trace as trace_tool
 from skbuff.trace import journey, render_json, report
 from skbuff.trace.filter import FilterError
@@ -129,9 +131,48 @@ def _completer(world: World) -> object:
     return NestedCompleter.from_nested_dict(tree)
 
 
+# How far the simulated clock moves per step of a foreground job in the shell, and the wall
+# time that step takes at most: the job's world runs at real-time pace until Ctrl-C.
+SHELL_STEP_NS = 100_000_000
+
+
+def foreground_until_interrupt(world: World, out: TextIO, err: TextIO) -> Callable[[Job], None]:
+    """The shell's World.foreground: run a job that never ends by itself (`ip monitor`),
+    printing its output as it comes, until Ctrl-C or until it ends. SIGINT only sets a flag,
+    so the kernel is never interrupted mid-event; the job is then stopped as ^C would."""
+
+    def run(job: Job) -> None:
+        interrupted = False
+
+        def on_sigint(signum: int, frame: object) -> None:
+            nonlocal interrupted
+            interrupted = True
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            ended = False
+            while not interrupted and not ended:
+                deadline = time.monotonic() + SHELL_STEP_NS / 1e9
+                world.kernel.run_for(SHELL_STEP_NS)
+                text, more, ended = job.poll()
+                out.write(text)
+                err.write(more)
+                out.flush()
+                time.sleep(max(0.0, deadline - time.monotonic()))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        text, more = job.stop()
+        out.write(text)
+        err.write(more)
+
+    return run
+
+
 def cmd_shell(out: TextIO, err: TextIO) -> int:
-    """Interactive: prompt_toolkit with history and completion on a tty, input() otherwise."""
+    """Interactive: prompt_toolkit with history and completion on a tty, input() otherwise.
+    A foreground `ip monitor` runs until Ctrl-C (foreground_until_interrupt)."""
     world = World()
+    world.foreground = foreground_until_interrupt(world, out, err)
     read: Callable[[], str]
     if sys.stdin.isatty():
         from prompt_toolkit import PromptSession

@@ -12,7 +12,14 @@ from skbuff.kernel.kernel import Kernel
 from skbuff.net.core import net_namespace, rtnetlink
 from skbuff.net.core.net_namespace import Net
 from skbuff.uapi.net_namespace import NETNSA_FD, NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED
-from skbuff.uapi.rtnetlink import RTM_GETNSID, RTM_NEWNSID, nlmsg, rtgenmsg
+from skbuff.uapi.rtnetlink import (
+    RTM_DELNSID,
+    RTM_GETNSID,
+    RTM_NEWNSID,
+    RTNLGRP_NSID,
+    nlmsg,
+    rtgenmsg,
+)
 
 
 def setup(n: int) -> tuple[Kernel, list[Net]]:
@@ -89,3 +96,20 @@ def test_ids_stay_a_bijection(ops: list[tuple[bool, int]]) -> None:
         live = list(owner.netns_ids.values())
         assert len(live) == len({id(n) for n in live})
         assert not any(n.dead for n in live)
+
+
+def test_ids_are_announced_to_the_namespace_that_gives_them() -> None:
+    """rtnl_net_notifyid: RTM_NEWNSID when an id is allocated, RTM_DELNSID when the peer dies,
+    both on RTNLGRP_NSID of the namespace holding the id."""
+    k, (a, b, c) = setup(3)
+    got: list[tuple[str, int, int]] = []
+    for net in (a, b, c):
+        rtnetlink.rtnl_listen(net, RTNLGRP_NSID, lambda n, g, m: got.append(
+            (n.name, m.type, m.attrs[NETNSA_NSID])))
+    net_namespace.peernet2id_alloc(a, b)
+    net_namespace.peernet2id_alloc(a, b)  # already assigned: silent
+    net_namespace.peernet2id_alloc(c, b)
+    with k:
+        net_namespace.cleanup_net(b)
+    assert got == [("n0", RTM_NEWNSID, 0), ("n2", RTM_NEWNSID, 0),
+                   ("n0", RTM_DELNSID, 0), ("n2", RTM_DELNSID, 0)]

@@ -83,3 +83,31 @@ def test_notify_reaches_listeners_of_the_group_in_that_net() -> None:
     rtnetlink.rtnl_notify(net, rt.RTNLGRP_LINK, msg)
     rtnetlink.rtnl_notify(other, rt.RTNLGRP_IPV4_ROUTE, msg)
     assert got == [(net, rt.RTNLGRP_IPV4_ROUTE, rt.RTM_NEWROUTE)]
+
+
+def test_unlisten_drops_only_that_subscription() -> None:
+    _, net = setup()
+    got: list[str] = []
+
+    def first(n: Net, g: int, m: nlmsg) -> None:
+        got.append("first")
+
+    rtnetlink.rtnl_listen(net, rt.RTNLGRP_LINK, first)
+    rtnetlink.rtnl_listen(net, rt.RTNLGRP_LINK, lambda n, g, m: got.append("second"))
+    rtnetlink.rtnl_unlisten(net, rt.RTNLGRP_LINK, first)
+    rtnetlink.rtnl_unlisten(net, rt.RTNLGRP_LINK, first)  # twice: nothing left to drop
+    rtnetlink.rtnl_notify(net, rt.RTNLGRP_LINK, nlmsg(rt.RTM_NEWLINK, 0, rt.ifinfomsg()))
+    assert got == ["second"]
+    rtnetlink.rtnl_unlisten(net, rt.RTNLGRP_NSID, first)  # never subscribed
+    assert not rtnetlink.rtnl_has_listeners(net, rt.RTNLGRP_NSID)
+
+
+def test_unspec_netconf_dump_runs_every_family_dumpit() -> None:
+    """rtnl_dump_all: the AF_UNSPEC RTM_GETNETCONF dump is each family's dump in order."""
+    k, net = setup()
+    for family in (rt.AF_INET6, rt.AF_INET):
+        rtnetlink.rtnl_register(k, family, rt.RTM_GETNETCONF, None,
+                                lambda n, m, f=family: [nlmsg(rt.RTM_NEWNETCONF, 0, f)])
+    r = rtnetlink.rtnetlink_rcv_msg(net, nlmsg(
+        rt.RTM_GETNETCONF, rt.NLM_F_REQUEST | rt.NLM_F_DUMP, rt.rtgenmsg(rt.AF_UNSPEC)))
+    assert (r.error, [m.hdr for m in r.msgs]) == (0, [rt.AF_INET, rt.AF_INET6])

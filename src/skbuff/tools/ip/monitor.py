@@ -282,13 +282,14 @@ class ipmonitor:
         self.net.kernel.run_for(FOREGROUND_NS)
 
     def stop(self) -> tuple[str, str]:
-        """Interrupted (^C, the script's end): unsubscribe; the events not yet printed."""
-        if self.running:
-            self.running = False
-            for group in self.groups:
-                rtnetlink.rtnl_unlisten(self.net, group, self.accept_msg)
-        text, _, _ = self.poll()
-        return text, ""
+        """Interrupted (^C, the script's end): unsubscribe; the text of the events not yet
+        polled (`events` keeps them, for Python callers). Stopping twice prints nothing."""
+        if not self.running:
+            return "", ""
+        self.running = False
+        for group in self.groups:
+            rtnetlink.rtnl_unlisten(self.net, group, self.accept_msg)
+        return "".join(self.events), ""
 
 
 def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
