@@ -169,9 +169,10 @@ def _batch(ctx: IpCtx, path: str) -> int:
     return status
 
 
-def _setup(world: World, net: Net, argv: list[str]) -> tuple[IpCtx, list[str], str | None]:
-    """The global options and `-n NS`: (context, OBJECT argv, batch file)."""
-    ctx = IpCtx(world=world, net=net, out=Output())
+def _setup(world: World, net: Net, argv: list[str],
+           out: Output) -> tuple[IpCtx, list[str], str | None]:
+    """The global options and `-n NS`: (context writing to `out`, OBJECT argv, batch file)."""
+    ctx = IpCtx(world=world, net=net, out=out)
     rest, batch, ns = _parse_options(ctx, argv)
     if ns is not None:
         target = world.netns_get(ns)
@@ -188,8 +189,7 @@ def ip_main(world: World, net: Net, argv: list[str]) -> Result:
     """Run `ip ARGV...` (argv without "ip") in `net`. Never raises for bad input."""
     out = Output()
     try:
-        ctx, rest, batch = _setup(world, net, argv)
-        out = ctx.out
+        ctx, rest, batch = _setup(world, net, argv, out)
         if batch is not None:
             return out.result(_batch(ctx, batch))
         do_cmd(ctx, rest)
@@ -204,9 +204,12 @@ def ip_background(world: World, net: Net,
     """`ip … &`: `ip monitor` becomes a World job (what it prints appears after later script
     lines); any other `ip` command runs to completion at once."""
     try:
-        ctx, rest, batch = _setup(world, net, argv)
-        if batch is None and _object(rest[0]) == "monitor":
-            return monitor.ipmonitor_start(ctx, rest[1:]), Result(0, "", "")
+        ctx, rest, batch = _setup(world, net, argv, Output())
+    except ToolExit:
+        return None, ip_main(world, net, argv)  # `-V`, bad options: as in the foreground
+    if batch is not None or _object(rest[0]) != "monitor":
+        return None, ip_main(world, net, argv)
+    try:
+        return monitor.ipmonitor_start(ctx, rest[1:]), Result(0, "", "")
     except ToolExit as e:
         return None, Result(e.status, "", e.stderr)
-    return None, ip_main(world, net, argv)
