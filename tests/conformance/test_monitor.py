@@ -57,6 +57,7 @@ ip netns exec a sysctl -qw net.ipv4.conf.d0.proxy_arp=1
 ip netns exec a sysctl -qw net.ipv4.conf.d0.ignore_routes_with_linkdown=1
 ip netns exec a sysctl -qw net.ipv4.conf.d0.ignore_routes_with_linkdown=1
 ip netns exec a sysctl -qw net.ipv4.conf.v0.accept_local=1
+ip netns exec a ping -c 1 -q 10.0.0.2
 ip -n a neigh add 10.0.0.7 lladdr 02:00:00:00:00:07 dev v0
 ip -n a neigh replace 10.0.0.7 lladdr 02:00:00:00:00:08 dev v0 nud reachable
 ip -n a neigh del 10.0.0.7 dev v0
@@ -66,6 +67,8 @@ ip -n a rule del pref 100
 ip -n a route del 10.1.0.0/16
 ip -n a link set v0 down
 ip -n a link del d0
+ip netns del b
+sleep 0.5
 """
 
 CASES = {
@@ -130,7 +133,10 @@ def test_monitor_matches_real_kernel(real_kernel_ok: None, case: str) -> None:
     real_results, real_out = run_real(args)
     ours_results, ours_out = run_skbuff(args)
     for line, a, b in zip(_lines(SEQUENCE), real_results, ours_results, strict=True):
-        assert (a.status, a.stdout, a.stderr) == (b.status, b.stdout, b.stderr), line
+        if " ping " in line:  # its round-trip times are the real machine's
+            assert (a.status, a.stderr) == (b.status, b.stderr), line
+        else:
+            assert (a.status, a.stdout, a.stderr) == (b.status, b.stdout, b.stderr), line
     keep = set(MAC_RE.findall(SEQUENCE))
     real_text = _normalize_macs(real_out, keep, {})
     ours_text = _normalize_macs(ours_out, keep, {})
