@@ -19,7 +19,14 @@ import time
 import pytest
 
 from skbuff.sim import script
-from tests.conformance.harness import MAC_RE, LineResult, RealKernel, Skbuff, _normalize_macs
+from tests.conformance.harness import (
+    MAC_RE,
+    LineResult,
+    RealKernel,
+    Skbuff,
+    _normalize_macs,
+    run_both,
+)
 
 # Run on the real side only, before the monitor starts: skbuff has no IPv6 to switch off.
 REAL_SETUP = (
@@ -142,3 +149,26 @@ def test_monitor_matches_real_kernel(real_kernel_ok: None, case: str) -> None:
     ours_text = _normalize_macs(ours_out, keep, {})
     assert ours_text.splitlines() == real_text.splitlines()
     assert ours_text == real_text
+
+
+NETCONF_SCRIPT = """\
+ip netns add a
+ip -n a link add v0 type veth peer name v1
+ip netns exec a sysctl -qw net.ipv4.conf.all.forwarding=1
+ip netns exec a sysctl -qw net.ipv4.conf.v0.rp_filter=2
+ip netns exec a sysctl -qw net.ipv4.conf.default.proxy_arp=1
+ip netns exec a sysctl -qw net.ipv4.conf.v1.ignore_routes_with_linkdown=1
+ip -n a -4 netconf
+ip -n a -4 netconf show dev v0
+ip -n a -4 -j netconf show dev v1
+ip -n a -4 -j netconf
+ip -n a -4 netconf show dev nope
+ip -n a -4 netconf list dev
+ip -n a -4 netconf flush
+"""
+
+
+@pytest.mark.conformance
+def test_netconf_show_matches_real_kernel(real_kernel_ok: None) -> None:
+    res = run_both(NETCONF_SCRIPT)
+    assert res.ok, res.render()

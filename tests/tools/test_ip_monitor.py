@@ -175,6 +175,8 @@ def test_netconf_show() -> None:
     assert run(w, "ip -n a -4 netconf show dev v0") == \
         f"inet v0 forwarding on rp_filter loose {rest}"
     assert run(w, "ip -n a netconf show dev v1") == f"inet v1 forwarding on rp_filter off {rest}"
+    assert run(w, "ip -n a -4 -j netconf show dev v1") == \
+        f"inet v1 forwarding on rp_filter off {rest}"  # the get path prints text
     assert run(w, "ip -n a -j netconf show dev v1") == (
         '[{"family":"inet","interface":"v1","forwarding":true,"rp_filter":"off",'
         '"mc_forwarding":false,"proxy_neigh":false,"ignore_routes_with_linkdown":false}]\n')

@@ -93,8 +93,9 @@ def netconf_ifindex(m: nlmsg) -> int:
 
 
 def do_show(ctx: IpCtx, a: Args) -> None:
-    """`ip netconf show [dev D]`: with a family and a device one RTM_GETNETCONF, else the
-    dump (AF_UNSPEC: every family) filtered by device. iproute2: ip/ipnetconf.c do_show."""
+    """`ip netconf show [dev D]`: with a family and a device one RTM_GETNETCONF (text even
+    with -j), else the dump (AF_UNSPEC: every family) filtered by device.
+    iproute2: ip/ipnetconf.c do_show."""
     ifindex = 0
     while a:
         if a.cur == "dev":
@@ -105,12 +106,14 @@ def do_show(ctx: IpCtx, a: Args) -> None:
             ifindex = int(dev.ifindex)
         a.advance()
     if ifindex and ctx.family != AF_UNSPEC:
+        # One answer, printed by the listener as text (6.1 opens no JSON writer here).
         reply = ctx.talk(nlmsg(RTM_GETNETCONF, NLM_F_REQUEST | NLM_F_ACK,
                                netconfmsg(ctx.family), {NETCONFA_IFINDEX: ifindex}))
-        msgs = reply.msgs if reply.error == 0 else []
-    else:
-        msgs = ctx.dump(nlmsg(RTM_GETNETCONF, NLM_F_REQUEST | NLM_F_DUMP,
-                              netconfmsg(ctx.family), {}))
+        for m in reply.msgs if reply.error == 0 else []:
+            ctx.out.write(print_netconf(ctx, m)[0] + "\n")
+        return
+    msgs = ctx.dump(nlmsg(RTM_GETNETCONF, NLM_F_REQUEST | NLM_F_DUMP,
+                          netconfmsg(ctx.family), {}))
     for m in msgs:
         if ifindex and netconf_ifindex(m) != ifindex:
             continue
