@@ -88,6 +88,14 @@ def _getlink_dump(net: Net, msg: nlmsg) -> list[nlmsg]:
     return [_link_msg(d) for d in net.dev_index_head.values()]  # type: ignore[arg-type]
 
 
+def _getlink(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
+    """One device by index, from the same records the dump answers with."""
+    for m in _getlink_dump(net, msg):
+        if m.hdr.ifi_index == msg.hdr.ifi_index:
+            return rtnetlink.rtnl_unicast(m, extack)
+    return -errno.ENODEV
+
+
 def _setlink(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
     _st(net).requests.append(msg)
     dev = net.dev_index_head.get(msg.hdr.ifi_index)
@@ -148,7 +156,7 @@ def fake_world() -> World:
     with k:
         k.init_net = copy_net_ns(k, "")
         rtnetlink.rtnetlink_init(k)
-        rtnetlink.rtnl_register(k, rt.AF_UNSPEC, rt.RTM_GETLINK, None, _getlink_dump)
+        rtnetlink.rtnl_register(k, rt.AF_UNSPEC, rt.RTM_GETLINK, _getlink, _getlink_dump)
         rtnetlink.rtnl_register(k, rt.AF_UNSPEC, rt.RTM_NEWLINK, _setlink, None)
         for new, dele, get, which in (
             (rt.RTM_NEWADDR, rt.RTM_DELADDR, rt.RTM_GETADDR, "addrs"),

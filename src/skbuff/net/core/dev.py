@@ -1205,7 +1205,7 @@ def unregister_netdevice_many(head: list[net_device]) -> None:
         call_netdevice_notifiers(NETDEV_PRE_UNINIT, dev)
         _uninit(dev)
         _rtmsg_ifinfo_dellink(dev)
-        link_watch.linkwatch_forget_dev(dev)
+        link_watch.linkwatch_sync_dev(dev)
     if todo:
         todo[0].nd_net.kernel.net_hotdata.net_todo_list.extend(todo)
 

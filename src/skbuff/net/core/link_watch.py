@@ -193,9 +193,10 @@ def linkwatch_run_queue(k: Kernel) -> None:
     __linkwatch_run_queue(k, False)
 
 
-def linkwatch_forget_dev(dev: net_device) -> None:
-    """Run `dev`'s pending event now (unregister path). Kernel: net/core/link_watch.c
-    linkwatch_forget_dev."""
+def linkwatch_sync_dev(dev: net_device) -> None:
+    """Run `dev`'s pending event now, so its carrier and operstate are what it will honour
+    (unregister path, RTM_GETLINK of one device). Kernel: net/core/link_watch.c
+    linkwatch_sync_dev."""
     lw: linkwatch_state = dev.nd_net.kernel.linkwatch
     if dev in lw.lweventlist:
         lw.lweventlist.remove(dev)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import notifier
 from skbuff.net.core import dev as core_dev
-from skbuff.net.core import net_namespace, rtnetlink
+from skbuff.net.core import link_watch, net_namespace, rtnetlink
 from skbuff.uapi.if_link import (
     IF_OPER_DORMANT,
     IF_OPER_DOWN,
@@ -492,10 +492,12 @@ def rtnl_setlink(net: Net, msg: nlmsg, extack: netlink_ext_ack) -> int:
 
 
 def rtnl_getlink(net: Net, msg: nlmsg, extack: netlink_ext_ack) -> int:
-    """Kernel: net/core/rtnetlink.c rtnl_getlink (by index or name)."""
+    """Kernel: net/core/rtnetlink.c rtnl_getlink (by index or name; the device's pending
+    link event runs first, so a carrier change not yet honoured is not reported)."""
     dev = _dev_from_msg(net, msg.hdr, msg.attrs)
     if dev is None:
         return -errno.ENODEV
+    link_watch.linkwatch_sync_dev(dev)
     return rtnetlink.rtnl_unicast(rtnl_fill_ifinfo(dev, RTM_NEWLINK, 0), extack)
 
 

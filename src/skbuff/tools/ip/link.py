@@ -411,11 +411,17 @@ def link_filter(ctx: IpCtx, a: Args) -> tuple[int | None, bool, str | None]:
 
 
 def selected_links(ctx: IpCtx, a: Args) -> list[nlmsg]:
+    """The links `show` prints: one device is asked for with RTM_GETLINK (which runs its
+    pending link event first), all of them with a dump. iproute2: ip/ipaddress.c
+    ipaddr_list_flush_or_save (iplink_get, ipaddr_link_get)."""
     ifindex, up, kind = link_filter(ctx, a)
+    if ifindex is None:
+        links = dump_links(ctx)
+    else:
+        req = nlmsg(RTM_GETLINK, NLM_F_REQUEST, ifinfomsg(AF_UNSPEC, ifi_index=ifindex), {})
+        links = ctx.talk_checked(req).msgs
     out = []
-    for m in dump_links(ctx):
-        if ifindex is not None and m.hdr.ifi_index != ifindex:
-            continue
+    for m in links:
         if up and not m.hdr.ifi_flags & IFF_UP:
             continue
         if kind is not None and (m.attrs.get(IFLA_LINKINFO) or {}).get(IFLA_INFO_KIND) != kind:
