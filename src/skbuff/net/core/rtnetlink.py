@@ -22,7 +22,6 @@ from skbuff.uapi.rtnetlink import (
     NLM_F_ACK,
     NLM_F_DUMP,
     RTM_GETLINK,
-    RTM_GETNSID,
     nlmsg,
     nlreply,
     rtm_kind,
@@ -60,7 +59,7 @@ def NL_SET_ERR_MSG_MOD(extack: netlink_ext_ack | None, msg: str) -> None:
 
 
 Doit = Callable[["Net", nlmsg, netlink_ext_ack], int]
-Dumpit = Callable[["Net", nlmsg], list[nlmsg]]
+Dumpit = Callable[["Net", nlmsg], "list[nlmsg] | nlreply"]  # nlreply: a failed dump
 Listener = Callable[["Net", int, nlmsg], None]
 
 
@@ -118,14 +117,14 @@ def _rtnl_net_init(net: Net) -> None:
 def rtnetlink_init(k: Kernel) -> None:
     """Create the handler table and the per-namespace rtnetlink state.
 
-    Kernel: net/core/rtnetlink.c rtnetlink_init, rtnetlink_net_init; RTM_GETNSID as
-    net/core/net_namespace.c net_ns_init registers it.
+    Kernel: net/core/rtnetlink.c rtnetlink_init, rtnetlink_net_init; then the namespace-id
+    handlers (net/core/net_namespace.c net_ns_init).
     """
     _handlers(k)
     net_namespace.register_pernet_subsys(
         k, net_namespace.pernet_operations("rtnetlink", init=_rtnl_net_init)
     )
-    rtnl_register(k, AF_UNSPEC, RTM_GETNSID, net_namespace.rtnl_net_getid, None)
+    net_namespace.net_ns_init(k)
 
 
 def _get_link(k: Kernel, family: int, msgtype: int) -> rtnl_link | None:
@@ -159,7 +158,8 @@ def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
     if rtm_kind(msg.type) == rtm_kind(RTM_GETLINK) and (msg.flags & NLM_F_DUMP) == NLM_F_DUMP:
         if link.dumpit is None:
             return nlreply(-errno.EOPNOTSUPP, ack=True)
-        return nlreply(0, None, link.dumpit(net, msg))
+        msgs = link.dumpit(net, msg)
+        return msgs if isinstance(msgs, nlreply) else nlreply(0, None, msgs)
     if link.doit is None:
         return nlreply(-errno.EOPNOTSUPP, ack=True)
     extack = netlink_ext_ack()
