@@ -147,6 +147,9 @@ def test_terminal_and_bad_files(cwd: Path) -> None:
         (cwd / name).write_bytes(data)
         r = w.run(f"ip route restore < {name}")
         assert (r.status, r.stdout, r.stderr) == (status, "", err), name
+    # a pipe has the magic but cannot be rewound for the second pass
+    r = w.run("echo -ne '$\\x121E' | ip route restore")
+    assert (r.status, r.stderr) == (1, "Failed to restore: ftell: Illegal seek\n")
     # the magic goes out before the selectors are read
     r = w.run("ip route save garbage > g.bin")
     assert r.status == 1 and "garbage" in r.stderr

@@ -214,25 +214,21 @@ def iproute_save(ctx: IpCtx, a: Args) -> None:
             out.write(rtm_to_bytes(m))
 
 
-def _stdin(ctx: IpCtx) -> bytes:
-    """What `< FILE` (or `echo … |`) gives the command; ToolExit for the terminal."""
+def route_dump_check_magic(ctx: IpCtx) -> tuple[bytes, bool]:
+    """(the input after its magic, whether it is a seekable file): `< FILE` gives bytes, an
+    `echo … |` pipe text. ToolExit(1) on a terminal or another magic (fread's element count
+    and the bytes it did read, as iproute2 prints them).
+
+    iproute2: ip/iproute.c route_dump_check_magic."""
     data = ctx.world.tool_state.pop("stdin", None)
     if data is None:
         raise ToolExit(1, "Can't restore route dump from a terminal\n")
-    return data.encode() if isinstance(data, str) else bytes(data)
-
-
-def route_dump_check_magic(ctx: IpCtx) -> bytes:
-    """The file after its magic; ToolExit(1) on a terminal or another magic (fread's element
-    count and the bytes it did read, as iproute2 prints them).
-
-    iproute2: ip/iproute.c route_dump_check_magic."""
-    data = _stdin(ctx)
-    head = data[:4]
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    head = raw[:4]
     magic = int.from_bytes(head, "little")
     if len(head) < 4 or magic != route_dump_magic:
         raise ToolExit(1, f"Magic mismatch ({len(head) // 4} elems, {magic:x} magic)\n")
-    return data[4:]
+    return raw[4:], not isinstance(data, str)
 
 
 def rtnl_from_file(data: bytes, start: int) -> Iterator[nlmsg]:
@@ -284,8 +280,12 @@ def _restore_pass(ctx: IpCtx, data: bytes, prio: int) -> None:
 
 
 def iproute_restore(ctx: IpCtx) -> None:
-    """`ip route restore < FILE`. iproute2: ip/iproute.c iproute_restore."""
-    data = route_dump_check_magic(ctx)
+    """`ip route restore < FILE` (a pipe cannot be read three times: ftell fails).
+
+    iproute2: ip/iproute.c iproute_restore."""
+    data, seekable = route_dump_check_magic(ctx)
+    if not seekable:
+        raise ToolExit(1, "Failed to restore: ftell: Illegal seek\n")
     for prio in range(3):
         _restore_pass(ctx, data, prio)
 
@@ -293,7 +293,7 @@ def iproute_restore(ctx: IpCtx) -> None:
 def iproute_showdump(ctx: IpCtx) -> None:
     """`ip route showdump < FILE`: print the saved routes. iproute2: ip/iproute.c
     iproute_showdump."""
-    data = route_dump_check_magic(ctx)
+    data, _ = route_dump_check_magic(ctx)
     for m in rtnl_from_file(data, 4):
         route.print_route(ctx, m, None)
     if ctx.json:
