@@ -8,13 +8,22 @@ Files pass through subprocess pipes to the harness's own namespaces only.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from skbuff.sim.world import World
-from tests.conformance.harness import RealKernel, backend, run_both
+from tests.conformance.harness import (
+    RealKernel,
+    Skbuff,
+    _normalize_macs,
+    backend,
+    run_both,
+    run_lines,
+    split_script,
+)
 from tests.tools.test_ip_route_save import ROUTES, SETUP, without_seq_pid
 
 NSID_SCRIPT = """\
@@ -53,11 +62,75 @@ ip -n a netns list-id
 """
 
 
+ADDR_SCRIPT = """\
+ip netns add a
+ip -n a link add d0 type veth peer name d1
+ip -n a link set d0 up
+ip -n a addr add 10.0.0.1/24 dev d0 valid_lft 100 preferred_lft 50
+ip -n a addr add 10.0.0.2/24 dev d0 valid_lft 100
+ip -n a addr add 10.0.0.3/24 dev d0 valid_lft 0
+ip -n a addr add 10.0.0.4/24 dev d0 valid_lft 100 preferred_lft 0
+ip -n a addr add 10.0.0.5/24 dev d0 preferred_lft 30
+ip -n a addr add 10.0.0.6/24 dev d0 valid_lft forever preferred_lft forever
+ip -n a addr add 10.0.0.7/24 dev d0 valid_lft infinity
+ip -n a addr add 10.0.0.8/24 dev d0 valid_lft 0x20 preferred_lft 010 noprefixroute
+ip -n a addr add 10.0.0.9/24 dev d0 valid_lft -1 preferred_lft 010
+ip -n a addr add 10.0.0.9/24 dev d0 valid_lft 4294967296
+ip -n a addr add 10.0.0.9/24 dev d0 valid_lft 4294967295 preferred_lft 7
+ip -n a addr show dev d0
+ip -n a -j addr show dev d0
+ip -n a addr change 10.0.0.6/24 dev d0 valid_lft 200 preferred_lft 100
+ip -n a addr change 10.0.0.1/24 dev d0 valid_lft forever preferred_lft forever
+ip -n a addr change 10.0.0.77/24 dev d0 valid_lft 20 preferred_lft 10
+ip -n a addr replace 10.0.0.4/24 dev d0 valid_lft 20 preferred_lft 10
+ip -n a addr show dev d0
+ip -n a route get 10.0.0.50
+ip -n a addr show dynamic
+ip -n a addr show permanent
+ip -n a addr show deprecated
+ip -n a addr show -deprecated
+ip -n a addr show primary
+ip -n a -o addr show secondary dynamic
+ip -n a addr add 10.0.1.1/24 dev d0 valid_lft 100 preferred_lft 0
+ip -n a addr add 10.0.2.1/24 dev d0 preferred_lft 0 valid_lft 9 home
+ip -n a addr show to 10.0.1.0/24
+ip -n a addr show deprecated
+ip -n a -j addr show deprecated
+ip -n a route get 10.0.1.9
+ip -n a route get 10.0.2.9
+"""
+LIFETIME = re.compile(r"(?<=valid_lft )\d+|(?<=preferred_lft )\d+|(?<=_life_time\":)\d+")
+
+
+@pytest.mark.conformance
+def test_address_lifetimes_as_linux_prints_them(real_kernel_ok: None) -> None:
+    """Adding, changing and listing addresses with lifetimes. Linux counts down in real
+    time while the lines run, so each lifetime may be up to 2 s below skbuff's; everything
+    else is compared exactly."""
+    lines = [line for _, line in split_script(ADDR_SCRIPT)]
+    with backend(RealKernel) as real, backend(Skbuff) as ours:
+        theirs, mine = run_lines(real, lines), run_lines(ours, lines)
+    macs: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    for line, a, b in zip(lines, theirs, mine, strict=True):
+        assert (a.status, a.stderr) == (b.status, b.stderr), line
+        x = _normalize_macs(a.stdout, set(), macs[0])
+        y = _normalize_macs(b.stdout, set(), macs[1])
+        assert LIFETIME.sub("N", x) == LIFETIME.sub("N", y), line
+        for real_v, our_v in zip(LIFETIME.findall(x), LIFETIME.findall(y), strict=True):
+            assert 0 <= int(our_v) - int(real_v) <= 2, (line, real_v, our_v)
+
+
 @pytest.mark.conformance
 def test_netns_ids_match_linux(real_kernel_ok: None) -> None:
+    """iproute2 asks for the id of every file in /run/netns (netns_map_init); a namespace
+    another process deletes meanwhile makes the real side print one extra "Peer netns
+    reference is invalid" line, which is all that is forgiven."""
     res = run_both(NSID_SCRIPT)
     assert res.lines > 30
-    assert res.ok, res.render()
+    race = "Error: Peer netns reference is invalid.\n"
+    left = [m for m in res.mismatches if not (
+        m.what == "stderr" and "list-id" in m.line and m.real.replace(race, "") == m.skbuff)]
+    assert not left, "\n".join(m.render() for m in left)
 
 
 def _ns_lines(ns: str, text: str) -> str:

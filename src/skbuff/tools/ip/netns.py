@@ -7,13 +7,13 @@ netns_list_id, print_nsid, get_netnsid_from_name, get_name_from_nsid).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from skbuff.tools.common import ToolExit
 from skbuff.tools.ip.utils import (
     IpCtx,
     duparg,
+    get_integer,
     incomplete_command,
     invarg,
     matches,
@@ -50,26 +50,12 @@ USAGE = (
 
 
 NAME_MAX = 255
-_STRTOL = re.compile(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+
 
 
 def _valid_name(name: str) -> bool:
     """iproute2: ip/ipnetns.c invalid_name (negated)."""
     return bool(name) and len(name) <= NAME_MAX and "/" not in name and name not in (".", "..")
-
-
-def get_integer(text: str) -> int | None:
-    """strtol(text, base 0) into an int, None unless the whole text is a number in range.
-
-    iproute2: lib/utils.c get_integer."""
-    m = _STRTOL.fullmatch(text)
-    if m is None:
-        return None
-    digits = m.group(2)
-    v = int(digits, 16 if digits[:2].lower() == "0x" else 8 if digits != "0" and
-            digits.startswith("0") else 10)
-    v = -v if m.group(1) == "-" else v
-    return v if -(1 << 31) <= v < (1 << 31) else None
 
 
 def get_netnsid_from_name(ctx: IpCtx, name: str) -> int:
