@@ -571,7 +571,8 @@ def __inet_del_ifa(in_dev: in_device, ifa1: in_ifaddr, destroy: int) -> None:
 
 def inet_select_addr(dev: net_device, dst: int, scope: int) -> int:
     """Preferred source address on dev for dst at most `scope`: the first primary in dst's
-    subnet, else the first primary; else any device's (lo first). Kernel: net/ipv4/devinet.c
+    subnet, else the first primary; else any device's (lo first). A deprecated address is
+    chosen like any other (6.12 tests only IFA_F_SECONDARY). Kernel: net/ipv4/devinet.c
     inet_select_addr. Any context."""
     addr = 0
     in_dev: in_device | None = dev.ip_ptr

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import struct
+import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -225,7 +226,7 @@ def route_dump_check_magic(ctx: IpCtx) -> tuple[bytes, bool]:
         raise ToolExit(1, "Can't restore route dump from a terminal\n")
     raw = data.encode() if isinstance(data, str) else bytes(data)
     head = raw[:4]
-    magic = int.from_bytes(head, "little")
+    magic = int.from_bytes(head, sys.byteorder)  # fread into a host-order __u32
     if len(head) < 4 or magic != route_dump_magic:
         raise ToolExit(1, f"Magic mismatch ({len(head) // 4} elems, {magic:x} magic)\n")
     return raw[4:], not isinstance(data, str)
