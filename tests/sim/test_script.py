@@ -104,9 +104,30 @@ def test_internal_error_is_one_line_and_status_70() -> None:
                    "(this is a bug in skbuff)\n")
 
 
-def test_redirect_outside_proc_sys_is_refused() -> None:
-    r = fake_world().run("echo x > /tmp/file")
-    assert r.status == 1 and "only redirect into /proc/sys" in r.stderr
+def test_redirects_to_and_from_real_files(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`>` truncates, `>>` appends, `<` feeds the file's bytes as stdin; bash's errors for a
+    file it cannot open (the command does not run) or a missing target."""
+    monkeypatch.chdir(tmp_path)
+    w = fake_world()
+    seen: list[object] = []
+
+    def reader(world: World, net: object, argv: list[str]) -> Result:
+        seen.append(world.tool_state.get("stdin"))
+        return Result(0, "read\n", "")
+
+    script.register_tool(w, "reader", reader)
+    assert w.run("echo one > out.txt") == Result(0, "", "")
+    assert w.run("echo two >>out.txt") == Result(0, "", "")
+    assert (tmp_path / "out.txt").read_text() == "one\ntwo\n"
+    assert w.run("reader < out.txt") == Result(0, "read\n", "")
+    assert seen == [b"one\ntwo\n"] and "stdin" not in w.tool_state
+    assert w.run("reader <missing") == Result(1, "", "bash: missing: No such file or directory\n")
+    assert w.run("echo x > nodir/f") == Result(
+        1, "", "bash: nodir/f: No such file or directory\n")
+    assert w.run("echo x >") == Result(
+        2, "", "bash: syntax error near unexpected token `newline'\n")
+    assert seen == [b"one\ntwo\n"]
 
 
 def test_source_runs_the_file_in_this_shell_relative_to_the_cwd(

@@ -109,6 +109,8 @@ class Kernel:
         self.skb_debug = skb_debug
         self.skbuff_head_cache: Any = None
         self.arp_tbl: Any = None  # net/ipv4/arp.c arp_tbl, set by arp_init
+        # net/ipv4/devinet.c check_lifetime_work (its timer), set by devinet_init
+        self.check_lifetime_work: Any = None
         self.cpus = [CPU(i, softirq.NR_SOFTIRQS) for i in range(ncpus)]
         self.softirq_vec: list[softirq.SoftirqAction | None] = [None] * softirq.NR_SOFTIRQS
         self.hw = HwController(self)

@@ -1,8 +1,9 @@
 """The script runner: lines as a shell would run them against a real kernel.
 
 Supported lines: `ip …`, `ip netns exec NS CMD…`, `sysctl …`, `cat /proc/…`,
-`echo V > /proc/sys/…`, `echo …`, `sleep N` (simulated time), `source FILE` / `. FILE`,
-comments, blank lines and backslash continuations. Other tools plug in by name:
+`echo V > /proc/sys/…`, `CMD > FILE` / `>> FILE` / `< FILE` (real files), `echo …`,
+`sleep N` (simulated time), `source FILE` / `. FILE`, comments, blank lines and backslash
+continuations. Other tools plug in by name:
 `register_tool(world, name, fn)` for one World, or a module `skbuff.tools.<name>` defining
 `main(world, net, argv) -> Result`.
 
@@ -169,29 +170,79 @@ def _run_line(world: World, net: Net, line: str) -> Result:
             return run_argv(world, net, argv[bar + 1:])
         finally:
             world.tool_state.pop("stdin", None)
+    split = _redirections(argv)
+    if isinstance(split, Result):
+        return split
+    argv, redirect, stdin_path = split
+    if stdin_path is not None:
+        # `CMD < FILE`: the command reads FILE's bytes from world.tool_state["stdin"]
+        try:
+            world.tool_state["stdin"] = Path(stdin_path).read_bytes()
+        except OSError as e:
+            return Result(1, "", f"bash: {stdin_path}: {e.strerror}\n")
+    try:
+        return _run_redirected(world, net, argv, redirect)
+    finally:
+        if stdin_path is not None:
+            world.tool_state.pop("stdin", None)
+
+
+def _redirections(argv: list[str]) -> tuple[list[str], tuple[str, str] | None, str | None] | Result:
+    """Split `> FILE`, `>> FILE` and `< FILE` (or `>FILE`, `<FILE`) off a command: (argv,
+    (operator, target) for stdout, stdin's file), or bash's syntax error for a missing
+    target."""
+    rest: list[str] = []
     redirect: tuple[str, str] | None = None
-    for i, tok in enumerate(argv):
-        if tok in (">", ">>"):
+    stdin_path: str | None = None
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        op = ">>" if tok.startswith(">>") else tok[:1]
+        if op not in (">", ">>", "<"):
+            rest.append(tok)
+            i += 1
+            continue
+        target = tok[len(op):]
+        if not target:
             if i + 1 >= len(argv):
                 return Result(2, "", "bash: syntax error near unexpected token `newline'\n")
-            redirect = (tok, argv[i + 1])
-            argv = argv[:i] + argv[i + 2:]
-            break
-        if tok.startswith(">") and len(tok) > 1:
-            redirect = (">", tok.lstrip(">"))
-            argv = argv[:i] + argv[i + 1:]
-            break
+            target = argv[i + 1]
+            i += 1
+        i += 1
+        if op == "<":
+            stdin_path = target
+        else:
+            redirect = (op, target)
+    return rest, redirect, stdin_path
+
+
+def _run_redirected(world: World, net: Net, argv: list[str],
+                    redirect: tuple[str, str] | None) -> Result:
+    """Run with stdout to the terminal, to /proc/sys (the write as `echo V > …` does it) or
+    to a file: bash opens (truncates, or appends for >>) FILE first; the command finds it
+    as world.tool_state["stdout"] (a binary stream, for `ip route save`) and its text output
+    goes there too."""
     if redirect is None:
         return run_argv(world, net, argv)
-    res = run_argv(world, net, argv)
-    target = redirect[1]
-    if not target.startswith("/proc/sys/"):
-        return Result(1, "", res.stderr + f"bash: {target}: skbuff scripts can only "
-                      "redirect into /proc/sys\n")
-    if res.status:
-        return res
-    wr = world.kernel.run_task(proc.proc_write, net, target, res.stdout)
-    return Result(wr.status, "", res.stderr + wr.stderr)
+    op, target = redirect
+    if target.startswith("/proc/sys/"):
+        res = run_argv(world, net, argv)
+        if res.status:
+            return res
+        wr = world.kernel.run_task(proc.proc_write, net, target, res.stdout)
+        return Result(wr.status, "", res.stderr + wr.stderr)
+    try:
+        fh = open(target, "ab" if op == ">>" else "wb")  # noqa: SIM115 - closed below
+    except OSError as e:
+        return Result(1, "", f"bash: {target}: {e.strerror}\n")
+    with fh:
+        world.tool_state["stdout"] = fh
+        try:
+            res = run_argv(world, net, argv)
+        finally:
+            world.tool_state.pop("stdout", None)
+        fh.write(res.stdout.encode())
+    return Result(res.status, "", res.stderr)
 
 
 @dataclass

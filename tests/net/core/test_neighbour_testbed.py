@@ -11,8 +11,6 @@ from __future__ import annotations
 import errno
 import importlib
 import struct
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,31 +32,8 @@ from skbuff.uapi.rtnetlink import (
 )
 from skbuff.uapi.snmp import netns_mib
 
-STOOD_IN = ("skbuff.net.ipv4.devinet", "skbuff.net.ipv4.fib_frontend", "skbuff.net.ipv4.route")
-
-
-def _import_arp() -> tuple[types.ModuleType, types.ModuleType]:
-    """Import neighbour and arp. The IPv4 address/route modules (written in parallel, with a
-    deep import graph) are stood in for during this import unless already loaded; the tests
-    patch `Services` over them anyway. The stand-ins are removed from sys.modules again."""
-    added = []
-    for name in STOOD_IN:
-        if name not in sys.modules:
-            sys.modules[name] = types.ModuleType(name)
-            added.append(name)
-    try:
-        nb = importlib.import_module("skbuff.net.core.neighbour")
-        arp = importlib.import_module("skbuff.net.ipv4.arp")
-    finally:
-        for name in added:
-            del sys.modules[name]
-            parent, _, child = name.rpartition(".")
-            if getattr(sys.modules[parent], child, None) is not None:
-                delattr(sys.modules[parent], child)
-    return nb, arp
-
-
-nb, arp = _import_arp()
+nb = importlib.import_module("skbuff.net.core.neighbour")
+arp = importlib.import_module("skbuff.net.ipv4.arp")
 neigh_lookup_noref = nb.___neigh_lookup_noref
 
 HZ = 1000

@@ -58,6 +58,7 @@ def fib_net() -> Iterator[Any]:
         k.arp_tbl = arp.arp_table(k)  # devinet gives each in_device its ARP parms
         neighbour.neigh_table_init(k, k.arp_tbl)
         devinet.devinet_init_net(net)
+        devinet.check_lifetime_work_init(k)
         fib_frontend.ip_fib_net_init(net)
         notifier.notifier_chain_register(
             k.inetaddr_chain, notifier.notifier_block(fib_frontend.fib_inetaddr_event))

@@ -5,7 +5,6 @@ EMSGSIZE, IP_MTU and the IP_RECVERR queue; /proc/net/snmp of the router."""
 from __future__ import annotations
 
 import errno
-import importlib
 import socket as pysocket
 import struct
 from collections.abc import Iterator
@@ -37,21 +36,8 @@ ip -n h2 route add default via 10.2.0.1
 """
 
 
-def _real_modules(monkeypatch: pytest.MonkeyPatch) -> None:
-    """tests/net/core/test_neighbour_testbed.py imports arp/neighbour while devinet,
-    fib_frontend and route are stand-in modules; when it ran first in this process those
-    stand-ins are still bound inside arp/neighbour. Point them back at the real modules."""
-    for holder in ("skbuff.net.ipv4.arp", "skbuff.net.core.neighbour"):
-        mod = importlib.import_module(holder)
-        for name in ("devinet", "fib_frontend", "route"):
-            real = importlib.import_module(f"skbuff.net.ipv4.{name}")
-            if getattr(mod, name, real) is not real:
-                monkeypatch.setattr(mod, name, real)
-
-
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    _real_modules(monkeypatch)
+def world() -> Iterator[World]:
     w = World(ncpus=1)
     for line in SETUP.splitlines():
         res = w.run(line)

@@ -16,8 +16,25 @@ from typing import TYPE_CHECKING, Any
 
 from skbuff.net.core import rtnetlink
 from skbuff.net.netns.ipv4 import netns_core, netns_ipv4
-from skbuff.uapi.net_namespace import NETNSA_FD, NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED
-from skbuff.uapi.rtnetlink import RTM_DELNSID, RTM_NEWNSID, RTNLGRP_NSID, nlmsg, rtgenmsg
+from skbuff.uapi.net_namespace import (
+    NETNSA_CURRENT_NSID,
+    NETNSA_FD,
+    NETNSA_NSID,
+    NETNSA_NSID_NOT_ASSIGNED,
+    NETNSA_PID,
+    NETNSA_TARGET_NSID,
+)
+from skbuff.uapi.rtnetlink import (
+    AF_UNSPEC,
+    NLM_F_MULTI,
+    RTM_DELNSID,
+    RTM_GETNSID,
+    RTM_NEWNSID,
+    RTNLGRP_NSID,
+    nlmsg,
+    nlreply,
+    rtgenmsg,
+)
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
@@ -141,27 +158,34 @@ def peernet2id(net: Net, peer: Net) -> int:
     return NETNSA_NSID_NOT_ASSIGNED
 
 
+def alloc_netid(net: Net, peer: Net, reqid: int) -> int:
+    """Give `peer` the id `reqid` in `net` (-ENOSPC when taken), or the lowest free id when
+    `reqid` < 0. Kernel: net/core/net_namespace.c alloc_netid (idr_alloc)."""
+    if reqid >= 0:
+        if reqid in net.netns_ids:
+            return -errno.ENOSPC
+        nsid = reqid
+    else:
+        nsid = 0
+        while nsid in net.netns_ids:
+            nsid += 1
+    net.netns_ids[nsid] = peer
+    return nsid
+
+
 def peernet2id_alloc(net: Net, peer: Net) -> int:
     """The id `net` gives `peer`, allocating the lowest free one if it has none (a dead
-    `net` or `peer` gets none). Process context, under RTNL.
+    `net` or `peer` gets none); a new id is announced to RTNLGRP_NSID. Process context,
+    under RTNL.
 
-    Kernel: net/core/net_namespace.c peernet2id_alloc, alloc_netid.
+    Kernel: net/core/net_namespace.c peernet2id_alloc.
     """
     nsid = peernet2id(net, peer)
     if nsid >= 0 or net.dead or peer.dead:
         return nsid
-    nsid = 0
-    while nsid in net.netns_ids:
-        nsid += 1
-    net.netns_ids[nsid] = peer
+    nsid = alloc_netid(net, peer, -1)
     rtnl_net_notifyid(net, RTM_NEWNSID, nsid)
     return nsid
-
-
-def rtnl_net_notifyid(net: Net, cmd: int, nsid: int) -> None:
-    """Announce that `net` gave (RTM_NEWNSID) or dropped (RTM_DELNSID) id `nsid` to
-    RTNLGRP_NSID listeners of `net`. Kernel: net/core/net_namespace.c rtnl_net_notifyid."""
-    rtnetlink.rtnl_notify(net, RTNLGRP_NSID, nlmsg(cmd, 0, rtgenmsg(), {NETNSA_NSID: nsid}))
 
 
 def get_net_ns_by_id(net: Net, nsid: int) -> Net | None:
@@ -169,15 +193,122 @@ def get_net_ns_by_id(net: Net, nsid: int) -> Net | None:
     return net.netns_ids.get(nsid)
 
 
-def rtnl_net_getid(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
-    """RTM_GETNSID: answer RTM_NEWNSID with the id `net` gives the namespace NETNSA_FD refers
-    to (a namespace file: the `Net` itself here), NETNSA_NSID_NOT_ASSIGNED when it has none.
-    Assigns nothing. Kernel: net/core/net_namespace.c rtnl_net_getid, rtnl_net_fill.
+def rtnl_net_fill(cmd: int, nsid: int, ref_nsid: int | None, seq: int = 0,
+                  flags: int = 0) -> nlmsg:
+    """An RTM_NEWNSID/DELNSID message: NETNSA_NSID, and NETNSA_CURRENT_NSID when the
+    request named a target namespace. Kernel: net/core/net_namespace.c rtnl_net_fill."""
+    attrs: dict[int, int] = {NETNSA_NSID: nsid}
+    if ref_nsid is not None:
+        attrs[NETNSA_CURRENT_NSID] = ref_nsid
+    return nlmsg(cmd, flags, rtgenmsg(), attrs, seq=seq)
+
+
+def rtnl_net_notifyid(net: Net, cmd: int, nsid: int) -> None:
+    """Tell RTNLGRP_NSID listeners of `net` (`ip monitor nsid`) that it gave (RTM_NEWNSID)
+    or dropped (RTM_DELNSID) id `nsid`.
+
+    Kernel: net/core/net_namespace.c rtnl_net_notifyid."""
+    rtnetlink.rtnl_notify(net, RTNLGRP_NSID, rtnl_net_fill(cmd, nsid, None))
+
+
+def _peer_ref(msg: nlmsg) -> Net | None:
+    """The namespace NETNSA_FD (or NETNSA_PID) refers to: here the attribute holds the `Net`
+    itself (the file /run/netns/NAME names)."""
+    peer = msg.attrs.get(NETNSA_FD, msg.attrs.get(NETNSA_PID))
+    return peer if isinstance(peer, Net) and not peer.dead else None
+
+
+def rtnl_net_newid(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
+    """RTM_NEWNSID (`ip netns set NAME ID|auto`): give the peer namespace id NETNSA_NSID in
+    `net` (a negative id: the lowest free one). A peer that already has an id, or an id in
+    use, is -EEXIST. Process context, RTNL.
+
+    Kernel: net/core/net_namespace.c rtnl_net_newid.
     """
-    peer = msg.attrs.get(NETNSA_FD)
-    if not isinstance(peer, Net):
+    if NETNSA_NSID not in msg.attrs:
+        rtnetlink.NL_SET_ERR_MSG(extack, "nsid is missing")
+        return -errno.EINVAL
+    nsid = int(msg.attrs[NETNSA_NSID])
+    if NETNSA_FD not in msg.attrs and NETNSA_PID not in msg.attrs:
         rtnetlink.NL_SET_ERR_MSG(extack, "Peer netns reference is missing")
         return -errno.EINVAL
-    reply = nlmsg(RTM_NEWNSID, 0, rtgenmsg(), {NETNSA_NSID: peernet2id(net, peer)},
-                  seq=msg.seq)
+    peer = _peer_ref(msg)
+    if peer is None:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Peer netns reference is invalid")
+        return -errno.EBADF
+    if peernet2id(net, peer) >= 0:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Peer netns already has a nsid assigned")
+        return -errno.EEXIST
+    err = alloc_netid(net, peer, nsid)
+    if err >= 0:
+        rtnl_net_notifyid(net, RTM_NEWNSID, err)
+        return 0
+    rtnetlink.NL_SET_ERR_MSG(extack, "The specified nsid is already used")
+    return -errno.EEXIST
+
+
+def rtnl_get_net_ns_capable(net: Net, netnsid: int) -> Net | None:
+    """The namespace `net` calls `netnsid` (root holds CAP_NET_ADMIN everywhere), or None
+    (-EINVAL). Kernel: net/core/rtnetlink.c rtnl_get_net_ns_capable."""
+    return get_net_ns_by_id(net, netnsid)
+
+
+def rtnl_net_getid(net: Net, msg: nlmsg, extack: rtnetlink.netlink_ext_ack) -> int:
+    """RTM_GETNSID: answer RTM_NEWNSID with the id `net` gives the peer named by NETNSA_FD
+    (a namespace file: the `Net` itself here) or NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED when
+    it has none. With NETNSA_TARGET_NSID the id is the one that target namespace gives the
+    peer, and NETNSA_CURRENT_NSID carries `net`'s. Assigns nothing.
+
+    Kernel: net/core/net_namespace.c rtnl_net_getid, rtnl_net_fill.
+    """
+    a = msg.attrs
+    if NETNSA_FD in a or NETNSA_PID in a:
+        peer = _peer_ref(msg)
+        err = -errno.EBADF
+    elif NETNSA_NSID in a:
+        peer = get_net_ns_by_id(net, int(a[NETNSA_NSID]))
+        err = -errno.ENOENT
+    else:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Peer netns reference is missing")
+        return -errno.EINVAL
+    if peer is None:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Peer netns reference is invalid")
+        return err
+    target = net
+    ref_nsid: int | None = None
+    if NETNSA_TARGET_NSID in a:
+        found = rtnl_get_net_ns_capable(net, int(a[NETNSA_TARGET_NSID]))
+        if found is None:
+            rtnetlink.NL_SET_ERR_MSG(extack, "Target netns reference is invalid")
+            return -errno.EINVAL
+        target = found
+        ref_nsid = peernet2id(net, peer)
+    reply = rtnl_net_fill(RTM_NEWNSID, peernet2id(target, peer), ref_nsid, seq=msg.seq)
     return rtnetlink.rtnl_unicast(reply, extack)
+
+
+def rtnl_net_dumpid(net: Net, msg: nlmsg) -> list[nlmsg] | nlreply:
+    """RTM_GETNSID dump (`ip netns list-id`): every id `net` (or the NETNSA_TARGET_NSID
+    namespace) gives, in id order; with a target, NETNSA_CURRENT_NSID is `net`'s id for
+    the same peer. Kernel: net/core/net_namespace.c rtnl_net_dumpid, rtnl_valid_dump_net_req
+    (strict checking, as iproute2 asks for)."""
+    tgt, ref = net, None
+    for attr, value in msg.attrs.items():
+        if attr != NETNSA_TARGET_NSID:
+            return nlreply(-errno.EINVAL, "Unsupported attribute in dump request")
+        found = rtnl_get_net_ns_capable(net, int(value))
+        if found is None:
+            return nlreply(-errno.EINVAL, "Invalid target network namespace id")
+        tgt, ref = found, net
+    return [rtnl_net_fill(RTM_NEWNSID, nsid, None if ref is None else peernet2id(ref, peer),
+                          seq=msg.seq, flags=NLM_F_MULTI)
+            for nsid, peer in sorted(tgt.netns_ids.items())]
+
+
+def net_ns_init(k: Kernel) -> None:
+    """Register the namespace-id rtnetlink handlers (RTM_NEWNSID, RTM_GETNSID doit+dumpit).
+
+    Kernel: net/core/net_namespace.c net_ns_init.
+    """
+    rtnetlink.rtnl_register(k, AF_UNSPEC, RTM_NEWNSID, rtnl_net_newid, None)
+    rtnetlink.rtnl_register(k, AF_UNSPEC, RTM_GETNSID, rtnl_net_getid, rtnl_net_dumpid)

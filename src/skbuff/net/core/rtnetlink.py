@@ -23,7 +23,6 @@ from skbuff.uapi.rtnetlink import (
     NLM_F_DUMP,
     RTM_GETLINK,
     RTM_GETNETCONF,
-    RTM_GETNSID,
     nlmsg,
     nlreply,
     rtm_kind,
@@ -61,7 +60,7 @@ def NL_SET_ERR_MSG_MOD(extack: netlink_ext_ack | None, msg: str) -> None:
 
 
 Doit = Callable[["Net", nlmsg, netlink_ext_ack], int]
-Dumpit = Callable[["Net", nlmsg], list[nlmsg]]
+Dumpit = Callable[["Net", nlmsg], "list[nlmsg] | nlreply"]  # nlreply: a failed dump
 Listener = Callable[["Net", int, nlmsg], None]
 
 
@@ -120,13 +119,13 @@ def rtnetlink_init(k: Kernel) -> None:
     """Create the handler table and the per-namespace rtnetlink state.
 
     Kernel: net/core/rtnetlink.c rtnetlink_init (the AF_UNSPEC RTM_GETNETCONF dump),
-    rtnetlink_net_init; RTM_GETNSID as net/core/net_namespace.c net_ns_init registers it.
+    rtnetlink_net_init; then the namespace-id handlers (net/core/net_namespace.c net_ns_init).
     """
     _handlers(k)
     net_namespace.register_pernet_subsys(
         k, net_namespace.pernet_operations("rtnetlink", init=_rtnl_net_init)
     )
-    rtnl_register(k, AF_UNSPEC, RTM_GETNSID, net_namespace.rtnl_net_getid, None)
+    net_namespace.net_ns_init(k)
     rtnl_register(k, AF_UNSPEC, RTM_GETNETCONF, None, rtnl_dump_all)
 
 
@@ -161,7 +160,8 @@ def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
     if rtm_kind(msg.type) == rtm_kind(RTM_GETLINK) and (msg.flags & NLM_F_DUMP) == NLM_F_DUMP:
         if link.dumpit is None:
             return nlreply(-errno.EOPNOTSUPP, ack=True)
-        return nlreply(0, None, link.dumpit(net, msg))
+        msgs = link.dumpit(net, msg)
+        return msgs if isinstance(msgs, nlreply) else nlreply(0, None, msgs)
     if link.doit is None:
         return nlreply(-errno.EOPNOTSUPP, ack=True)
     extack = netlink_ext_ack()
@@ -188,9 +188,10 @@ def rtnl_notify(net: Net, group: int, msg: nlmsg) -> None:
         fn(net, group, msg)
 
 
-def rtnl_dump_all(net: Net, msg: nlmsg) -> list[nlmsg]:
+def rtnl_dump_all(net: Net, msg: nlmsg) -> list[nlmsg] | nlreply:
     """An AF_UNSPEC dump of a message type: every family's dumpit in family order (the
-    handler rtnetlink_init installs for RTM_GETADDR/GETROUTE/GETNETCONF).
+    handler rtnetlink_init installs for RTM_GETADDR/GETROUTE/GETNETCONF); a family's failing
+    dump ends it with that error.
 
     Kernel: net/core/rtnetlink.c rtnl_dump_all.
     """
@@ -199,7 +200,10 @@ def rtnl_dump_all(net: Net, msg: nlmsg) -> list[nlmsg]:
     for family, msgtype in sorted(table):
         dumpit = table[(family, msgtype)].dumpit
         if family != AF_UNSPEC and msgtype == msg.type and dumpit is not None:
-            out += dumpit(net, msg)
+            msgs = dumpit(net, msg)
+            if isinstance(msgs, nlreply):
+                return msgs
+            out += msgs
     return out
 
 

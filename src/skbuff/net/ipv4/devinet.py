@@ -13,6 +13,7 @@ import errno
 from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import jiffies, notifier, sysctl
+from skbuff.kernel import timer as ktimer
 from skbuff.net import flow
 from skbuff.net.core import dev as netdev
 from skbuff.net.core import neighbour, net_namespace, rtnetlink
@@ -25,6 +26,7 @@ from skbuff.uapi.if_link import IFF_LOOPBACK
 from skbuff.uapi.in_ import INADDR_LOOPBACK
 
 if TYPE_CHECKING:
+    from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.dev import net_device
     from skbuff.net.core.net_namespace import Net
 
@@ -507,6 +509,7 @@ def __inet_insert_ifa(ifa: in_ifaddr, extack: Any) -> int:
     net.ipv4.dev_addr_genid += 1
     _rtmsg_ifa(uapi_rt.RTM_NEWADDR, ifa)
     _ifa_notify(net, netdev.NETDEV_UP, ifa)
+    queue_check_lifetime(net.kernel)
     return 0
 
 
@@ -568,7 +571,8 @@ def __inet_del_ifa(in_dev: in_device, ifa1: in_ifaddr, destroy: int) -> None:
 
 def inet_select_addr(dev: net_device, dst: int, scope: int) -> int:
     """Preferred source address on dev for dst at most `scope`: the first primary in dst's
-    subnet, else the first primary; else any device's (lo first). Kernel: net/ipv4/devinet.c
+    subnet, else the first primary; else any device's (lo first). A deprecated address is
+    chosen like any other (6.12 tests only IFA_F_SECONDARY). Kernel: net/ipv4/devinet.c
     inet_select_addr. Any context."""
     addr = 0
     in_dev: in_device | None = dev.ip_ptr
@@ -732,8 +736,9 @@ def inet_alloc_ifa(in_dev: in_device) -> in_ifaddr:
 
 
 def set_ifa_lifetime(ifa: in_ifaddr, valid_lft: int, prefered_lft: int) -> None:
-    """Kernel: net/ipv4/devinet.c set_ifa_lifetime (the expiry worker is not modelled: lifetimes are
-    reported, addresses do not expire)."""
+    """Set the lifetimes (seconds) and restart them now: an infinite valid lifetime makes the
+    address IFA_F_PERMANENT, a zero preferred one IFA_F_DEPRECATED at once. check_lifetime
+    counts them down. Kernel: net/ipv4/devinet.c set_ifa_lifetime."""
     ifa.ifa_flags &= ~(if_addr.IFA_F_PERMANENT | if_addr.IFA_F_DEPRECATED)
     ifa.ifa_valid_lft = valid_lft
     ifa.ifa_preferred_lft = prefered_lft
@@ -744,6 +749,81 @@ def set_ifa_lifetime(ifa: in_ifaddr, valid_lft: int, prefered_lft: int) -> None:
     ifa.ifa_tstamp = ifa.ifa_dev.dev.nd_net.kernel.jiffies
     if not ifa.ifa_cstamp:
         ifa.ifa_cstamp = ifa.ifa_tstamp
+
+
+# include/net/addrconf.h: how often the lifetime worker looks at least, and how it batches.
+ADDR_CHECK_FREQUENCY_SECS = 120  # ADDR_CHECK_FREQUENCY = 120*HZ
+
+
+def ADDRCONF_TIMER_FUZZ_MINUS(hz: int) -> int:
+    """Kernel: include/net/addrconf.h ADDRCONF_TIMER_FUZZ_MINUS."""
+    return hz // 50 if hz > 50 else 1
+
+
+def _inet_addr_lst(k: Kernel) -> list[in_ifaddr]:
+    """Every IPv4 address of the machine, all namespaces (the kernel's global inet_addr_lst
+    hash; here in namespace, device, then list order)."""
+    return [ifa for net in k.nets for dev in net.dev_base_head.values()
+            if dev.ip_ptr is not None for ifa in dev.ip_ptr.ifa_list]
+
+
+def check_lifetime(k: Kernel) -> None:
+    """The address lifetime worker: delete addresses whose valid lifetime is over, mark
+    IFA_F_DEPRECATED (and announce RTM_NEWADDR) those whose preferred lifetime is, then run
+    again at the next expiry (rounded up to a whole second when that costs under HZ/4), at
+    most ADDR_CHECK_FREQUENCY and at least HZ from now. Ages round up by HZ/50 so that
+    nearby expiries go together. Kernel: net/ipv4/devinet.c check_lifetime (a delayed work
+    on system_power_efficient_wq; here run from its timer)."""
+    hz = k.hz
+    now = k.jiffies
+    inf = if_addr.INFINITY_LIFE_TIME
+    fuzz_minus = ADDRCONF_TIMER_FUZZ_MINUS(hz)
+    nxt = ktimer.round_jiffies_up(k, now + ADDR_CHECK_FREQUENCY_SECS * hz)
+    change: list[in_ifaddr] = []
+    for ifa in _inet_addr_lst(k):
+        if ifa.ifa_flags & if_addr.IFA_F_PERMANENT:
+            continue
+        age = (now - ifa.ifa_tstamp + fuzz_minus) // hz
+        valid, preferred, tstamp = ifa.ifa_valid_lft, ifa.ifa_preferred_lft, ifa.ifa_tstamp
+        if valid != inf and age >= valid:
+            change.append(ifa)
+        elif preferred == inf:
+            continue
+        elif age >= preferred:
+            if jiffies.time_before(tstamp + valid * hz, nxt):
+                nxt = tstamp + valid * hz
+            if not ifa.ifa_flags & if_addr.IFA_F_DEPRECATED:
+                change.append(ifa)
+        elif jiffies.time_before(tstamp + preferred * hz, nxt):
+            nxt = tstamp + preferred * hz
+    for ifa in change:
+        in_dev = ifa.ifa_dev
+        if ifa not in in_dev.ifa_list:
+            continue  # went with its primary
+        age = (now - ifa.ifa_tstamp + fuzz_minus) // hz
+        if ifa.ifa_valid_lft != inf and age >= ifa.ifa_valid_lft:
+            __inet_del_ifa(in_dev, ifa, 1)
+        elif (ifa.ifa_preferred_lft != inf and age >= ifa.ifa_preferred_lft
+              and not ifa.ifa_flags & if_addr.IFA_F_DEPRECATED):
+            ifa.ifa_flags |= if_addr.IFA_F_DEPRECATED
+            _rtmsg_ifa(uapi_rt.RTM_NEWADDR, ifa)
+    next_sec = ktimer.round_jiffies_up(k, nxt)
+    next_sched = nxt
+    if jiffies.time_before(next_sec, nxt + hz // 4):  # ADDRCONF_TIMER_FUZZ
+        next_sched = next_sec
+    now = k.jiffies
+    if jiffies.time_before(next_sched, now + hz):  # ADDRCONF_TIMER_FUZZ_MAX
+        next_sched = now + hz
+    ktimer.mod_timer(k.check_lifetime_work, next_sched)
+
+
+def queue_check_lifetime(k: Kernel) -> None:
+    """cancel_delayed_work + queue_delayed_work(..., &check_lifetime_work, 0): an address
+    came or changed, so the worker runs now (a kworker picks it up at once; skbuff runs it in
+    place, after the caller's notifications) and re-arms its timer for the new next expiry.
+    Kernel: net/ipv4/devinet.c __inet_insert_ifa, inet_rtm_newaddr, devinet_init."""
+    ktimer.del_timer(k.check_lifetime_work)
+    check_lifetime(k)
 
 
 def find_matching_ifa(ifa: in_ifaddr) -> in_ifaddr | None:
@@ -819,6 +899,7 @@ def inet_rtm_newaddr(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
     existing.ifa_proto = ifa.ifa_proto
     set_ifa_lifetime(existing, valid, prefered)
     _rtmsg_ifa(uapi_rt.RTM_NEWADDR, existing)
+    queue_check_lifetime(net.kernel)
     return 0
 
 
@@ -867,11 +948,13 @@ def inet_fill_ifaddr(ifa: in_ifaddr, event: int, flags: int) -> uapi_rt.nlmsg:
     k = dev.nd_net.kernel
     valid, prefered = ifa.ifa_valid_lft, ifa.ifa_preferred_lft
     if not ifa.ifa_flags & if_addr.IFA_F_PERMANENT:
-        elapsed = (k.jiffies - ifa.ifa_tstamp) // k.hz
         if prefered != if_addr.INFINITY_LIFE_TIME:
+            elapsed = (k.jiffies - ifa.ifa_tstamp) // k.hz
             prefered = max(prefered - elapsed, 0)
-        if valid != if_addr.INFINITY_LIFE_TIME:
-            valid = max(valid - elapsed, 0)
+            if valid != if_addr.INFINITY_LIFE_TIME:
+                valid = max(valid - elapsed, 0)
+    else:
+        valid = prefered = if_addr.INFINITY_LIFE_TIME
     base = jiffies.INITIAL_JIFFIES(k.hz)
     attrs[if_addr.IFA_CACHEINFO] = if_addr.ifa_cacheinfo(
         ifa_prefered=prefered, ifa_valid=valid,
@@ -1137,9 +1220,8 @@ def devinet_exit_net(net: Net) -> None:
 
 
 def devinet_init(k: Any) -> None:
-    """Register the pernet ops, the netdev notifier and the address rtnetlink handlers.
-
-    Kernel: net/ipv4/devinet.c devinet_init.
+    """Register the pernet ops, the netdev notifier and the address rtnetlink handlers;
+    start the lifetime worker. Kernel: net/ipv4/devinet.c devinet_init.
     """
     net_namespace.register_pernet_subsys(
         k, net_namespace.pernet_operations("devinet", init=devinet_init_net,
@@ -1150,4 +1232,14 @@ def devinet_init(k: Any) -> None:
     rtnetlink.rtnl_register(k, uapi_rt.AF_INET, uapi_rt.RTM_GETADDR, None, inet_dump_ifaddr)
     rtnetlink.rtnl_register(k, uapi_rt.AF_INET, uapi_rt.RTM_GETNETCONF,
                             inet_netconf_get_devconf, inet_netconf_dump_devconf)
+    check_lifetime_work_init(k)
 
+
+def check_lifetime_work_init(k: Kernel) -> None:
+    """The lifetime worker's delayed work (its timer, on the kernel) and its first run.
+
+    Kernel: net/ipv4/devinet.c DECLARE_DELAYED_WORK(check_lifetime_work), devinet_init."""
+    work = ktimer.timer_list()
+    ktimer.timer_setup(work, lambda _t: check_lifetime(k), 0)
+    k.check_lifetime_work = work
+    queue_check_lifetime(k)

@@ -326,10 +326,16 @@ def inet_dump_fib(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg]:
     table_id = msg.attrs.get(uapi_rt.RTA_TABLE, getattr(rtm, "table", 0) or 0)
     if table_id:
         tb = fib_get_table(net, table_id)
-        return fib_trie.fib_table_dump(tb, flags) if tb is not None else []
-    out = []
-    for tb in fib_tables(net):
-        out.extend(fib_trie.fib_table_dump(tb, flags))
+        out = fib_trie.fib_table_dump(tb, flags) if tb is not None else []
+    else:
+        out = []
+        for tb in fib_tables(net):
+            out.extend(fib_trie.fib_table_dump(tb, flags))
+    if (table_id or uapi_rt.RTA_OIF in msg.attrs or getattr(rtm, "protocol", 0)
+            or getattr(rtm, "type", 0) or flags):
+        # ip_valid_fib_dump_req: a filtered dump says so in every answer (answer_flags)
+        for m in out:
+            m.flags |= uapi_rt.NLM_F_DUMP_FILTERED
     return out
 
 

@@ -19,6 +19,7 @@ from skbuff.tools.ip.utils import (
     format_host,
     get_addr,
     get_prefix,
+    get_u32,
     get_unsigned,
     invarg,
     matches,
@@ -36,8 +37,10 @@ from skbuff.uapi.if_addr import (
     IFA_F_MCAUTOJOIN,
     IFA_F_NODAD,
     IFA_F_NOPREFIXROUTE,
+    IFA_F_OPTIMISTIC,
     IFA_F_PERMANENT,
     IFA_F_SECONDARY,
+    IFA_F_STABLE_PRIVACY,
     IFA_F_TENTATIVE,
     IFA_FLAGS,
     IFA_LABEL,
@@ -97,12 +100,25 @@ USAGE = (
     "          xfrm | virt_wifi }\n"
 )
 
-_IFA_FLAG_NAMES = (
-    (IFA_F_SECONDARY, "secondary"), (IFA_F_TENTATIVE, "tentative"),
-    (IFA_F_DEPRECATED, "deprecated"), (IFA_F_HOMEADDRESS, "home"), (IFA_F_NODAD, "nodad"),
-    (IFA_F_MANAGETEMPADDR, "mngtmpaddr"), (IFA_F_NOPREFIXROUTE, "noprefixroute"),
-    (IFA_F_MCAUTOJOIN, "autojoin"), (IFA_F_DADFAILED, "dadfailed"),
+# iproute2 6.1 ipaddress.c ifa_flag_data: (name, mask, readonly, v6only), in print order.
+# IFA_F_PERMANENT's entry prints "dynamic" when the flag is absent; "temporary" shares
+# secondary's bit (its IPv6 name) and so never prints for IPv4.
+IFA_FLAG_DATA = (
+    ("secondary", IFA_F_SECONDARY, True, False), ("temporary", IFA_F_SECONDARY, True, False),
+    ("nodad", IFA_F_NODAD, False, True), ("optimistic", IFA_F_OPTIMISTIC, False, True),
+    ("dadfailed", IFA_F_DADFAILED, True, True), ("home", IFA_F_HOMEADDRESS, False, True),
+    ("deprecated", IFA_F_DEPRECATED, True, True), ("tentative", IFA_F_TENTATIVE, True, True),
+    ("permanent", IFA_F_PERMANENT, True, True),
+    ("mngtmpaddr", IFA_F_MANAGETEMPADDR, False, True),
+    ("noprefixroute", IFA_F_NOPREFIXROUTE, False, False),
+    ("autojoin", IFA_F_MCAUTOJOIN, False, False),
+    ("stable-privacy", IFA_F_STABLE_PRIVACY, True, True),
 )
+
+
+def lookup_flag_data_by_name(name: str) -> tuple[str, int, bool, bool] | None:
+    """iproute2: ip/ipaddress.c lookup_flag_data_by_name (the first entry of that name)."""
+    return next((fd for fd in IFA_FLAG_DATA if fd[0] == name), None)
 
 
 _WILDCARD_WARNING = (
@@ -117,10 +133,11 @@ def usage() -> ToolExit:
     return ToolExit(255, USAGE)
 
 
-def _lifetime(arg: str, what: str) -> int:
-    if arg in ("forever", "infinity"):
+def set_lifetime(arg: str, what: str) -> int:
+    """`forever` or seconds (strtoul base 0). iproute2: ip/ipaddress.c set_lifetime."""
+    if arg == "forever":
         return INFINITY_LIFE_TIME
-    v = get_unsigned(arg)
+    v = get_u32(arg)
     if v is None:
         raise invarg(f"{what} value", arg)
     return v
@@ -177,19 +194,19 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
         elif matches(kw, "valid_lft"):
             if valid is not None:
                 raise duparg("valid_lft", kw)
-            valid = _lifetime(a.next_arg(), "valid_lft")
+            valid = set_lifetime(a.next_arg(), "valid_lft")
         elif matches(kw, "preferred_lft"):
             if preferred is not None:
                 raise duparg("preferred_lft", kw)
-            preferred = _lifetime(a.next_arg(), "preferred_lft")
-        elif kw == "home":
-            ifa_flags |= IFA_F_HOMEADDRESS
-        elif kw == "nodad":
-            ifa_flags |= IFA_F_NODAD
-        elif kw == "noprefixroute":
-            ifa_flags |= IFA_F_NOPREFIXROUTE
-        elif kw == "autojoin":
-            ifa_flags |= IFA_F_MCAUTOJOIN
+            preferred = set_lifetime(a.next_arg(), "preferred_lft")
+        elif (fd := lookup_flag_data_by_name(kw)) is not None:
+            name, mask, readonly, v6only = fd
+            if readonly:
+                ctx.out.ewrite(f"Warning: {name} option is not mutable from userspace\n")
+            elif v6only:  # skbuff's ip is IPv4 only
+                ctx.out.ewrite(f"Warning: {name} option can be set only for IPv6 addresses\n")
+            else:
+                ifa_flags |= mask
         else:
             arg = a.next_arg() if kw == "local" else kw
             if matches(arg, "help"):
@@ -219,8 +236,10 @@ def ipaddr_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
     ifa.index = ctx.ifindex(dev)
     if valid is not None or preferred is not None:
         v = valid if valid is not None else INFINITY_LIFE_TIME
-        p = preferred if preferred is not None else v
-        if p > v:
+        p = preferred if preferred is not None else INFINITY_LIFE_TIME
+        if not v:
+            raise ToolExit(1, "valid_lft is zero\n")
+        if v < p:
             raise ToolExit(1, "preferred_lft is greater than valid_lft\n")
         req.attrs[IFA_CACHEINFO] = ifa_cacheinfo(ifa_prefered=p, ifa_valid=v)
     if ifa_flags <= 0xFF:
@@ -256,13 +275,16 @@ def print_addrinfo(m: nlmsg) -> tuple[str, dict[str, Any]]:
     scope = rtnl_rtscope_n2a(ifa.scope)
     txt.append(f"scope {scope} ")
     js["scope"] = scope
-    for bit, name in _IFA_FLAG_NAMES:
-        if flags & bit:
+    for name, bit, _, _ in IFA_FLAG_DATA:
+        if bit == IFA_F_PERMANENT:
+            name = "dynamic"
+        if (bit == IFA_F_PERMANENT) != bool(flags & bit):
             txt.append(name + " ")
             js[name] = True
-    if not flags & IFA_F_PERMANENT:
-        txt.append("dynamic ")
-        js["dynamic"] = True
+        flags &= ~bit
+    if flags:
+        txt.append(f"flags {flags:02x} ")
+        js["ifa_flags"] = f"{flags:02x}"
     if IFA_RT_PRIORITY in at:
         txt.append(f"metric {at[IFA_RT_PRIORITY]} ")
         js["metric"] = at[IFA_RT_PRIORITY]
@@ -274,6 +296,24 @@ def print_addrinfo(m: nlmsg) -> tuple[str, dict[str, Any]]:
     js["valid_life_time"] = ci.ifa_valid
     js["preferred_life_time"] = ci.ifa_prefered
     return "".join(txt), js
+
+
+def get_filter(arg: str, sel: dict[str, Any]) -> bool:
+    """A FLAG selector (`[-]deprecated`, `dynamic`, `primary`, …): want the flag set (or,
+    with "-", clear) in `sel`'s flags/flagmask; False when `arg` names no flag.
+    iproute2: ip/ipaddress.c get_filter."""
+    inv = arg.startswith("-")
+    name = arg[1:] if inv else arg
+    if name in ("dynamic", "primary"):
+        inv = not inv
+        name = "permanent" if name == "dynamic" else "secondary"
+    fd = lookup_flag_data_by_name(name)
+    if fd is None:
+        return False
+    mask = fd[1]
+    sel["flags"] = sel.get("flags", 0) & ~mask if inv else sel.get("flags", 0) | mask
+    sel["flagmask"] = sel.get("flagmask", 0) | mask
+    return True
 
 
 def _addr_filter(ctx: IpCtx, a: Args) -> tuple[Args, dict[str, Any]]:
@@ -290,10 +330,12 @@ def _addr_filter(ctx: IpCtx, a: Args) -> tuple[Args, dict[str, Any]]:
             sel["scope"] = scope
         elif kw == "to":
             sel["to"] = get_prefix(a.next_arg(), AF_INET)
+            if ctx.family == AF_UNSPEC:  # the prefix's family becomes the filter's
+                ctx.family = AF_INET
         elif kw == "label":
             sel["label"] = a.next_arg()
-        elif kw in ("secondary", "primary", "permanent", "dynamic"):
-            sel[kw] = True
+        elif get_filter(kw, sel):
+            pass
         else:
             rest.append(kw)
         a.advance()
@@ -312,13 +354,7 @@ def _addr_selected(m: nlmsg, sel: dict[str, Any]) -> bool:
             return False
     if "label" in sel and not fnmatch.fnmatchcase(str(m.attrs.get(IFA_LABEL, "")), sel["label"]):
         return False
-    if sel.get("secondary") and not flags & IFA_F_SECONDARY:
-        return False
-    if sel.get("primary") and flags & IFA_F_SECONDARY:
-        return False
-    if sel.get("permanent") and not flags & IFA_F_PERMANENT:
-        return False
-    return not (sel.get("dynamic") and flags & IFA_F_PERMANENT)
+    return not (sel.get("flags", 0) ^ flags) & sel.get("flagmask", 0)
 
 
 def dump_addrs(ctx: IpCtx) -> list[nlmsg]:
@@ -331,17 +367,20 @@ def ipaddr_list_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
         raise ToolExit(1, "Flush requires arguments.\n")
     la, sel = _addr_filter(ctx, a)
     links = link.selected_links(ctx, la)
-    addrs = [m for m in dump_addrs(ctx) if _addr_selected(m, sel)]
+    every = dump_addrs(ctx)
+    addrs = [m for m in every if _addr_selected(m, sel)]
     if flush:
         wanted = {m.hdr.ifi_index for m in links}
         for m in addrs:
             if m.hdr.index in wanted:
                 ctx.talk_checked(nlmsg(RTM_DELADDR, NLM_F_REQUEST, m.hdr, dict(m.attrs)))
         return
-    filtered = bool(sel) or ctx.family != AF_UNSPEC
     for lm in links:
-        mine = [m for m in addrs if m.hdr.index == lm.hdr.ifi_index]
-        if filtered and not mine:
+        idx = lm.hdr.ifi_index
+        mine = [m for m in addrs if m.hdr.index == idx]
+        # ipaddr_filter: a link none of whose addresses is selected goes; one without any
+        # address stays (unless a family was asked for)
+        if not mine and (ctx.family != AF_UNSPEC or any(m.hdr.index == idx for m in every)):
             continue
         if ctx.brief:
             js = link.print_brief_link(
@@ -357,7 +396,11 @@ def ipaddr_list_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
             text += "".join("\n" + t for t, _ in infos)
             if ctx.stats and IFLA_STATS64 in lm.attrs:
                 text += "\n" + link.stats_text(ctx, lm.attrs)
-            js["addr_info"] = [j for _, j in infos]
+            # print_selected_addrinfo: one JSON object per address of the link, empty for
+            # those print_addrinfo filters out
+            chosen = iter(j for _, j in infos)
+            js["addr_info"] = [next(chosen) if any(m is x for x in mine) else {}
+                               for m in every if m.hdr.index == idx]
         if ctx.json:
             ctx.emit_json(js)
         elif ctx.oneline and not ctx.brief:

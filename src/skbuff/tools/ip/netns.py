@@ -1,16 +1,38 @@
 """`ip netns`: add/del/list/exec over the World's named namespaces (/run/netns), and the
-namespace ids the current namespace gives them (RTM_GETNSID).
+namespace ids the current namespace gives them (set, list-id; RTM_NEWNSID/RTM_GETNSID).
 
-iproute2: ip/ipnetns.c (netns_add, netns_delete, netns_list, netns_exec,
-get_netnsid_from_name, get_name_from_nsid).
+iproute2 6.1: ip/ipnetns.c (netns_add, netns_delete, netns_list, netns_exec, netns_set,
+netns_list_id, print_nsid, get_netnsid_from_name, get_name_from_nsid).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from skbuff.tools.common import ToolExit
-from skbuff.tools.ip.utils import IpCtx, matches
-from skbuff.uapi.net_namespace import NETNSA_FD, NETNSA_NSID
-from skbuff.uapi.rtnetlink import RTM_GETNSID, nlmsg, rtgenmsg
+from skbuff.tools.ip.utils import (
+    IpCtx,
+    duparg,
+    get_integer,
+    incomplete_command,
+    invarg,
+    matches,
+    rtnl_error_text,
+)
+from skbuff.uapi.net_namespace import (
+    NETNSA_CURRENT_NSID,
+    NETNSA_FD,
+    NETNSA_NSID,
+    NETNSA_TARGET_NSID,
+)
+from skbuff.uapi.rtnetlink import (
+    NLM_F_DUMP,
+    NLM_F_REQUEST,
+    RTM_GETNSID,
+    RTM_NEWNSID,
+    nlmsg,
+    rtgenmsg,
+)
 
 USAGE = (
     "Usage:\tip netns list\n"
@@ -27,8 +49,13 @@ USAGE = (
 )
 
 
+NAME_MAX = 255
+
+
+
 def _valid_name(name: str) -> bool:
-    return bool(name) and "/" not in name and name not in (".", "..")
+    """iproute2: ip/ipnetns.c invalid_name (negated)."""
+    return bool(name) and len(name) <= NAME_MAX and "/" not in name and name not in (".", "..")
 
 
 def get_netnsid_from_name(ctx: IpCtx, name: str) -> int:
@@ -71,27 +98,151 @@ def netns_list(ctx: IpCtx) -> None:
         ctx.flush_json()
 
 
+def print_nsid(ctx: IpCtx, m: nlmsg, names: dict[int, str]) -> None:
+    """One RTM_NEWNSID: "nsid N [current-nsid M] (iproute2 netns name: NAME)". `names` is
+    the nsid → name cache (netns_map): a name printed leaves the cache, and a name not in it
+    is looked up again by nsid. iproute2: ip/ipnetns.c print_nsid."""
+    nsid = int(m.attrs[NETNSA_NSID])
+    js: dict[str, Any] = {}
+    text = "nsid unassigned " if nsid < 0 else f"nsid {nsid} "
+    if nsid >= 0:
+        js["nsid"] = nsid
+    current = m.attrs.get(NETNSA_CURRENT_NSID)
+    if current is not None:
+        if current < 0:
+            text += "current-nsid unassigned "
+        else:
+            text += f"current-nsid {current} "
+            js["current-nsid"] = current
+    name = names.pop(nsid if current is None else current, None)
+    if name is None and nsid >= 0:
+        name = get_name_from_nsid(ctx, nsid)
+        if name is not None:
+            names[nsid] = name
+    if name is not None:
+        text += f"(iproute2 netns name: {name})"
+        js["name"] = name
+    ctx.print_obj(text, js)
+
+
+def netns_map_init(ctx: IpCtx) -> dict[int, str]:
+    """nsid → /run/netns name for every file the current namespace has an id for (the first
+    name wins). iproute2: ip/ipnetns.c netns_map_init."""
+    names: dict[int, str] = {}
+    for name in reversed(ctx.world.netns_names()):
+        nsid = get_netnsid_from_name(ctx, name)
+        if nsid >= 0:
+            names.setdefault(nsid, name)
+    return names
+
+
+def _nsid_arg(argv: list[str], i: int, key: str) -> int:
+    """The value after `key` at argv[i]: a number >= 0 (invarg quotes the word after it for
+    a negative one, "(null)" at the end of the line, as iproute2 does)."""
+    if i + 1 >= len(argv):
+        raise incomplete_command()
+    v = get_integer(argv[i + 1])
+    if v is None:
+        raise invarg(f'"{key}" value is invalid', argv[i + 1])
+    if v < 0:
+        raise invarg(f'"{key}" value should be >= 0', argv[i + 2] if i + 2 < len(argv)
+                     else "(null)")
+    return v
+
+
+def netns_list_id(ctx: IpCtx, argv: list[str]) -> None:
+    """`ip netns list-id [target-nsid ID] [nsid ID]`: the ids of the current namespace (or of
+    the target one, with each peer's current id), or the one peer `nsid` names.
+
+    iproute2: ip/ipnetns.c netns_list_id, get_netnsid_from_netnsid.
+    """
+    names = netns_map_init(ctx)
+    target = nsid = -1
+    i = 0
+    while i < len(argv):
+        if argv[i] == "target-nsid":
+            if target >= 0:
+                raise duparg("target-nsid", argv[i])
+            target = _nsid_arg(argv, i, "target-nsid")
+        elif argv[i] == "nsid":
+            if nsid >= 0:
+                raise duparg("nsid", argv[i])
+            nsid = _nsid_arg(argv, i, "nsid")
+        else:
+            raise ToolExit(255, USAGE)
+        i += 2
+    attrs: dict[int, int] = {} if target < 0 else {NETNSA_TARGET_NSID: target}
+    if nsid >= 0:
+        reply = ctx.talk(nlmsg(RTM_GETNSID, NLM_F_REQUEST, rtgenmsg(),
+                               {NETNSA_NSID: nsid, **attrs}))
+        if reply.error < 0:
+            raise ToolExit(2, rtnl_error_text(reply))
+        msgs = reply.msgs
+    else:
+        reply = ctx.talk(nlmsg(RTM_GETNSID, NLM_F_REQUEST | NLM_F_DUMP, rtgenmsg(), attrs))
+        if reply.error < 0:
+            if ctx.json:
+                ctx.flush_json()
+            raise ToolExit(1, rtnl_error_text(reply) + "Dump terminated\n")
+        msgs = reply.msgs
+    for m in msgs:
+        print_nsid(ctx, m, names)
+    if ctx.json:
+        ctx.flush_json()
+
+
+def netns_set(ctx: IpCtx, argv: list[str]) -> None:
+    """`ip netns set NAME ID|auto`: RTM_NEWNSID for /run/netns/NAME (auto: a negative id,
+    the kernel picks). iproute2 6.1: ip/ipnetns.c netns_set, set_netnsid_from_name."""
+    if len(argv) < 1:
+        raise ToolExit(1, "No netns name specified\n")
+    if len(argv) < 2:
+        raise ToolExit(1, "No nsid specified\n")
+    name = argv[0]
+    if argv[1] == "auto":
+        nsid = -1
+    else:
+        v = get_integer(argv[1])
+        if v is None:
+            raise invarg('Invalid "netnsid" value', argv[1])
+        if v < 0:
+            raise invarg('"netnsid" value should be >= 0', argv[1])
+        nsid = v
+    peer = ctx.world.netns_get(name)
+    if peer is None:
+        raise ToolExit(1, f'Cannot open network namespace "{name}": No such file or '
+                       "directory\n")
+    reply = ctx.talk(nlmsg(RTM_NEWNSID, NLM_F_REQUEST, rtgenmsg(),
+                           {NETNSA_FD: peer, NETNSA_NSID: nsid}))
+    if reply.error < 0:
+        raise ToolExit(2, rtnl_error_text(reply))
+
+
 def do_netns(ctx: IpCtx, argv: list[str]) -> None:
     """iproute2: ip/ipnetns.c do_netns."""
     world = ctx.world
     if not argv:
         argv = ["list"]
     cmd, rest = argv[0], argv[1:]
+    if rest and not _valid_name(rest[0]):
+        raise ToolExit(255, f"Invalid netns name \"{rest[0]}\"\n")
     if matches(cmd, "list") or matches(cmd, "show") or matches(cmd, "lst"):
         netns_list(ctx)
+    elif matches(cmd, "list-id"):
+        netns_list_id(ctx, rest)
     elif matches(cmd, "help"):
         raise ToolExit(255, USAGE)
     elif matches(cmd, "add"):
         if len(rest) != 1:
             raise ToolExit(1, "No netns name specified\n")
         name = rest[0]
-        if not _valid_name(name):
-            raise ToolExit(255, f"Invalid netns name \"{name}\"\n")
         if name in world.netns_names():
             raise ToolExit(
                 1, f'Cannot create namespace file "/run/netns/{name}": File exists\n'
             )
         world.netns_add(name)
+    elif matches(cmd, "set"):
+        netns_set(ctx, rest)
     elif matches(cmd, "delete"):
         if len(rest) < 1:
             raise ToolExit(1, "No netns name specified\n")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skbuff.tools.common import ToolExit
+from skbuff.tools.ip import route_save
 from skbuff.tools.ip.utils import (
     Args,
     IpCtx,
@@ -780,6 +781,12 @@ def do_iproute(ctx: IpCtx, argv: list[str]) -> None:
         iproute_get(ctx, a)
     elif matches(cmd, "flush"):
         iproute_list_flush(ctx, a, True)
+    elif matches(cmd, "save"):
+        route_save.iproute_save(ctx, a)
+    elif matches(cmd, "restore"):
+        route_save.iproute_restore(ctx)
+    elif matches(cmd, "showdump"):
+        route_save.iproute_showdump(ctx)
     elif matches(cmd, "help"):
         raise usage()
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -271,6 +272,37 @@ def get_prefix(text: str, family: int) -> tuple[int, int]:
     if not plen_s.isdigit() or int(plen_s) > 32:
         raise err
     return addr, int(plen_s)
+
+
+_STRTOL = re.compile(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+
+
+def strtol_base0(text: str) -> int | None:
+    """C strtol/strtoul with base 0 over the whole text (leading blanks, a sign, 0x hex,
+    0 octal), None when anything is left over. The caller checks the range."""
+    m = _STRTOL.fullmatch(text)
+    if m is None:
+        return None
+    digits = m.group(2)
+    base = 16 if digits[:2].lower() == "0x" else 8 if len(digits) > 1 and digits[0] == "0" \
+        else 10
+    v = int(digits, base)
+    return -v if m.group(1) == "-" else v
+
+
+def get_integer(text: str) -> int | None:
+    """iproute2: lib/utils.c get_integer (base 0, int range)."""
+    v = strtol_base0(text)
+    return v if v is not None and -(1 << 31) <= v < (1 << 31) else None
+
+
+def get_u32(text: str) -> int | None:
+    """iproute2: lib/utils.c get_u32 (strtoul base 0: a negative number wraps, out of range)."""
+    v = strtol_base0(text)
+    if v is None or abs(v) >= 1 << 64:  # ERANGE
+        return None
+    v %= 1 << 64
+    return v if v <= 0xFFFFFFFF else None
 
 
 def get_unsigned(text: str, limit: int = 0xFFFFFFFF) -> int | None:
