@@ -2361,14 +2361,16 @@ def __dev_queue_xmit(skb: sk_buff, sb_dev: net_device | None) -> int:
 
     Kernel: net/core/dev.c __dev_queue_xmit: qdisc enqueue + run, or for a queueless device
     a direct ndo_start_xmit; a down queueless device drops with -ENETDOWN and tx_dropped++.
-    Returns NET_XMIT_* or -errno.
+    Returns NET_XMIT_* or -errno. The inlines (rcu_read_lock_bh's local_bh_disable,
+    netif_xmit_stopped, dev_xmit_complete) are expanded.
     """
     dev = skb.dev
     k = dev.nd_net.kernel
     skb.mac_header = skb.data
-    softirq.local_bh_disable(k)
+    this = k.this_cpu()
+    this.preempt_count += cpu.SOFTIRQ_DISABLE_OFFSET  # local_bh_disable
     try:
-        if dev.priv_flags & IFF_XMIT_DST_RELEASE:
+        if dev.priv_flags & IFF_XMIT_DST_RELEASE and skb._skb_refdst is not None:
             skbuff.skb_dst_drop(skb)
         txq = netdev_core_pick_tx(dev, skb, sb_dev)
         q = txq.qdisc
@@ -2376,21 +2378,21 @@ def __dev_queue_xmit(skb: sk_buff, sb_dev: net_device | None) -> int:
         if q.enqueue is not None:
             return sch_generic.__dev_xmit_skb(skb, q, dev, txq)
         if dev.flags & IFF_UP:
-            sd: softnet_data = k.this_cpu().softnet_data
+            sd: softnet_data = this.softnet_data
             if txq.xmit_lock_owner == sd.cpu or sd.xmit_recursion > XMIT_RECURSION_LIMIT:
                 _dead_loop(k, dev)
             else:
                 if not dev.lltx:  # HARD_TX_LOCK
                     txq.xmit_lock_owner = sd.cpu
                 rc = NETDEV_TX_BUSY
-                if not netif_xmit_stopped(txq):
+                if not txq.state & QUEUE_STATE_ANY_XOFF:
                     sd.xmit_recursion += 1
                     try:
                         _, rc = dev_hard_start_xmit(skb, dev, txq)
                     finally:
                         sd.xmit_recursion -= 1
                 txq.xmit_lock_owner = -1
-                if dev_xmit_complete(rc):
+                if rc < NET_XMIT_MASK:
                     return rc
                 printk.net_ratelimited(
                     k, printk.KERN_CRIT, f"Virtual device {dev.name} asks to queue packet!"
@@ -2431,24 +2433,18 @@ def dev_hard_header(
     return hops.create(skb, dev, type_, daddr, saddr, len_)
 
 
-def __is_skb_forwardable(dev: net_device, skb: sk_buff, check_mtu: bool) -> bool:
-    """Kernel: net/core/dev.c __is_skb_forwardable (up, and within mtu + header + VLAN_HLEN)."""
-    if not dev.flags & IFF_UP:
-        return False
-    if not check_mtu:
-        return True
-    if skb.len <= dev.mtu + dev.hard_header_len + VLAN_HLEN:
-        return True
-    return bool(skbuff.skb_shinfo(skb).gso_size)
-
-
 def __dev_forward_skb2(dev: net_device, skb: sk_buff, check_mtu: bool) -> int:
     """Prepare `skb` to be received on `dev`: scrub, eth_type_trans. On failure it is freed
     (dev rx_dropped++) and NET_RX_DROP returned; on success 0 and the caller still owns it.
 
-    Kernel: net/core/dev.c __dev_forward_skb2, ____dev_forward_skb.
+    Kernel: net/core/dev.c __dev_forward_skb2, include/linux/netdevice.h ____dev_forward_skb
+    and __is_skb_forwardable (both __always_inline, expanded: the device must be up and,
+    with check_mtu, the frame within mtu + header + VLAN_HLEN unless it is GSO).
     """
-    if not __is_skb_forwardable(dev, skb, check_mtu):
+    if not dev.flags & IFF_UP or (
+        check_mtu and skb.len > dev.mtu + dev.hard_header_len + VLAN_HLEN
+        and not skb.shinfo.gso_size
+    ):
         dev_core_stats_rx_dropped_inc(dev)
         skbuff.kfree_skb(skb)
         return NET_RX_DROP
