@@ -16,17 +16,26 @@ addressed to r, handed to netif_receive_skb). Reported:
   kfree_skb/consume_skb probe attached.
 
 Times are this process's CPU time (`time.process_time`), best of TRIALS: on a shared
-machine wall-clock rates swing by 3x between runs, CPU time far less.
+machine wall-clock rates swing by 3x between runs, CPU time far less. The garbage collector
+runs with the thresholds `skbuff run` sets (cli.GC_THRESHOLDS), as for any script.
 
-Run: python benchmarks/bench_forward.py
+`--calls` also prints the Python calls one forwarded packet makes on r (cProfile), the
+measure of how much of the kernel's inlining the hot path mirrors.
+
+Run: python benchmarks/bench_forward.py [--calls]
 """
 
 from __future__ import annotations
 
+import cProfile
+import gc
+import pstats
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from skbuff import cli
 from skbuff.kernel import softirq
 from skbuff.kernel.kernel import Kernel
 from skbuff.net.core import dev as D
@@ -139,8 +148,25 @@ def _split_rates(b: Bench, n: int) -> tuple[float, float]:
     return n / best_r, n / best_h
 
 
+def calls_per_packet(b: Bench, n: int) -> float:
+    """Python function calls (cProfile's count, C functions included) per packet on r."""
+    k = b.k
+    prof = cProfile.Profile()
+    softirq.local_bh_disable(k)
+    prof.enable()
+    for _ in range(n):
+        b.rx()
+    prof.disable()
+    softirq.local_bh_enable(k)
+    stats = pstats.Stats(prof)
+    total: int = stats.total_calls  # type: ignore[attr-defined]
+    return total / n
+
+
 def main() -> None:
+    gc.set_threshold(*cli.GC_THRESHOLDS)  # as `skbuff run` sets them
     b = build()
+    gc.collect()
     k = b.k
     r1, frame = b.r1, b.frame
     with k:
@@ -171,12 +197,15 @@ def main() -> None:
         on = _rate(forward, N)
         k.trace.detach("kfree_skb", probe)
         k.trace.detach("consume_skb", probe)
+        calls = calls_per_packet(b, BATCH) if "--calls" in sys.argv[1:] else 0.0
 
     print(f"baseline (alloc+free):       {base:12,.0f} pkt/s")
     print(f"router only (r forwards):    {router:12,.0f} pkt/s  ({router / base:.3f} of baseline)")
     print(f"receiving host (h2 rx):      {host:12,.0f} pkt/s  ({host / base:.3f} of baseline)")
     print(f"end to end, tracing off:     {off:12,.0f} pkt/s  ({off / base:.3f} of baseline)")
     print(f"end to end, tracing on:      {on:12,.0f} pkt/s  ({on / base:.3f} of baseline)")
+    if calls:
+        print(f"calls per forwarded packet:  {calls:12.1f} (router only, cProfile)")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,11 @@ def _noop(*args: Any) -> None:
     """The whole cost of a tracepoint with nothing attached."""
 
 
+TRACEPOINT_OFF: Probe = _noop
+"""What an unattached tracepoint attribute is: `k.trace.X is not TRACEPOINT_OFF` is the
+kernel's trace_X_enabled() static-key test, for call sites that would compute arguments."""
+
+
 class Tracepoints:
     """Per-kernel tracepoint table. Attribute names are `TRACEPOINTS`."""
 

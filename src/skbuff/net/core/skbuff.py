@@ -27,6 +27,7 @@ from skbuff.kernel import current, printk
 from skbuff.kernel.bug import KernelBug, SkbPanic, SkbUseAfterFree
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core.dropreason import SKB_DROP_REASON
+from skbuff.trace.tracepoint import TRACEPOINT_OFF
 from skbuff.uapi import checksum, icmp, if_arp, if_ether, if_packet, ip, udp
 
 if TYPE_CHECKING:
@@ -1516,7 +1517,8 @@ def _release_data(skb: sk_buff, reason: int) -> None:
     if frag is not None:
         shinfo.frag_list = None
         kfree_skb_list_reason(frag, reason)
-    shinfo.frags = []
+    if shinfo.frags:
+        shinfo.frags = []
 
 
 def _free(k: Kernel, skb: sk_buff, site: str, reason: int) -> None:
@@ -1578,11 +1580,11 @@ def kfree_skb_reason(skb: sk_buff | None, reason: int) -> None:
     trace = k.trace
     if reason == _CONSUMED:
         cache.consume_count += 1
-        if trace.attached("consume_skb"):
+        if trace.consume_skb is not TRACEPOINT_OFF:
             trace.consume_skb(skb, _caller()[0])
     else:
         cache.drop_count += 1
-        if trace.attached("kfree_skb"):
+        if trace.kfree_skb is not TRACEPOINT_OFF:
             trace.kfree_skb(skb, _caller()[0], SKB_DROP_REASON(reason))
     _free(k, skb, _caller()[0] if cache.debug else "", reason)
 
