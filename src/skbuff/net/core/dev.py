@@ -24,6 +24,7 @@ from skbuff.net.core import link_watch, rtnl_link, skbuff
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.core.skbuff import HEADER_UNSET
 from skbuff.net.sched import sch_generic
+from skbuff.trace.tracepoint import TRACEPOINT_OFF
 from skbuff.uapi import if_link, if_packet
 from skbuff.uapi.if_ether import ETH_P_ALL
 from skbuff.uapi.if_link import (
@@ -1838,7 +1839,8 @@ def __netif_receive_skb_core(skb: sk_buff) -> int:
     """
     orig_dev = skb.dev
     k = orig_dev.nd_net.kernel
-    k.trace.netif_receive_skb(skb)
+    if k.trace.netif_receive_skb is not TRACEPOINT_OFF:
+        k.trace.netif_receive_skb(skb)
     data = skb.data
     skb.network_header = data
     if skb.transport_header == HEADER_UNSET:
@@ -1886,7 +1888,8 @@ def netif_receive_skb(skb: sk_buff) -> int:
 
     Kernel: net/core/dev.c netif_receive_skb → netif_receive_skb_internal.
     """
-    skb.dev.nd_net.kernel.trace.netif_receive_skb_entry(skb)
+    if skb.dev.nd_net.kernel.trace.netif_receive_skb_entry is not TRACEPOINT_OFF:
+        skb.dev.nd_net.kernel.trace.netif_receive_skb_entry(skb)
     return __netif_receive_skb_core(skb)
 
 
@@ -1925,14 +1928,16 @@ def enqueue_to_backlog(skb: sk_buff, cpu: int) -> int:
 def netif_rx_internal(skb: sk_buff) -> int:
     """Kernel: net/core/dev.c netif_rx_internal (no RPS: the local CPU's backlog)."""
     k = skb.dev.nd_net.kernel
-    k.trace.netif_rx(skb)
+    if k.trace.netif_rx is not TRACEPOINT_OFF:
+        k.trace.netif_rx(skb)
     k.charge(k.costs.netif_rx)
     return enqueue_to_backlog(skb, k.this_cpu().id)
 
 
 def __netif_rx(skb: sk_buff) -> int:
     """netif_rx for callers with BH already disabled. Kernel: net/core/dev.c __netif_rx."""
-    skb.dev.nd_net.kernel.trace.netif_rx_entry(skb)
+    if skb.dev.nd_net.kernel.trace.netif_rx_entry is not TRACEPOINT_OFF:
+        skb.dev.nd_net.kernel.trace.netif_rx_entry(skb)
     return netif_rx_internal(skb)
 
 
@@ -1945,7 +1950,8 @@ def netif_rx(skb: sk_buff) -> int:
     need_bh_off = not cpu.preempt_count(k) & (cpu.HARDIRQ_MASK | cpu.SOFTIRQ_MASK)
     if need_bh_off:
         softirq.local_bh_disable(k)
-    k.trace.netif_rx_entry(skb)
+    if k.trace.netif_rx_entry is not TRACEPOINT_OFF:
+        k.trace.netif_rx_entry(skb)
     ret = netif_rx_internal(skb)
     if need_bh_off:
         softirq.local_bh_enable(k)
@@ -2040,7 +2046,8 @@ def napi_gro_receive(napi: napi_struct, skb: sk_buff) -> int:
     GRO_NORMAL. Softirq context (inside a poll); owns `skb`.
     """
     k = skb.dev.nd_net.kernel
-    k.trace.napi_gro_receive_entry(skb)
+    if k.trace.napi_gro_receive_entry is not TRACEPOINT_OFF:
+        k.trace.napi_gro_receive_entry(skb)
     napi.rx_list.append(skb)
     napi.rx_count += 1
     if napi.rx_count >= k.net_hotdata.gro_normal_batch:
@@ -2167,7 +2174,8 @@ def __napi_poll(n: napi_struct) -> tuple[int, bool]:
         poll = n.poll
         assert poll is not None
         work = poll(n, weight)
-        k.trace.napi_poll(n, work, weight)
+        if k.trace.napi_poll is not TRACEPOINT_OFF:
+            k.trace.napi_poll(n, work, weight)
     if work > weight:
         owner = _napi_owner(n)
         if not n.err_reported and n.dev is not None:
@@ -2238,12 +2246,14 @@ def net_rx_action(k: Kernel) -> None:
                 break
         if squeezed or repoll or not sd.poll_list:
             break
-    # splice: new arrivals, then the unfinished work list, then repoll, back onto poll_list
-    pending = list(work_list) + list(sd.poll_list) + repoll
-    sd.poll_list.clear()
-    for n in pending:
-        n.on_poll_list = True
-        sd.poll_list.append(n)
+    # splice: the unfinished work list, then new arrivals, then repoll, back onto poll_list
+    # (with nothing unfinished or to repoll, poll_list is already the result)
+    if work_list or repoll:
+        pending = list(work_list) + list(sd.poll_list) + repoll
+        sd.poll_list.clear()
+        for n in pending:
+            n.on_poll_list = True
+            sd.poll_list.append(n)
     if sd.poll_list:
         softirq.__raise_softirq_irqoff(k, softirq.NET_RX_SOFTIRQ)
     else:
@@ -2315,14 +2325,16 @@ def xmit_one(skb: sk_buff, dev: net_device, txq: netdev_queue) -> int:
     if k.net_hotdata.ptype_all or dev.ptype_all:
         dev_queue_xmit_nit(skb, dev)
     length = skb.len
-    k.trace.net_dev_start_xmit(skb, dev)
+    if k.trace.net_dev_start_xmit is not TRACEPOINT_OFF:
+        k.trace.net_dev_start_xmit(skb, dev)
     k.charge(k.costs.dev_hard_start_xmit)
     ndo = dev.netdev_ops.ndo_start_xmit
     assert ndo is not None
     rc = ndo(skb, dev)
     if rc == NETDEV_TX_OK and not dev.lltx:
         txq.trans_start = k.jiffies
-    k.trace.net_dev_xmit(skb, rc, dev, length)
+    if k.trace.net_dev_xmit is not TRACEPOINT_OFF:
+        k.trace.net_dev_xmit(skb, rc, dev, length)
     return rc
 
 
@@ -2374,7 +2386,8 @@ def __dev_queue_xmit(skb: sk_buff, sb_dev: net_device | None) -> int:
             skbuff.skb_dst_drop(skb)
         txq = netdev_core_pick_tx(dev, skb, sb_dev)
         q = txq.qdisc
-        k.trace.net_dev_queue(skb)
+        if k.trace.net_dev_queue is not TRACEPOINT_OFF:
+            k.trace.net_dev_queue(skb)
         if q.enqueue is not None:
             return sch_generic.__dev_xmit_skb(skb, q, dev, txq)
         if dev.flags & IFF_UP:
