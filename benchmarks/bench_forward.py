@@ -16,8 +16,7 @@ addressed to r, handed to netif_receive_skb). Reported:
   kfree_skb/consume_skb probe attached.
 
 Times are this process's CPU time (`time.process_time`), best of TRIALS: on a shared
-machine wall-clock rates swing by 3x between runs, CPU time far less. The garbage collector
-runs with the thresholds `skbuff run` sets (cli.GC_THRESHOLDS), as for any script.
+machine wall-clock rates swing by 3x between runs, CPU time far less.
 
 `--calls` also prints the Python calls one forwarded packet makes on r (cProfile), the
 measure of how much of the kernel's inlining the hot path mirrors.
@@ -28,14 +27,12 @@ Run: python benchmarks/bench_forward.py [--calls]
 from __future__ import annotations
 
 import cProfile
-import gc
 import pstats
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from skbuff import cli
 from skbuff.kernel import softirq
 from skbuff.kernel.kernel import Kernel
 from skbuff.net.core import dev as D
@@ -164,9 +161,7 @@ def calls_per_packet(b: Bench, n: int) -> float:
 
 
 def main() -> None:
-    gc.set_threshold(*cli.GC_THRESHOLDS)  # as `skbuff run` sets them
     b = build()
-    gc.collect()
     k = b.k
     r1, frame = b.r1, b.frame
     with k:

@@ -351,6 +351,12 @@ def ip_mtu_locked(dst: core_dst.dst_entry) -> bool:
     return bool(dst.rt_mtu_locked or core_dst.dst_metric_locked(dst, uapi_rt.RTAX_MTU))
 
 
+# dst metrics hold RTAX_* (1-based) at index RTAX_* - 1; the lock word has bit 1 << RTAX_*
+_RTAX_LOCK_IDX = uapi_rt.RTAX_LOCK - 1
+_RTAX_MTU_IDX = uapi_rt.RTAX_MTU - 1
+_RTAX_MTU_LOCK = 1 << uapi_rt.RTAX_MTU
+
+
 def ip_dst_mtu_maybe_forward(dst: rtable, forwarding: bool) -> int:
     """Learned PMTU (if unexpired and, when forwarding, allowed), else the route's mtu
     metric, else the device MTU (576 cap for locked gatewayed routes).
@@ -362,12 +368,12 @@ def ip_dst_mtu_maybe_forward(dst: rtable, forwarding: bool) -> int:
     assert dev is not None
     net = dev.nd_net
     metrics = dst._metrics
-    locked = dst.rt_mtu_locked or metrics[uapi_rt.RTAX_LOCK - 1] & (1 << uapi_rt.RTAX_MTU)
+    locked = dst.rt_mtu_locked or metrics[_RTAX_LOCK_IDX] & _RTAX_MTU_LOCK
     if net.ipv4.sysctl_ip_fwd_use_pmtu or locked or not forwarding:
         mtu = dst.rt_pmtu
         if mtu and kjiffies.time_before(net.kernel.jiffies, dst.expires):
             return mtu if mtu < IP_MAX_MTU else IP_MAX_MTU
-    mtu = metrics[uapi_rt.RTAX_MTU - 1]
+    mtu = metrics[_RTAX_MTU_IDX]
     if not mtu:
         mtu = dev.mtu
         if locked and dst.rt_uses_gateway and mtu > 576:
