@@ -18,11 +18,17 @@ addressed to r, handed to netif_receive_skb). Reported:
 Times are this process's CPU time (`time.process_time`), best of TRIALS: on a shared
 machine wall-clock rates swing by 3x between runs, CPU time far less.
 
-Run: python benchmarks/bench_forward.py
+`--calls` also prints the Python calls one forwarded packet makes on r (cProfile), the
+measure of how much of the kernel's inlining the hot path mirrors.
+
+Run: python benchmarks/bench_forward.py [--calls]
 """
 
 from __future__ import annotations
 
+import cProfile
+import pstats
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,6 +145,21 @@ def _split_rates(b: Bench, n: int) -> tuple[float, float]:
     return n / best_r, n / best_h
 
 
+def calls_per_packet(b: Bench, n: int) -> float:
+    """Python function calls (cProfile's count, C functions included) per packet on r."""
+    k = b.k
+    prof = cProfile.Profile()
+    softirq.local_bh_disable(k)
+    prof.enable()
+    for _ in range(n):
+        b.rx()
+    prof.disable()
+    softirq.local_bh_enable(k)
+    stats = pstats.Stats(prof)
+    total: int = stats.total_calls  # type: ignore[attr-defined]
+    return total / n
+
+
 def main() -> None:
     b = build()
     k = b.k
@@ -171,12 +192,15 @@ def main() -> None:
         on = _rate(forward, N)
         k.trace.detach("kfree_skb", probe)
         k.trace.detach("consume_skb", probe)
+        calls = calls_per_packet(b, BATCH) if "--calls" in sys.argv[1:] else 0.0
 
     print(f"baseline (alloc+free):       {base:12,.0f} pkt/s")
     print(f"router only (r forwards):    {router:12,.0f} pkt/s  ({router / base:.3f} of baseline)")
     print(f"receiving host (h2 rx):      {host:12,.0f} pkt/s  ({host / base:.3f} of baseline)")
     print(f"end to end, tracing off:     {off:12,.0f} pkt/s  ({off / base:.3f} of baseline)")
     print(f"end to end, tracing on:      {on:12,.0f} pkt/s  ({on / base:.3f} of baseline)")
+    if calls:
+        print(f"calls per forwarded packet:  {calls:12.1f} (router only, cProfile)")
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def build(w: World) -> tuple[Net, Net]:
     return w.netns("left"), w.netns("right")
 
 
-TRACE_FILTER = "func dev_queue_xmit or func veth_xmit or func __netif_receive_skb_core"
+TRACE_FILTER = "func __dev_queue_xmit or func veth_xmit or func __netif_receive_skb_core"
 
 
 def main(argv: list[str]) -> int:

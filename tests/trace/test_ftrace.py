@@ -90,7 +90,7 @@ def test_set_filter_and_contract_errors(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_default_set_resolves() -> None:
     names = {fn.__name__ for fn in ftrace.traceable_functions()}
-    assert {"ip_rcv", "ip_forward", "neigh_resolve_output", "dev_queue_xmit",
+    assert {"ip_rcv", "ip_forward", "neigh_resolve_output", "__dev_queue_xmit",
             "veth_xmit", "udp_rcv"} <= names
     for fn in ftrace.traceable_functions():
         assert fn.__closure__ is None and ftrace.skb_arg_index(fn) >= 0

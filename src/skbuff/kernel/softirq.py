@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from skbuff.kernel import irq, printk
 from skbuff.kernel.cpu import CPU, IRQ_MASK, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET
 from skbuff.kernel.jiffies import msecs_to_jiffies, time_before
+from skbuff.trace.tracepoint import TRACEPOINT_OFF
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
@@ -58,7 +59,8 @@ def open_softirq(k: Kernel, nr: int, action: SoftirqAction) -> None:
 def __raise_softirq_irqoff(k: Kernel, nr: int) -> None:
     """Mark `nr` pending on this CPU; IRQs must be off. Kernel: kernel/softirq.c."""
     k.this_cpu().softirq_pending |= 1 << nr
-    k.trace.softirq_raise(nr)
+    if k.trace.softirq_raise is not TRACEPOINT_OFF:
+        k.trace.softirq_raise(nr)
 
 
 def raise_softirq_irqoff(k: Kernel, nr: int) -> None:
@@ -68,7 +70,8 @@ def raise_softirq_irqoff(k: Kernel, nr: int) -> None:
     """
     cpu = k.this_cpu()
     cpu.softirq_pending |= 1 << nr
-    k.trace.softirq_raise(nr)
+    if k.trace.softirq_raise is not TRACEPOINT_OFF:
+        k.trace.softirq_raise(nr)
     if not cpu.preempt_count & IRQ_MASK:
         wakeup_softirqd(k, cpu)
 
@@ -111,19 +114,22 @@ def handle_softirqs(k: Kernel, ksirqd: bool) -> None:
             irq.local_irq_enable(k)
             nr = 0
             while pending:
-                if pending & 1:
-                    cpu.softirqs[nr] += 1
+                bit = (pending & -pending).bit_length()  # ffs(pending): skip to the next set bit
+                nr += bit - 1
+                cpu.softirqs[nr] += 1
+                if trace.softirq_entry is not TRACEPOINT_OFF:
                     trace.softirq_entry(nr)
-                    k.charge(cost)
-                    action = vec[nr]
-                    if action is not None:
-                        prev_count = cpu.preempt_count
-                        action(k)
-                        if cpu.preempt_count != prev_count:
-                            _leaked_count(k, cpu, nr, action, prev_count)
+                k.charge(cost)
+                action = vec[nr]
+                if action is not None:
+                    prev_count = cpu.preempt_count
+                    action(k)
+                    if cpu.preempt_count != prev_count:
+                        _leaked_count(k, cpu, nr, action, prev_count)
+                if trace.softirq_exit is not TRACEPOINT_OFF:
                     trace.softirq_exit(nr)
-                pending >>= 1
                 nr += 1
+                pending >>= bit
             cpu.irqs_disabled = True
             pending = cpu.softirq_pending
             if not pending:

@@ -37,7 +37,6 @@ TRACED_FUNCTIONS: tuple[tuple[str, str], ...] = (
     ("skbuff.net.core.dev", "__netif_receive_skb"),
     ("skbuff.net.core.dev", "__netif_receive_skb_core"),
     ("skbuff.net.core.dev", "napi_gro_receive"),
-    ("skbuff.net.core.dev", "dev_queue_xmit"),
     ("skbuff.net.core.dev", "__dev_queue_xmit"),
     ("skbuff.net.core.dev", "dev_hard_start_xmit"),
     ("skbuff.net.ipv4.ip_input", "ip_rcv"),
@@ -58,7 +57,6 @@ TRACED_FUNCTIONS: tuple[tuple[str, str], ...] = (
     ("skbuff.net.ipv4.ip_output", "ip_fragment"),
     ("skbuff.net.ipv4.ip_output", "ip_do_fragment"),
     ("skbuff.net.ipv4.ip_fragment", "ip_defrag"),
-    ("skbuff.net.core.neighbour", "neigh_output"),
     ("skbuff.net.core.neighbour", "neigh_resolve_output"),
     ("skbuff.net.core.neighbour", "neigh_connected_output"),
     ("skbuff.net.ipv4.arp", "arp_rcv"),
@@ -68,6 +66,16 @@ TRACED_FUNCTIONS: tuple[tuple[str, str], ...] = (
     ("skbuff.net.ipv4.udp", "udp_rcv"),
     ("skbuff.drivers.net.veth", "veth_xmit"),
     ("skbuff.drivers.net.loopback", "loopback_xmit"),
+)
+
+# Functions the kernel has as `static inline` or macros: the compiler folds them into their
+# callers, so they have no symbol to trace and are never anybody's caller. A traced function's
+# caller is the first frame outside this set. (include/linux/netfilter.h NF_HOOK, NF_HOOK_COND,
+# nf_hook; include/net/dst.h dst_input, dst_output; include/linux/netdevice.h dev_queue_xmit;
+# include/net/neighbour.h neigh_output, neigh_hh_output.)
+INLINE_FUNCTIONS: frozenset[str] = frozenset(
+    {"NF_HOOK", "NF_HOOK_COND", "nf_hook", "dst_input", "dst_output", "dev_queue_xmit",
+     "neigh_output"}
 )
 
 # Argument names that carry the packet, in preference order.
@@ -150,8 +158,13 @@ class ftrace_hook:
     def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         idx = self.idx
         skb = args[idx] if 0 <= idx < len(args) else kwargs.get(self.argname)
-        # frame 0: this call, 1: the trampoline (the traced function), 2: its caller.
-        caller = sys._getframe(2).f_code.co_name
+        # frame 0: this call, 1: the trampoline (the traced function), 2: its caller, unless
+        # that is a kernel inline (then the caller's caller, and so on).
+        frame = sys._getframe(2)
+        caller = frame.f_code.co_name
+        while caller in INLINE_FUNCTIONS and frame.f_back is not None:
+            frame = frame.f_back
+            caller = frame.f_code.co_name
         for func in self.funcs:
             func(self.name, caller, skb)
 

@@ -4,7 +4,9 @@ Kernel: include/linux/tracepoint.h, include/trace/events/{skb,net,napi,neigh,fib
 
 `k.trace` is a `Tracepoints`; each tracepoint is an attribute holding either the shared no-op
 (nothing attached) or a dispatcher over the attached probes. A call site is one line,
-`k.trace.kfree_skb(skb, location, reason)`, and costs one empty call when off. A probe that
+`k.trace.kfree_skb(skb, location, reason)`, and costs one empty call when off; per-packet
+sites first test the static key, `if k.trace.X is not TRACEPOINT_OFF:`, as the kernel's
+inline trace_X() does, and so cost no call at all. A probe that
 raises is detached and the error logged (trio's instrumentation rule): tracing never breaks the
 traced code.
 """
@@ -61,6 +63,11 @@ TRACEPOINTS: tuple[str, ...] = (
 
 def _noop(*args: Any) -> None:
     """The whole cost of a tracepoint with nothing attached."""
+
+
+TRACEPOINT_OFF: Probe = _noop
+"""What an unattached tracepoint attribute is: `k.trace.X is not TRACEPOINT_OFF` is the
+kernel's trace_X_enabled() static-key test, for call sites that would compute arguments."""
 
 
 class Tracepoints:

@@ -141,6 +141,7 @@ class Services:
             link_failure=self.link_failures.append,
         )
         setattr(self, "__dev_get_by_index", self.dev_by_index)
+        setattr(self, "__dev_queue_xmit", lambda skb, sb_dev: self.dev_queue_xmit(skb))
 
     # devinet
     def _cnf(self, in_dev: InDev, name: str) -> int:

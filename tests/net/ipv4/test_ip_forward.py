@@ -83,7 +83,7 @@ def test_ip_decrease_ttl_matches_full_recompute() -> None:
     for ttl in range(2, 256, 7):
         for tos in (0, 0xFF):
             buf = bytearray(build_ipv4(0x0A000001, 0x0A000002, 6, b"", ttl=ttl, tos=tos))
-            ip_forward.ip_decrease_ttl(iphdr(buf, 0))
+            assert ip_forward.ip_decrease_ttl(buf, 0) == ttl - 1
             ref = bytearray(buf)
             ip_send_check(iphdr(ref, 0))
             assert (buf[10:12] == ref[10:12]) or int.from_bytes(buf[10:12], "big") in (0, 0xFFFF)

@@ -51,7 +51,8 @@ def veth_xmit(skb: sk_buff, dev: net_device) -> int:
     priv: veth_priv = dev.priv
     rcv = priv.peer
     length = skb.len
-    if rcv is None or not skbuff.pskb_may_pull(skb, ETH_HLEN):
+    if rcv is None or (skb.len - skb.data_len < ETH_HLEN
+                       and not skbuff.pskb_may_pull(skb, ETH_HLEN)):
         skbuff.kfree_skb(skb)
         priv.dropped += 1
         return core_dev.NET_XMIT_DROP

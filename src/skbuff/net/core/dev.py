@@ -24,6 +24,7 @@ from skbuff.net.core import link_watch, rtnl_link, skbuff
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.core.skbuff import HEADER_UNSET
 from skbuff.net.sched import sch_generic
+from skbuff.trace.tracepoint import TRACEPOINT_OFF
 from skbuff.uapi import if_link, if_packet
 from skbuff.uapi.if_ether import ETH_P_ALL
 from skbuff.uapi.if_link import (
@@ -1838,7 +1839,8 @@ def __netif_receive_skb_core(skb: sk_buff) -> int:
     """
     orig_dev = skb.dev
     k = orig_dev.nd_net.kernel
-    k.trace.netif_receive_skb(skb)
+    if k.trace.netif_receive_skb is not TRACEPOINT_OFF:
+        k.trace.netif_receive_skb(skb)
     data = skb.data
     skb.network_header = data
     if skb.transport_header == HEADER_UNSET:
@@ -1886,7 +1888,8 @@ def netif_receive_skb(skb: sk_buff) -> int:
 
     Kernel: net/core/dev.c netif_receive_skb → netif_receive_skb_internal.
     """
-    skb.dev.nd_net.kernel.trace.netif_receive_skb_entry(skb)
+    if skb.dev.nd_net.kernel.trace.netif_receive_skb_entry is not TRACEPOINT_OFF:
+        skb.dev.nd_net.kernel.trace.netif_receive_skb_entry(skb)
     return __netif_receive_skb_core(skb)
 
 
@@ -1925,14 +1928,16 @@ def enqueue_to_backlog(skb: sk_buff, cpu: int) -> int:
 def netif_rx_internal(skb: sk_buff) -> int:
     """Kernel: net/core/dev.c netif_rx_internal (no RPS: the local CPU's backlog)."""
     k = skb.dev.nd_net.kernel
-    k.trace.netif_rx(skb)
+    if k.trace.netif_rx is not TRACEPOINT_OFF:
+        k.trace.netif_rx(skb)
     k.charge(k.costs.netif_rx)
     return enqueue_to_backlog(skb, k.this_cpu().id)
 
 
 def __netif_rx(skb: sk_buff) -> int:
     """netif_rx for callers with BH already disabled. Kernel: net/core/dev.c __netif_rx."""
-    skb.dev.nd_net.kernel.trace.netif_rx_entry(skb)
+    if skb.dev.nd_net.kernel.trace.netif_rx_entry is not TRACEPOINT_OFF:
+        skb.dev.nd_net.kernel.trace.netif_rx_entry(skb)
     return netif_rx_internal(skb)
 
 
@@ -1945,7 +1950,8 @@ def netif_rx(skb: sk_buff) -> int:
     need_bh_off = not cpu.preempt_count(k) & (cpu.HARDIRQ_MASK | cpu.SOFTIRQ_MASK)
     if need_bh_off:
         softirq.local_bh_disable(k)
-    k.trace.netif_rx_entry(skb)
+    if k.trace.netif_rx_entry is not TRACEPOINT_OFF:
+        k.trace.netif_rx_entry(skb)
     ret = netif_rx_internal(skb)
     if need_bh_off:
         softirq.local_bh_enable(k)
@@ -2040,7 +2046,8 @@ def napi_gro_receive(napi: napi_struct, skb: sk_buff) -> int:
     GRO_NORMAL. Softirq context (inside a poll); owns `skb`.
     """
     k = skb.dev.nd_net.kernel
-    k.trace.napi_gro_receive_entry(skb)
+    if k.trace.napi_gro_receive_entry is not TRACEPOINT_OFF:
+        k.trace.napi_gro_receive_entry(skb)
     napi.rx_list.append(skb)
     napi.rx_count += 1
     if napi.rx_count >= k.net_hotdata.gro_normal_batch:
@@ -2167,7 +2174,8 @@ def __napi_poll(n: napi_struct) -> tuple[int, bool]:
         poll = n.poll
         assert poll is not None
         work = poll(n, weight)
-        k.trace.napi_poll(n, work, weight)
+        if k.trace.napi_poll is not TRACEPOINT_OFF:
+            k.trace.napi_poll(n, work, weight)
     if work > weight:
         owner = _napi_owner(n)
         if not n.err_reported and n.dev is not None:
@@ -2238,12 +2246,14 @@ def net_rx_action(k: Kernel) -> None:
                 break
         if squeezed or repoll or not sd.poll_list:
             break
-    # splice: new arrivals, then the unfinished work list, then repoll, back onto poll_list
-    pending = list(work_list) + list(sd.poll_list) + repoll
-    sd.poll_list.clear()
-    for n in pending:
-        n.on_poll_list = True
-        sd.poll_list.append(n)
+    # splice: the unfinished work list, then new arrivals, then repoll, back onto poll_list
+    # (with nothing unfinished or to repoll, poll_list is already the result)
+    if work_list or repoll:
+        pending = list(work_list) + list(sd.poll_list) + repoll
+        sd.poll_list.clear()
+        for n in pending:
+            n.on_poll_list = True
+            sd.poll_list.append(n)
     if sd.poll_list:
         softirq.__raise_softirq_irqoff(k, softirq.NET_RX_SOFTIRQ)
     else:
@@ -2315,14 +2325,16 @@ def xmit_one(skb: sk_buff, dev: net_device, txq: netdev_queue) -> int:
     if k.net_hotdata.ptype_all or dev.ptype_all:
         dev_queue_xmit_nit(skb, dev)
     length = skb.len
-    k.trace.net_dev_start_xmit(skb, dev)
+    if k.trace.net_dev_start_xmit is not TRACEPOINT_OFF:
+        k.trace.net_dev_start_xmit(skb, dev)
     k.charge(k.costs.dev_hard_start_xmit)
     ndo = dev.netdev_ops.ndo_start_xmit
     assert ndo is not None
     rc = ndo(skb, dev)
     if rc == NETDEV_TX_OK and not dev.lltx:
         txq.trans_start = k.jiffies
-    k.trace.net_dev_xmit(skb, rc, dev, length)
+    if k.trace.net_dev_xmit is not TRACEPOINT_OFF:
+        k.trace.net_dev_xmit(skb, rc, dev, length)
     return rc
 
 
@@ -2361,36 +2373,39 @@ def __dev_queue_xmit(skb: sk_buff, sb_dev: net_device | None) -> int:
 
     Kernel: net/core/dev.c __dev_queue_xmit: qdisc enqueue + run, or for a queueless device
     a direct ndo_start_xmit; a down queueless device drops with -ENETDOWN and tx_dropped++.
-    Returns NET_XMIT_* or -errno.
+    Returns NET_XMIT_* or -errno. The inlines (rcu_read_lock_bh's local_bh_disable,
+    netif_xmit_stopped, dev_xmit_complete) are expanded.
     """
     dev = skb.dev
     k = dev.nd_net.kernel
     skb.mac_header = skb.data
-    softirq.local_bh_disable(k)
+    this = k.this_cpu()
+    this.preempt_count += cpu.SOFTIRQ_DISABLE_OFFSET  # local_bh_disable
     try:
-        if dev.priv_flags & IFF_XMIT_DST_RELEASE:
+        if dev.priv_flags & IFF_XMIT_DST_RELEASE and skb._skb_refdst is not None:
             skbuff.skb_dst_drop(skb)
         txq = netdev_core_pick_tx(dev, skb, sb_dev)
         q = txq.qdisc
-        k.trace.net_dev_queue(skb)
+        if k.trace.net_dev_queue is not TRACEPOINT_OFF:
+            k.trace.net_dev_queue(skb)
         if q.enqueue is not None:
             return sch_generic.__dev_xmit_skb(skb, q, dev, txq)
         if dev.flags & IFF_UP:
-            sd: softnet_data = k.this_cpu().softnet_data
+            sd: softnet_data = this.softnet_data
             if txq.xmit_lock_owner == sd.cpu or sd.xmit_recursion > XMIT_RECURSION_LIMIT:
                 _dead_loop(k, dev)
             else:
                 if not dev.lltx:  # HARD_TX_LOCK
                     txq.xmit_lock_owner = sd.cpu
                 rc = NETDEV_TX_BUSY
-                if not netif_xmit_stopped(txq):
+                if not txq.state & QUEUE_STATE_ANY_XOFF:
                     sd.xmit_recursion += 1
                     try:
                         _, rc = dev_hard_start_xmit(skb, dev, txq)
                     finally:
                         sd.xmit_recursion -= 1
                 txq.xmit_lock_owner = -1
-                if dev_xmit_complete(rc):
+                if rc < NET_XMIT_MASK:
                     return rc
                 printk.net_ratelimited(
                     k, printk.KERN_CRIT, f"Virtual device {dev.name} asks to queue packet!"
@@ -2431,24 +2446,18 @@ def dev_hard_header(
     return hops.create(skb, dev, type_, daddr, saddr, len_)
 
 
-def __is_skb_forwardable(dev: net_device, skb: sk_buff, check_mtu: bool) -> bool:
-    """Kernel: net/core/dev.c __is_skb_forwardable (up, and within mtu + header + VLAN_HLEN)."""
-    if not dev.flags & IFF_UP:
-        return False
-    if not check_mtu:
-        return True
-    if skb.len <= dev.mtu + dev.hard_header_len + VLAN_HLEN:
-        return True
-    return bool(skbuff.skb_shinfo(skb).gso_size)
-
-
 def __dev_forward_skb2(dev: net_device, skb: sk_buff, check_mtu: bool) -> int:
     """Prepare `skb` to be received on `dev`: scrub, eth_type_trans. On failure it is freed
     (dev rx_dropped++) and NET_RX_DROP returned; on success 0 and the caller still owns it.
 
-    Kernel: net/core/dev.c __dev_forward_skb2, ____dev_forward_skb.
+    Kernel: net/core/dev.c __dev_forward_skb2, include/linux/netdevice.h ____dev_forward_skb
+    and __is_skb_forwardable (both __always_inline, expanded: the device must be up and,
+    with check_mtu, the frame within mtu + header + VLAN_HLEN unless it is GSO).
     """
-    if not __is_skb_forwardable(dev, skb, check_mtu):
+    if not dev.flags & IFF_UP or (
+        check_mtu and skb.len > dev.mtu + dev.hard_header_len + VLAN_HLEN
+        and not skb.shinfo.gso_size
+    ):
         dev_core_stats_rx_dropped_inc(dev)
         skbuff.kfree_skb(skb)
         return NET_RX_DROP

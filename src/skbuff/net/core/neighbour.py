@@ -465,18 +465,19 @@ def neigh_direct_output(neigh: neighbour, skb: sk_buff) -> int:
     return netdev.dev_queue_xmit(skb)
 
 
-def neigh_hh_output(hh: hh_cache, skb: sk_buff) -> int:
-    """Prepend the cached header and xmit. Kernel: include/net/neighbour.h neigh_hh_output."""
-    hh_len = hh.hh_len
-    skbmod.skb_push(skb, hh_len)
-    skb.buf[skb.data : skb.data + hh_len] = hh.hh_data
-    return netdev.dev_queue_xmit(skb)
-
-
 def neigh_output(n: neighbour, skb: sk_buff, skip_cache: bool) -> int:
-    """The IP output's entry point. Kernel: include/net/neighbour.h neigh_output."""
-    if not skip_cache and (n.nud_state & NUD_CONNECTED) and n.hh.hh_len:
-        return neigh_hh_output(n.hh, skb)
+    """The IP output's hand-over; owns the skb. A CONNECTED entry with a cached header gets
+    it prepended and goes to dev_queue_xmit (neigh_hh_output), anything else to `n.output`.
+
+    Kernel: include/net/neighbour.h neigh_output and neigh_hh_output (both inline: one
+    function here; dev_queue_xmit, inline too, is its __dev_queue_xmit).
+    """
+    hh = n.hh
+    hh_len = hh.hh_len
+    if not skip_cache and n.nud_state & NUD_CONNECTED and hh_len:
+        data = skbmod.skb_push(skb, hh_len)
+        skb.buf[data : data + hh_len] = hh.hh_data
+        return netdev.__dev_queue_xmit(skb, None)
     return n.output(n, skb)
 
 

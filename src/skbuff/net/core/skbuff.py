@@ -27,6 +27,7 @@ from skbuff.kernel import current, printk
 from skbuff.kernel.bug import KernelBug, SkbPanic, SkbUseAfterFree
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core.dropreason import SKB_DROP_REASON
+from skbuff.trace.tracepoint import TRACEPOINT_OFF
 from skbuff.uapi import checksum, icmp, if_arp, if_ether, if_packet, ip, udp
 
 if TYPE_CHECKING:
@@ -280,7 +281,9 @@ def _head_kaddr(cache: skbuff_head_cache, objsize: int) -> int:
 def _build(k: Kernel, cache: skbuff_head_cache, objsize: int) -> sk_buff:
     """An skb around a fresh head of `objsize` bytes (shinfo included). __finalize_skb_around."""
     end = objsize - cache.shinfo_aligned
-    return _new_skb(k, cache, bytearray(end), skb_shared_info(_head_kaddr(cache, objsize)), end,
+    kaddr = cache.next_addr  # _head_kaddr, in line: once per packet
+    cache.next_addr = kaddr + objsize
+    return _new_skb(k, cache, bytearray(end), skb_shared_info(kaddr), end,
                     end + cache.skb_aligned + cache.shinfo_aligned)
 
 
@@ -318,15 +321,18 @@ def __netdev_alloc_skb(dev: Any, length: int, gfp_mask: int) -> sk_buff:
     SKB_HEAD_ALIGN(len), big ones from kmalloc; tailroom and truesize follow.
     """
     k = current.current_kernel()
-    cache = _head_cache(k)
+    cache: skbuff_head_cache | None = k.skbuff_head_cache
+    if cache is None:
+        cache = skb_init(k)
     pad = cache.NET_SKB_PAD
     size = length + pad
-    if size <= cache.SKB_SMALL_HEAD_CACHE_SIZE - cache.shinfo_aligned or (
-        size > PAGE_SIZE - cache.shinfo_aligned
-    ):
+    shinfo_aligned = cache.shinfo_aligned
+    if size <= cache.SKB_SMALL_HEAD_CACHE_SIZE - shinfo_aligned:
+        skb = _build(k, cache, cache.SKB_SMALL_HEAD_CACHE_SIZE)
+    elif size > PAGE_SIZE - shinfo_aligned:
         skb = _build(k, cache, _kmalloc_reserve(cache, size))
     else:
-        skb = _build(k, cache, _align(size, cache.l1) + cache.shinfo_aligned)
+        skb = _build(k, cache, _align(size, cache.l1) + shinfo_aligned)
     skb.data = skb.tail = pad
     skb.dev = dev
     return skb
@@ -1487,7 +1493,8 @@ def skb_scrub_packet(skb: sk_buff, xnet: bool) -> None:
     skb.pkt_type = if_packet.PACKET_HOST
     skb.skb_iif = 0
     skb.ignore_df = False
-    skb_dst_drop(skb)
+    if skb._skb_refdst is not None:
+        skb_dst_drop(skb)
     if xnet:
         skb_orphan(skb)
         skb.mark = 0
@@ -1510,7 +1517,8 @@ def _release_data(skb: sk_buff, reason: int) -> None:
     if frag is not None:
         shinfo.frag_list = None
         kfree_skb_list_reason(frag, reason)
-    shinfo.frags = []
+    if shinfo.frags:
+        shinfo.frags = []
 
 
 def _free(k: Kernel, skb: sk_buff, site: str, reason: int) -> None:
@@ -1572,11 +1580,11 @@ def kfree_skb_reason(skb: sk_buff | None, reason: int) -> None:
     trace = k.trace
     if reason == _CONSUMED:
         cache.consume_count += 1
-        if trace.attached("consume_skb"):
+        if trace.consume_skb is not TRACEPOINT_OFF:
             trace.consume_skb(skb, _caller()[0])
     else:
         cache.drop_count += 1
-        if trace.attached("kfree_skb"):
+        if trace.kfree_skb is not TRACEPOINT_OFF:
             trace.kfree_skb(skb, _caller()[0], SKB_DROP_REASON(reason))
     _free(k, skb, _caller()[0] if cache.debug else "", reason)
 

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 
 _ARPHDR = struct.Struct("!HHBBH")  # ar_hrd, ar_pro, ar_hln, ar_pln, ar_op
+_DADDR = struct.Struct("!I")  # iphdr daddr (offset 16)
 
 
 def arp_hdr_len(dev: net_device) -> int:
@@ -198,11 +199,13 @@ class arp_table(nb.neigh_table):
 def __ipv4_neigh_lookup_noref(dev: net_device, key: int) -> nb.neighbour | None:
     """ARP entry for `key` on `dev`; loopback and point-to-point devices share key 0.
 
-    Kernel: include/net/arp.h __ipv4_neigh_lookup_noref.
+    Kernel: include/net/arp.h __ipv4_neigh_lookup_noref (___neigh_lookup_noref on arp_tbl,
+    both inline, expanded: it runs once per sent packet).
     """
     if dev.flags & (IFF_LOOPBACK | IFF_POINTOPOINT):
         key = 0
-    return nb.___neigh_lookup_noref(nb.arp_tbl(dev.nd_net.kernel), key, dev)
+    tbl: nb.neigh_table = dev.nd_net.kernel.arp_tbl
+    return tbl.hash_buckets.get((key, dev))
 
 
 def ip_neigh_gw4(dev: net_device, daddr: int) -> nb.neighbour | int:
@@ -220,10 +223,9 @@ def ip_neigh_for_gw(rt: Any, skb: sk_buff) -> tuple[nb.neighbour | int, bool]:
     route is on-link. Returns (neigh or -errno, is_v6gw).
     Kernel: include/net/route.h ip_neigh_for_gw.
     """
-    dev = rt.dst.dev
     if rt.rt_gw_family == AF_INET:
-        return ip_neigh_gw4(dev, rt.rt_gw4), False
-    return ip_neigh_gw4(dev, skbmod.ip_hdr(skb).daddr), False
+        return ip_neigh_gw4(rt.dev, rt.rt_gw4), False
+    return ip_neigh_gw4(rt.dev, _DADDR.unpack_from(skb.buf, skb.network_header + 16)[0]), False
 
 
 def arp_invalidate(dev: net_device, ip: int, force: bool) -> int:

@@ -219,10 +219,15 @@ def fib_validate_source(skb: sk_buff, src: int, dst: int, tos: int, oif: int,
     """Validate a received packet's source (rp_filter 0/1/2, accept_local, martian local
     source). `itag` is a one-element list (the kernel's u32 *itag). Returns 1/0 or -errno.
     Kernel: net/ipv4/fib_frontend.c fib_validate_source. Softirq context."""
-    r = devinet.IN_DEV_RPFILTER(idev)
     net = dev.nd_net
+    # IN_DEV_RPFILTER and IN_DEV_ACCEPT_LOCAL are macros (max and or of all/device), expanded
+    # here: this runs for every forwarded packet
+    conf_all = net.ipv4.devconf_all.data
+    conf = idev.cnf.data
+    r = max(conf_all[devinet.IPV4_DEVCONF_RP_FILTER - 1], conf[devinet.IPV4_DEVCONF_RP_FILTER - 1])
     if not r and (dev.ifindex != oif or not devinet.IN_DEV_TX_REDIRECTS(idev)):
-        if devinet.IN_DEV_ACCEPT_LOCAL(idev):
+        if (conf_all[devinet.IPV4_DEVCONF_ACCEPT_LOCAL - 1]
+                or conf[devinet.IPV4_DEVCONF_ACCEPT_LOCAL - 1]):
             itag[0] = 0
             return 0
         if not (net.ipv4.fib_has_custom_local_routes or net.ipv4.fib_has_custom_rules):

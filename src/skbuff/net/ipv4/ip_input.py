@@ -42,7 +42,9 @@ def ip_rcv_core(skb: sk_buff, net: Net) -> sk_buff | None:
     """The sanity checks of kernel-facts §4, in order. Returns the (possibly unshared) skb
     with IPCB zeroed and the transport header set, or None when it was dropped (freed here).
 
-    Kernel: net/ipv4/ip_input.c ip_rcv_core.
+    Kernel: net/ipv4/ip_input.c ip_rcv_core. The header inlines of include/linux/skbuff.h
+    (skb_share_check, pskb_may_pull, pskb_trim_rcsum, skb_orphan) test their fast case here
+    and call the helper only when there is work to do, as the kernel's inlines do.
     """
     mib = net.mib.ip_statistics
     if skb.pkt_type == if_packet.PACKET_OTHERHOST:
@@ -51,21 +53,22 @@ def ip_rcv_core(skb: sk_buff, net: Net) -> sk_buff | None:
         return None
     mib[snmp.IPSTATS_MIB_INPKTS] += 1
     mib[snmp.IPSTATS_MIB_INOCTETS] += skb.len
-    skb = skbuff.skb_share_check(skb, skbuff.GFP_ATOMIC)
-    if not skbuff.pskb_may_pull(skb, 20):
+    if skb.users != 1:
+        skb = skbuff.skb_share_check(skb, skbuff.GFP_ATOMIC)
+    if skb.len - skb.data_len < 20 and not skbuff.pskb_may_pull(skb, 20):
         _inhdr_error(skb, mib, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
-    ver_ihl, tos, tot_len = _IPH_HEAD.unpack_from(skb.buf, skbuff.skb_network_header(skb))
+    ver_ihl, tos, tot_len = _IPH_HEAD.unpack_from(skb.buf, skb.network_header)
     ihl = ver_ihl & 0xF
     if ihl < 5 or ver_ihl >> 4 != 4:
         _inhdr_error(skb, mib, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
     mib[snmp.IPSTATS_MIB_NOECTPKTS + (tos & INET_ECN_MASK)] += skb.shinfo.gso_segs or 1
     hlen = ihl * 4
-    if not skbuff.pskb_may_pull(skb, hlen):
+    if hlen > skb.len - skb.data_len and not skbuff.pskb_may_pull(skb, hlen):
         _inhdr_error(skb, mib, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
-    if uapi_csum.ip_fast_csum(skb.buf, skbuff.skb_network_header(skb), ihl):
+    if uapi_csum.ip_fast_csum(skb.buf, skb.network_header, ihl):
         mib[snmp.IPSTATS_MIB_CSUMERRORS] += 1
         _inhdr_error(skb, mib, SKB_DROP_REASON.IP_CSUM)
         return None
@@ -76,15 +79,15 @@ def ip_rcv_core(skb: sk_buff, net: Net) -> sk_buff | None:
     if tot_len < hlen:
         _inhdr_error(skb, mib, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
-    if skbuff.pskb_trim_rcsum(skb, tot_len):
+    if tot_len < skb.len and skbuff.pskb_trim_rcsum(skb, tot_len):
         mib[snmp.IPSTATS_MIB_INDISCARDS] += 1
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return None
     skb.transport_header = skb.network_header + hlen
-    parm = ip_options.IPCB(skb)
-    parm.clear()
-    parm.iif = skb.skb_iif
-    skbuff.skb_orphan(skb)
+    # memset(IPCB(skb), 0, sizeof(struct inet_skb_parm)); IPCB(skb)->iif = skb->skb_iif
+    ip_options.IPCB_INIT.pack_into(skb.cb, 0, skb.skb_iif)
+    if skb.destructor is not None or skb.sk is not None:
+        skbuff.skb_orphan(skb)
     return skb
 
 
@@ -100,14 +103,17 @@ def ip_rcv(skb: sk_buff, dev: net_device, pt: packet_type | None, orig_dev: net_
     """ETH_P_IP packet_type handler: checks, then NF_INET_PRE_ROUTING → ip_rcv_finish.
     Takes ownership of the skb. Returns NET_RX_SUCCESS/NET_RX_DROP.
 
-    Kernel: net/ipv4/ip_input.c ip_rcv.
+    Kernel: net/ipv4/ip_input.c ip_rcv. NF_HOOK is inline: with no hook registered (the
+    nf_hooks_needed static key off) it is a direct call of the okfn.
     """
     net = dev.nd_net
     checked = ip_rcv_core(skb, net)
     if checked is None:
         return core_dev.NET_RX_DROP
-    return nf.NF_HOOK(nf.NFPROTO_IPV4, nf.NF_INET_PRE_ROUTING, net, None, checked, dev, None,
-                      ip_rcv_finish)
+    if net.ipv4.nf_hooks_ipv4[nf.NF_INET_PRE_ROUTING]:
+        return nf.NF_HOOK(nf.NFPROTO_IPV4, nf.NF_INET_PRE_ROUTING, net, None, checked, dev,
+                          None, ip_rcv_finish)
+    return ip_rcv_finish(net, None, checked)
 
 
 def ip_rcv_options(skb: sk_buff, dev: net_device) -> bool:
@@ -143,7 +149,7 @@ def ip_rcv_finish_core(net: Net, skb: sk_buff, dev: net_device) -> int:
     """
     # one unpack instead of an iphdr view and four field reads (per-packet path)
     ver_ihl, tos, saddr, daddr = _IPH_ROUTE.unpack_from(skb.buf, skb.network_header)
-    dst = skbuff.skb_dst(skb)
+    dst = skb._skb_refdst  # skb_dst()
     if dst is None or dst.flags & core_dst.DST_METADATA:
         err = route.ip_route_input_noref(skb, daddr, saddr, tos, dev)
         if err:
@@ -156,7 +162,7 @@ def ip_rcv_finish_core(net: Net, skb: sk_buff, dev: net_device) -> int:
     if ver_ihl & 0xF > 5 and ip_rcv_options(skb, dev):
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return core_dev.NET_RX_DROP
-    rt_type = route.skb_rtable(skb).rt_type
+    rt_type = skb._skb_refdst.rt_type  # skb_rtable(skb)->rt_type (options may reroute)
     if rt_type == rtnetlink.RTN_MULTICAST:
         snmp.IP_UPD_PO_STATS(net, snmp.IPSTATS_MIB_INMCASTPKTS, skb.len)
     elif rt_type == rtnetlink.RTN_BROADCAST:
@@ -174,11 +180,12 @@ def ip_rcv_finish_core(net: Net, skb: sk_buff, dev: net_device) -> int:
 def ip_rcv_finish(net: Net, sk: object, skb: sk_buff) -> int:
     """PRE_ROUTING okfn: route, then `dst_input` (ip_local_deliver/ip_forward/ip_error).
 
-    Kernel: net/ipv4/ip_input.c ip_rcv_finish.
+    Kernel: net/ipv4/ip_input.c ip_rcv_finish. dst_input (include/net/dst.h) is inline:
+    the dst's input is called from here.
     """
     ret = ip_rcv_finish_core(net, skb, skb.dev)
     if ret != core_dev.NET_RX_DROP:
-        ret = core_dst.dst_input(skb)
+        ret = skb._skb_refdst.input(skb)
     return ret
 
 

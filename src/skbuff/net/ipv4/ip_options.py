@@ -56,13 +56,22 @@ IPSKB_MULTIPATH = 1 << 9
 
 _IPCB_SIZE = 24
 _ZERO_IPCB = bytes(_IPCB_SIZE)
+# Byte offsets in skb->cb of the fields the per-packet paths read or write directly (in C
+# they are plain loads and stores through IPCB(skb); a view object per access is not free).
+IPCB_OPT_OPTLEN = 12
+IPCB_OPT_SRR = 13
+IPCB_OPT_BITS = 16  # is_strictroute, srr_is_hit, ... (the masks below)
+IPCB_OPT_ROUTER_ALERT = 17
+IPCB_FLAGS = 20  # u16 flags, then u16 frag_max_size
+IPCB_FLAGS_FMS = struct.Struct("=HH")
+IPCB_INIT = struct.Struct("=i20x")  # memset(IPCB(skb), 0, ...) with iif stored, in one pack
 _BE32 = struct.Struct("!I")
 _NE32 = struct.Struct("=i")
 _NE16 = struct.Struct("=H")
 _new_view = object.__new__
 
-# ip_options bit-field byte (cb[16])
-_IS_STRICTROUTE = 0x01
+# ip_options bit-field byte (cb[IPCB_OPT_BITS])
+IS_STRICTROUTE = 0x01
 _SRR_IS_HIT = 0x02
 _IS_CHANGED = 0x04
 _RR_NEEDADDR = 0x08
@@ -93,10 +102,11 @@ def _packed(fmt: struct.Struct, off: int) -> property:
 
 def _bit(mask: int) -> property:
     def get(self: ip_options) -> bool:
-        return bool(self.cb[16] & mask)
+        return bool(self.cb[IPCB_OPT_BITS] & mask)
 
     def set_(self: ip_options, v: bool) -> None:
-        self.cb[16] = (self.cb[16] | mask) if v else (self.cb[16] & ~mask)
+        bits = self.cb[IPCB_OPT_BITS]
+        self.cb[IPCB_OPT_BITS] = (bits | mask) if v else (bits & ~mask)
 
     return property(get, set_)
 
@@ -114,13 +124,13 @@ class ip_options:
 
     faddr = _packed(_BE32, 4)
     nexthop = _packed(_BE32, 8)
-    optlen = _u8(12)
-    srr = _u8(13)
+    optlen = _u8(IPCB_OPT_OPTLEN)
+    srr = _u8(IPCB_OPT_SRR)
     rr = _u8(14)
     ts = _u8(15)
-    router_alert = _u8(17)
+    router_alert = _u8(IPCB_OPT_ROUTER_ALERT)
     cipso = _u8(18)
-    is_strictroute = _bit(_IS_STRICTROUTE)
+    is_strictroute = _bit(IS_STRICTROUTE)
     srr_is_hit = _bit(_SRR_IS_HIT)
     is_changed = _bit(_IS_CHANGED)
     rr_needaddr = _bit(_RR_NEEDADDR)
@@ -143,8 +153,8 @@ class inet_skb_parm:
         return opt
 
     iif = _packed(_NE32, 0)
-    flags = _packed(_NE16, 20)
-    frag_max_size = _packed(_NE16, 22)
+    flags = _packed(_NE16, IPCB_FLAGS)
+    frag_max_size = _packed(_NE16, IPCB_FLAGS + 2)
 
     def clear(self) -> None:
         """memset(IPCB(skb), 0, sizeof(struct inet_skb_parm))."""

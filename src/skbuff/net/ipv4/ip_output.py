@@ -113,26 +113,30 @@ def __ip_local_out(net: Net, sk: Any, skb: sk_buff) -> int:
 def ip_local_out(net: Net, sk: Any, skb: sk_buff) -> int:
     """Send a locally built datagram (header filled, dst set). Owns the skb.
 
-    Kernel: net/ipv4/ip_output.c ip_local_out.
+    Kernel: net/ipv4/ip_output.c ip_local_out (dst_output is inline: the dst's output is
+    called from here).
     """
     err = __ip_local_out(net, sk, skb)
     if err == 1:
-        err = core_dst.dst_output(net, sk, skb)
+        err = skb._skb_refdst.output(net, sk, skb)
     return err
 
 
 def ip_output(net: Net, sk: Any, skb: sk_buff) -> int:
     """dst.output for unicast routes: set dev/protocol, POST_ROUTING unless rerouted.
 
-    Kernel: net/ipv4/ip_output.c ip_output.
+    Kernel: net/ipv4/ip_output.c ip_output. NF_HOOK_COND is inline: with no hook registered
+    (the static key off) it is a direct call of ip_finish_output.
     """
     indev = skb.dev
-    dev = skbuff.skb_dst(skb).dev
+    dev = skb._skb_refdst.dev
     skb.dev = dev
     skb.protocol = if_ether.ETH_P_IP
-    return nf.NF_HOOK_COND(nf.NFPROTO_IPV4, nf.NF_INET_POST_ROUTING, net, sk, skb, indev, dev,
-                           ip_finish_output,
-                           not ip_options.IPCB(skb).flags & ip_options.IPSKB_REROUTED)
+    if net.ipv4.nf_hooks_ipv4[nf.NF_INET_POST_ROUTING]:
+        return nf.NF_HOOK_COND(nf.NFPROTO_IPV4, nf.NF_INET_POST_ROUTING, net, sk, skb, indev,
+                               dev, ip_finish_output,
+                               not ip_options.IPCB(skb).flags & ip_options.IPSKB_REROUTED)
+    return ip_finish_output(net, sk, skb)
 
 
 def ip_skb_dst_mtu(sk: Any, skb: sk_buff) -> int:
@@ -140,10 +144,10 @@ def ip_skb_dst_mtu(sk: Any, skb: sk_buff) -> int:
 
     Kernel: include/net/ip.h ip_skb_dst_mtu.
     """
-    rt = skbuff.skb_dst(skb)
+    rt = skb._skb_refdst
     if sk is None or sk.pmtudisc < IP_PMTUDISC_PROBE:
-        forwarding = bool(ip_options.IPCB(skb).flags & ip_options.IPSKB_FORWARDED)
-        return route.ip_dst_mtu_maybe_forward(rt, forwarding)
+        flags = ip_options.IPCB_FLAGS_FMS.unpack_from(skb.cb, ip_options.IPCB_FLAGS)[0]
+        return route.ip_dst_mtu_maybe_forward(rt, bool(flags & ip_options.IPSKB_FORWARDED))
     return min(rt.dev.mtu, route.IP_MAX_MTU)
 
 
@@ -158,27 +162,30 @@ def __ip_finish_output(net: Net, sk: Any, skb: sk_buff) -> int:
     Kernel: net/ipv4/ip_output.c __ip_finish_output.
     """
     mtu = ip_skb_dst_mtu(sk, skb)
-    if skb.len > mtu or ip_options.IPCB(skb).frag_max_size:
+    if skb.len > mtu or ip_options.IPCB_FLAGS_FMS.unpack_from(skb.cb, ip_options.IPCB_FLAGS)[1]:
         return ip_fragment(net, sk, skb, mtu, ip_finish_output2)
     return ip_finish_output2(net, sk, skb)
 
 
 def ip_finish_output2(net: Net, sk: Any, skb: sk_buff) -> int:
-    """Count the packet (after fragmentation), ensure link-layer headroom, find or create
-    the neighbour and hand over (`neigh_output`). Kernel: net/ipv4/ip_output.c ip_finish_output2.
+    """Count the packet (after fragmentation), ensure link-layer headroom (LL_RESERVED_SPACE,
+    a macro, expanded), find or create the neighbour and hand over (`neigh_output`).
+
+    Kernel: net/ipv4/ip_output.c ip_finish_output2.
     """
-    rt = route.skb_rtable(skb)
+    rt = skb._skb_refdst
     dev = rt.dev
-    assert dev is not None
     mib = net.mib.ip_statistics
-    if rt.rt_type == rtnetlink.RTN_MULTICAST:
+    rt_type = rt.rt_type
+    if rt_type == rtnetlink.RTN_MULTICAST:
         snmp.IP_UPD_PO_STATS(net, snmp.IPSTATS_MIB_OUTMCASTPKTS, skb.len)
-    elif rt.rt_type == rtnetlink.RTN_BROADCAST:
+    elif rt_type == rtnetlink.RTN_BROADCAST:
         snmp.IP_UPD_PO_STATS(net, snmp.IPSTATS_MIB_OUTBCASTPKTS, skb.len)
     mib[snmp.IPSTATS_MIB_OUTPKTS] += 1
     mib[snmp.IPSTATS_MIB_OUTOCTETS] += skb.len
-    hh_len = core_dev.LL_RESERVED_SPACE(dev)
-    if skbuff.skb_headroom(skb) < hh_len and dev.header_ops is not None:
+    hh_len = ((dev.hard_header_len + dev.needed_headroom) & ~(core_dev.HH_DATA_MOD - 1)) \
+        + core_dev.HH_DATA_MOD
+    if skb.data < hh_len and dev.header_ops is not None:
         skb = skbuff.skb_expand_head(skb, hh_len)
     neigh, is_v6gw = arp.ip_neigh_for_gw(rt, skb)
     if isinstance(neigh, int):

@@ -351,23 +351,29 @@ def ip_mtu_locked(dst: core_dst.dst_entry) -> bool:
     return bool(dst.rt_mtu_locked or core_dst.dst_metric_locked(dst, uapi_rt.RTAX_MTU))
 
 
-def ip_dst_mtu_maybe_forward(dst: core_dst.dst_entry, forwarding: bool) -> int:
+# dst metrics hold RTAX_* (1-based) at index RTAX_* - 1; the lock word has bit 1 << RTAX_*
+_RTAX_LOCK_IDX = uapi_rt.RTAX_LOCK - 1
+_RTAX_MTU_IDX = uapi_rt.RTAX_MTU - 1
+_RTAX_MTU_LOCK = 1 << uapi_rt.RTAX_MTU
+
+
+def ip_dst_mtu_maybe_forward(dst: rtable, forwarding: bool) -> int:
     """Learned PMTU (if unexpired and, when forwarding, allowed), else the route's mtu
     metric, else the device MTU (576 cap for locked gatewayed routes).
 
-    Kernel: include/net/ip.h ip_dst_mtu_maybe_forward.
+    Kernel: include/net/ip.h ip_dst_mtu_maybe_forward (runs twice per forwarded packet:
+    ip_mtu_locked, dst_metric_raw and min_t are expanded in line, as the compiler does).
     """
-    assert isinstance(dst, rtable)
     dev = dst.dev
     assert dev is not None
     net = dev.nd_net
-    locked = ip_mtu_locked(dst)
-    # min_t(mtu, IP_MAX_MTU) as conditionals: this runs twice per forwarded packet
+    metrics = dst._metrics
+    locked = dst.rt_mtu_locked or metrics[_RTAX_LOCK_IDX] & _RTAX_MTU_LOCK
     if net.ipv4.sysctl_ip_fwd_use_pmtu or locked or not forwarding:
         mtu = dst.rt_pmtu
         if mtu and kjiffies.time_before(net.kernel.jiffies, dst.expires):
             return mtu if mtu < IP_MAX_MTU else IP_MAX_MTU
-    mtu = core_dst.dst_metric_raw(dst, uapi_rt.RTAX_MTU)
+    mtu = metrics[_RTAX_MTU_IDX]
     if not mtu:
         mtu = dev.mtu
         if locked and dst.rt_uses_gateway and mtu > 576:
@@ -377,6 +383,7 @@ def ip_dst_mtu_maybe_forward(dst: core_dst.dst_entry, forwarding: bool) -> int:
 
 def ipv4_mtu(dst: core_dst.dst_entry) -> int:
     """dst_ops.mtu for IPv4. Kernel: net/ipv4/route.c ipv4_mtu."""
+    assert isinstance(dst, rtable)
     return ip_dst_mtu_maybe_forward(dst, False)
 
 
@@ -726,18 +733,21 @@ def __mkroute_input(skb: sk_buff, res: ip_fib.fib_result, in_dev: Any, daddr: in
 
     Kernel: net/ipv4/route.c __mkroute_input. Softirq context; the dst goes to the skb.
     """
-    nhc = ip_fib.FIB_RES_NHC(res)
+    nhc = res.nhc  # FIB_RES_NHC(res)
+    assert nhc is not None
     dev = nhc.nhc_dev
     out_dev = dev.ip_ptr if dev is not None else None  # __in_dev_get_rcu
     if out_dev is None or dev is None:
         return -errno.EINVAL
     itag = [0]
-    err: int = fib_frontend.fib_validate_source(skb, saddr, daddr, tos, ip_fib.FIB_RES_OIF(res),
+    err: int = fib_frontend.fib_validate_source(skb, saddr, daddr, tos, nhc.nhc_oif,
                                                 in_dev.dev, in_dev, itag)
     if err < 0:
         ip_handle_martian_source(in_dev.dev, in_dev, skb, daddr, saddr)
         return err
-    do_cache = res.fi is not None and not itag[0] and rt_nh_cache_enabled(dev.nd_net)
+    # rt_nh_cache_enabled(net), in line
+    do_cache = (res.fi is not None and not itag[0]
+                and dev.nd_net.ipv4.ip_rt.cache_mode != "classic")
     if out_dev is in_dev and err and devinet.IN_DEV_TX_REDIRECTS(out_dev) \
             and skb.protocol == ETH_P_IP:
         gw = nhc.nhc_gw if nhc.nhc_gw_family == uapi_rt.AF_INET else 0
@@ -746,11 +756,14 @@ def __mkroute_input(skb: sk_buff, res: ip_fib.fib_result, in_dev: Any, daddr: in
     if skb.protocol != ETH_P_IP and out_dev is in_dev \
             and not devinet.IN_DEV_PROXY_ARP_PVLAN(in_dev):
         return -errno.EINVAL
-    fnhe = find_exception(nhc, daddr)
+    fnhe = find_exception(nhc, daddr) if nhc.nhc_exceptions is not None else None
     if do_cache:
         rth = fnhe.fnhe_rth_input if fnhe is not None else nhc.nhc_rth_input
-        if rt_cache_valid(rth):
-            core_skbuff.skb_dst_set_noref(skb, rth)
+        # rt_cache_valid(rth) and skb_dst_set_noref, in line (the per-packet cache hit)
+        if (rth is not None and rth.obsolete == core_dst.DST_OBSOLETE_FORCE_CHK
+                and rth.rt_genid == dev.nd_net.ipv4.rt_genid):
+            skb._skb_refdst = rth
+            skb._skb_dst_noref = True
             return 0
     rth = rt_dst_alloc(out_dev.dev, 0, res.type, False)
     rth.rt_is_input = 1
@@ -768,7 +781,7 @@ def ip_mkroute_input(skb: sk_buff, res: ip_fib.fib_result, in_dev: Any, daddr: i
     Kernel: net/ipv4/route.c ip_mkroute_input.
     """
     fi = res.fi
-    if fi is not None and ip_fib.fib_info_num_path(fi) > 1:
+    if fi is not None and fi.fib_nhs > 1:  # fib_info_num_path(fi)
         fl4 = flow.flowi4(saddr=saddr, daddr=daddr)
         net = in_dev.dev.nd_net
         fib_semantics.fib_select_multipath(res, fib_semantics.fib_multipath_hash(net, fl4, skb))
@@ -826,7 +839,8 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
     in_dev = dev.ip_ptr  # __in_dev_get_rcu
     if in_dev is None:
         return -errno.EINVAL
-    core_skbuff.skb_dst_drop(skb)
+    if skb._skb_refdst is not None:
+        core_skbuff.skb_dst_drop(skb)
     # the address-class tests below are ipv4_is_multicast/lbcast/zeronet/loopback, inlined
     # on the per-packet path
     if (saddr & 0xF0000000) == 0xE0000000 or saddr == INADDR_BROADCAST:
@@ -875,7 +889,7 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
             return _local_input(skb, net, dev, res, flags, 0, itag[0],
                                 rt_nh_cache_enabled(net))
         else:
-            if not devinet.IN_DEV_FORWARD(in_dev):
+            if not in_dev.cnf.data[devinet.IPV4_DEVCONF_FORWARDING - 1]:  # IN_DEV_FORWARD
                 return _no_route(skb, net, dev, res, -errno.EHOSTUNREACH)
             if res.type != uapi_rt.RTN_UNICAST:
                 return _martian_destination(net, in_dev, dev, daddr, saddr)
@@ -959,7 +973,7 @@ def ip_route_input_rcu(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net_
 
     Kernel: net/ipv4/route.c ip_route_input_rcu.
     """
-    if ipv4_is_multicast(daddr):
+    if (daddr & 0xF0000000) == 0xE0000000:  # ipv4_is_multicast(daddr)
         in_dev = devinet.__in_dev_get_rtnl(dev)
         if in_dev is not None and ip_check_mc_rcu(in_dev, daddr):
             err = ip_route_input_mc(skb, daddr, saddr, tos, dev, 1)
