@@ -5,7 +5,6 @@ explainer table's fallback."""
 from __future__ import annotations
 
 import pytest
-from tests.net.ipv4.test_ip_integration import _real_modules
 
 from skbuff.net import flow
 from skbuff.net.core.dropreason import SKB_DROP_REASON, drop_reason_text
@@ -27,8 +26,7 @@ ip -n a link set d1 up
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> World:
-    _real_modules(monkeypatch)
+def world() -> World:
     w = World(ncpus=1)
     for line in SETUP.splitlines():
         assert w.run(line).status == 0, line

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket as pysocket
 
-import pytest
 from tests.trace.testbed import check_golden, make_world, start, udp_listen, udp_send
 
 from skbuff.net import socket as bsd
@@ -23,8 +22,8 @@ def _drop(t: journey_tracer) -> tuple[str, str, str]:
     return drops[0].reason, drops[0].location, drops[0].explanation
 
 
-def test_forwarded_and_delivered(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_forwarded_and_delivered() -> None:
+    w = make_world()
     rx = udp_listen(w, "h2", 7000)
     t = start(w, "udp and port 7000")
     udp_send(w, "h1", "10.2.0.2", 7000, b"hello")
@@ -41,8 +40,8 @@ def test_forwarded_and_delivered(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("forwarded_delivered.txt", render_text.render_events(t.events))
 
 
-def test_columns_show_layout_and_diff(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_columns_show_layout_and_diff() -> None:
+    w = make_world()
     udp_listen(w, "h2", 7000)
     t = start(w, "udp")
     udp_send(w, "h1", "10.2.0.2", 7000, b"x")
@@ -55,8 +54,8 @@ def test_columns_show_layout_and_diff(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("forwarded_columns.txt", text)
 
 
-def test_fragmented_and_reassembled(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch, "ip -n r link set r2 mtu 1000\n")
+def test_fragmented_and_reassembled() -> None:
+    w = make_world("ip -n r link set r2 mtu 1000\n")
     rx = udp_listen(w, "h2", 7000)
     t = start(w, "ip and host 10.2.0.2")
     udp_send(w, "h1", "10.2.0.2", 7000, b"y" * 1400, IP_MTU_DISCOVER=0)  # IP_PMTUDISC_DONT
@@ -71,8 +70,8 @@ def test_fragmented_and_reassembled(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("fragmented_reassembled.txt", render_text.render_events(t.events))
 
 
-def test_drop_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_drop_no_socket() -> None:
+    w = make_world()
     t = start(w, "udp")
     udp_send(w, "h1", "10.2.0.2", 9, b"z")
     t.detach()
@@ -82,8 +81,8 @@ def test_drop_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("drop_no_socket.txt", render_text.render_events(t.events))
 
 
-def test_drop_forwarding_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch, "ip netns exec r sysctl -w net.ipv4.ip_forward=0\n")
+def test_drop_forwarding_off() -> None:
+    w = make_world("ip netns exec r sysctl -w net.ipv4.ip_forward=0\n")
     t = start(w, "udp")
     udp_send(w, "h1", "10.2.0.2", 7000, b"z")
     t.detach()
@@ -93,8 +92,8 @@ def test_drop_forwarding_off(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("drop_forwarding_off.txt", render_text.render_events(t.events))
 
 
-def test_drop_ttl_expired(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_drop_ttl_expired() -> None:
+    w = make_world()
     t = start(w, "udp")
     udp_send(w, "h1", "10.2.0.2", 7000, b"z", IP_TTL=1)
     t.detach()
@@ -104,8 +103,8 @@ def test_drop_ttl_expired(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("drop_ttl.txt", render_text.render_events(t.events))
 
 
-def test_drop_no_route(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_drop_no_route() -> None:
+    w = make_world()
     t = start(w, "dst host 10.9.9.9")
     udp_send(w, "h1", "10.9.9.9", 7000, b"z")
     t.detach()
@@ -115,8 +114,8 @@ def test_drop_no_route(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("drop_no_route.txt", render_text.render_events(t.events))
 
 
-def test_drop_rp_filter(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch, "ip -n h1 addr add 10.2.0.99/32 dev v1\n"
+def test_drop_rp_filter() -> None:
+    w = make_world("ip -n h1 addr add 10.2.0.99/32 dev v1\n"
                                 "ip netns exec r sysctl -w net.ipv4.conf.all.rp_filter=1\n")
     udp_send(w, "h1", "10.2.0.2", 7000, b"resolve 10.1.0.1 first")  # r drops ARP from .99
     t = start(w, "udp")
@@ -132,8 +131,8 @@ def test_drop_rp_filter(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("drop_rp_filter.txt", render_text.render_events(t.events))
 
 
-def test_drop_neighbour_failed(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_drop_neighbour_failed() -> None:
+    w = make_world()
     t = start(w, "host 10.1.0.77 and udp")
     udp_send(w, "h1", "10.1.0.77", 7000, b"z")
     t.detach()
@@ -144,8 +143,8 @@ def test_drop_neighbour_failed(monkeypatch: pytest.MonkeyPatch) -> None:
     check_golden("drop_neigh_failed.txt", render_text.render_events(t.events))
 
 
-def test_drop_frag_needed(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch, "ip -n r link set r2 mtu 1000\n")
+def test_drop_frag_needed() -> None:
+    w = make_world("ip -n r link set r2 mtu 1000\n")
     t = start(w, "udp")
     udp_send(w, "h1", "10.2.0.2", 7000, b"d" * 1400, IP_MTU_DISCOVER=2)  # IP_PMTUDISC_DO
     t.detach()
@@ -154,8 +153,8 @@ def test_drop_frag_needed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "exceed the MTU 1000 of r2 on r" in why
 
 
-def test_filter_selects_netns_and_function(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_filter_selects_netns_and_function() -> None:
+    w = make_world()
     udp_listen(w, "h2", 7000)
     t = start(w, "netns r and func ip_*")
     udp_send(w, "h1", "10.2.0.2", 7000, b"z")
@@ -163,10 +162,10 @@ def test_filter_selects_netns_and_function(monkeypatch: pytest.MonkeyPatch) -> N
     assert t.events and all(ev.netns == "r" and ev.func.startswith("ip_") for ev in t.events)
 
 
-def test_off_means_untraced(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_off_means_untraced() -> None:
     from skbuff.net.ipv4 import ip_input
 
-    w = make_world(monkeypatch)
+    w = make_world()
     code = ip_input.ip_rcv.__code__
     t = start(w)
     assert ip_input.ip_rcv.__code__ is not code
@@ -176,13 +175,13 @@ def test_off_means_untraced(monkeypatch: pytest.MonkeyPatch) -> None:
     assert t.events == []
 
 
-def test_drop_cpu_backlog(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_drop_cpu_backlog() -> None:
     from skbuff.kernel import softirq
     from skbuff.net.core import dev as core_dev
     from skbuff.net.core import skbuff as core_skbuff
     from skbuff.net.ethernet import eth
 
-    w = make_world(monkeypatch, "sysctl -w net.core.netdev_max_backlog=2\n")
+    w = make_world("sysctl -w net.core.netdev_max_backlog=2\n")
     r1 = w.netns("r").dev_base_head["r1"]
     t = start(w, "dev r1")
     with w.kernel:
@@ -203,10 +202,10 @@ def test_drop_cpu_backlog(monkeypatch: pytest.MonkeyPatch) -> None:
                                 ("IP_INHDR", "_inhdr_error"): 3}
 
 
-def test_drop_monitor_counts_by_reason_and_function(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_drop_monitor_counts_by_reason_and_function() -> None:
     from skbuff.trace.journey import drop_monitor
 
-    w = make_world(monkeypatch)
+    w = make_world()
     mon = drop_monitor(w.kernel)
     mon.attach()
     udp_send(w, "h1", "10.2.0.2", 9, b"z")
@@ -216,7 +215,7 @@ def test_drop_monitor_counts_by_reason_and_function(monkeypatch: pytest.MonkeyPa
     assert mon.summary() == [("NO_SOCKET", "udp_rcv", 2), ("IP_INNOROUTES", "ip_error", 1)]
 
 
-def test_drop_martian_source(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_drop_martian_source() -> None:
     """A frame from 127.0.0.5 arriving on r1 fails the input route (NOT_SPECIFIED in 6.12)."""
     from skbuff.net.core import dev as core_dev
     from skbuff.net.core import skbuff as core_skbuff
@@ -226,7 +225,7 @@ def test_drop_martian_source(monkeypatch: pytest.MonkeyPatch) -> None:
     from skbuff.uapi.ip import build_ipv4
     from skbuff.uapi.udp import build_udp
 
-    w = make_world(monkeypatch)
+    w = make_world()
     r1 = w.netns("r").dev_base_head["r1"]
     src, dst = in_aton("127.0.0.5"), in_aton("10.2.0.2")
     frame = build_eth(bytes(r1.dev_addr), bytes(6), ETH_P_IP,

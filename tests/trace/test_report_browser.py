@@ -39,11 +39,11 @@ def browser(tmp_path: Path) -> Iterator[Any]:
         driver.quit()
 
 
-def test_click_packet_then_step(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+def test_click_packet_then_step(tmp_path: Path,
                                 browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    w = make_world(monkeypatch)
+    w = make_world()
     w.run("trace on udp")
     udp_send(w, "h1", "10.2.0.2", 9, b"x")
     w.run("trace off")

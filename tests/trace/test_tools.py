@@ -29,8 +29,8 @@ def udpsend_main(world: World, net: object, argv: list[str]) -> Result:
     return Result(0, "", "")
 
 
-def test_trace_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    w = make_world(monkeypatch)
+def test_trace_command(tmp_path: Path) -> None:
+    w = make_world()
     assert w.run("trace show").stderr == "trace: not on\n"
     assert w.run("trace on udp and dst port 9 --columns skb,diff").status == 0
     assert w.run("trace on").stderr == "trace: already on\n"
@@ -59,8 +59,8 @@ def test_trace_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert w.run("trace on udp --columns bogus").stderr.startswith("trace: --columns takes")
 
 
-def test_skb_layout_picture_is_to_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_skb_layout_picture_is_to_scale() -> None:
+    w = make_world()
     w.run("trace on udp")
     udp_send(w, "h1", "10.2.0.2", 9, b"x")
     assert w.run("trace off").status == 0
@@ -83,9 +83,6 @@ def _script(tmp_path: Path) -> Path:
 
 def test_cli_trace_json_and_report(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.net.ipv4.test_ip_integration import _real_modules
-
-    _real_modules(monkeypatch)
     monkeypatch.setitem(script._BUILTIN, "udpsend", udpsend_main)
     s = _script(tmp_path)
     js, html = tmp_path / "t.jsonl", tmp_path / "r.html"
@@ -104,8 +101,8 @@ def test_cli_trace_json_and_report(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert capsys.readouterr().err.startswith("skbuff: --trace: syntax error")
 
 
-def test_report_sections(monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_world(monkeypatch)
+def test_report_sections() -> None:
+    w = make_world()
     w.run("trace on udp")
     udp_send(w, "h1", "10.2.0.2", 9, b"x")
     assert w.journey is not None

@@ -7,8 +7,7 @@ import os
 import socket as pysocket
 from pathlib import Path
 
-import pytest
-from tests.net.ipv4.test_ip_integration import SETUP, _real_modules
+from tests.net.ipv4.test_ip_integration import SETUP
 
 from skbuff.net import socket as bsd
 from skbuff.sim.world import World
@@ -18,9 +17,8 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("SKBUFF_UPDATE_GOLDEN"))
 
 
-def make_world(monkeypatch: pytest.MonkeyPatch, extra: str = "") -> World:
+def make_world(extra: str = "") -> World:
     """h1 (10.1.0.2) — r (10.1.0.1 | 10.2.0.1, forwarding) — h2 (10.2.0.2), one CPU."""
-    _real_modules(monkeypatch)
     w = World(ncpus=1)
     for line in (SETUP + extra).splitlines():
         res = w.run(line)
