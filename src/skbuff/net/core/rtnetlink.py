@@ -137,12 +137,21 @@ def _get_link(k: Kernel, family: int, msgtype: int) -> rtnl_link | None:
 
 
 def _family(msg: nlmsg) -> int:
+    """The family byte of the request's header (every header names it `family` but
+    ifinfomsg and rtgenmsg)."""
     hdr = msg.hdr
-    for name in ("family", "ifi_family", "rtgen_family"):
+    try:
+        return int(hdr.family)
+    except AttributeError:
+        pass
+    for name in ("ifi_family", "rtgen_family"):
         fam = getattr(hdr, name, None)
         if fam is not None:
             return int(fam)
     return AF_UNSPEC
+
+
+_KIND_GET = rtm_kind(RTM_GETLINK)
 
 
 def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
@@ -155,16 +164,18 @@ def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
     """
     link = _get_link(net.kernel, _family(msg), msg.type)
     if link is None:
-        return nlreply(-errno.EOPNOTSUPP, ack=True)
-    if rtm_kind(msg.type) == rtm_kind(RTM_GETLINK) and (msg.flags & NLM_F_DUMP) == NLM_F_DUMP:
+        return nlreply(-errno.EOPNOTSUPP, None, [], True)
+    flags = msg.flags
+    if (flags & NLM_F_DUMP) == NLM_F_DUMP and rtm_kind(msg.type) == _KIND_GET:
         if link.dumpit is None:
-            return nlreply(-errno.EOPNOTSUPP, ack=True)
-        return nlreply(0, None, link.dumpit(net, msg))
-    if link.doit is None:
-        return nlreply(-errno.EOPNOTSUPP, ack=True)
-    extack = netlink_ext_ack()
-    err = link.doit(net, msg, extack)
-    return nlreply(err, extack.msg, extack.replies, ack=err < 0 or bool(msg.flags & NLM_F_ACK))
+            return nlreply(-errno.EOPNOTSUPP, None, [], True)
+        return nlreply(0, None, link.dumpit(net, msg), False)
+    doit = link.doit
+    if doit is None:
+        return nlreply(-errno.EOPNOTSUPP, None, [], True)
+    extack = netlink_ext_ack(None, [])
+    err = doit(net, msg, extack)
+    return nlreply(err, extack.msg, extack.replies, err < 0 or bool(flags & NLM_F_ACK))
 
 
 def rtnl_unicast(reply: nlmsg, extack: netlink_ext_ack) -> int:

@@ -50,18 +50,34 @@ _OBJECTS: tuple[tuple[str, Handler | None], ...] = (
 )
 
 
+def _abbreviations(
+        entries: tuple[tuple[str, Handler | None], ...]) -> dict[str, tuple[str, Handler | None]]:
+    """Every abbreviation (prefix) of every name → the first entry it abbreviates: the
+    first-match rule of matches() over `entries`, tabulated once."""
+    table: dict[str, tuple[str, Handler | None]] = {}
+    for entry in entries:
+        for n in range(len(entry[0]) + 1):
+            table.setdefault(entry[0][:n], entry)
+    return table
+
+
+_OBJECT_BY_PREFIX = _abbreviations(_OBJECTS)
+
+
 def do_cmd(ctx: IpCtx, argv: list[str]) -> None:
-    """Dispatch one OBJECT command. iproute2: ip/ip.c do_cmd."""
+    """Dispatch one OBJECT command: the first object name `argv[0]` abbreviates.
+
+    iproute2: ip/ip.c do_cmd."""
     obj = argv[0]
-    for name, fn in _OBJECTS:
-        if matches(obj, name):
-            if name == "help":
-                raise ToolExit(255, USAGE)
-            if fn is None:
-                raise ToolExit(1, f'skbuff: "ip {name}" is not implemented.\n')
-            fn(ctx, argv[1:])
-            return
-    raise ToolExit(1, f'Object "{obj}" is unknown, try "ip help".\n')
+    entry = _OBJECT_BY_PREFIX.get(obj)
+    if entry is None:
+        raise ToolExit(1, f'Object "{obj}" is unknown, try "ip help".\n')
+    name, fn = entry
+    if name == "help":
+        raise ToolExit(255, USAGE)
+    if fn is None:
+        raise ToolExit(1, f'skbuff: "ip {name}" is not implemented.\n')
+    fn(ctx, argv[1:])
 
 
 def _parse_options(ctx: IpCtx, argv: list[str]) -> tuple[list[str], str | None, str | None]:
@@ -162,9 +178,12 @@ def _batch(ctx: IpCtx, path: str) -> int:
 def ip_main(world: World, net: Net, argv: list[str]) -> Result:
     """Run `ip ARGV...` (argv without "ip") in `net`. Never raises for bad input."""
     out = Output()
-    ctx = IpCtx(world=world, net=net, out=out)
+    ctx = IpCtx(world, net, out)
     try:
-        rest, batch, ns = _parse_options(ctx, argv)
+        if argv and argv[0][:1] == "-":
+            rest, batch, ns = _parse_options(ctx, argv)
+        else:
+            rest, batch, ns = argv, None, None
         if ns is not None:
             target = world.netns_get(ns)
             if target is None:

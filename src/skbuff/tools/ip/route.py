@@ -317,35 +317,42 @@ def _print_metrics(mx: dict[int, int], txt: list[str]) -> dict[str, Any]:
 
 
 def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
-    """Parse a ROUTE and send RTM_NEWROUTE/RTM_DELROUTE. iproute2: ip/iproute.c iproute_modify."""
-    hdr = rtmsg(family=AF_UNSPEC if ctx.family == AF_UNSPEC else ctx.family,
-                table=RT_TABLE_MAIN, scope=RT_SCOPE_NOWHERE)
+    """Parse a ROUTE and send RTM_NEWROUTE/RTM_DELROUTE. iproute2: ip/iproute.c iproute_modify.
+
+    The prefix (a word starting with a digit: no keyword does) is tested first; the keyword
+    tests keep iproute2's order, which decides what an abbreviation means."""
+    family = ctx.family
     if cmd != RTM_DELROUTE:
-        hdr.protocol = RTPROT_BOOT
-        hdr.scope = RT_SCOPE_UNIVERSE
-        hdr.type = RTN_UNICAST
-    req = nlmsg(RTM_NEWROUTE if cmd == RTM_NEWROUTE else cmd, NLM_F_REQUEST | flags, hdr, {})
+        hdr = rtmsg(family, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST)
+    else:
+        hdr = rtmsg(family, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_NOWHERE, 0)
+    attrs: dict[int, Any] = {}
+    req = nlmsg(RTM_NEWROUTE if cmd == RTM_NEWROUTE else cmd, NLM_F_REQUEST | flags, hdr, attrs)
     metrics: dict[int, int] = {}
     dst_ok = gw_ok = scope_ok = table_ok = type_ok = False
     dev: str | None = None
     hops: list[rtnexthop] = []
-    while a:
-        kw = a.cur
-        if kw == "src":
-            req.attrs[RTA_PREFSRC] = get_addr(a.next_arg(), hdr.family)
+    argv = a.argv
+    while a.i < len(argv):
+        kw = argv[a.i]
+        dst: str | None = None
+        if "0" <= kw[:1] <= "9":
+            dst = kw
+        elif kw == "src":
+            attrs[RTA_PREFSRC] = get_addr(a.next_arg(), hdr.family)
         elif kw == "via":
             gw_ok = True
-            req.attrs[RTA_GATEWAY] = get_addr(a.next_arg(), hdr.family)
+            attrs[RTA_GATEWAY] = get_addr(a.next_arg(), hdr.family)
         elif kw == "from":
             addr, plen = get_prefix(a.next_arg(), hdr.family)
-            req.attrs[RTA_SRC] = addr
+            attrs[RTA_SRC] = addr
             hdr.src_len = plen
         elif kw == "tos" or matches(kw, "dsfield"):
             tos = a.next_value(rtnl_dsfield_a2n, '"tos" value is invalid\n')
             hdr.tos = tos
         elif matches(kw, "metric") or matches(kw, "priority") or kw == "preference":
             metric = a.next_value(get_unsigned, '"metric" value is invalid\n')
-            req.attrs[RTA_PRIORITY] = metric
+            attrs[RTA_PRIORITY] = metric
         elif kw == "scope":
             scope = a.next_value(rtnl_rtscope_a2n, 'invalid "scope" value\n')
             hdr.scope = scope
@@ -366,35 +373,36 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
         elif kw in ("dev", "oif"):
             dev = a.next_arg()
         else:
-            arg = kw
-            if arg == "to":
-                arg = a.next_arg()
-            if not ("0" <= arg[:1] <= "9"):
-                rtype = rtnl_rtntype_a2n(arg)
+            dst = kw
+            if dst == "to":
+                dst = a.next_arg()
+            if not ("0" <= dst[:1] <= "9"):
+                rtype = rtnl_rtntype_a2n(dst)
                 if rtype is not None:
-                    arg = a.next_arg()
+                    dst = a.next_arg()
                     hdr.type = rtype
                     type_ok = True
-            if matches(arg, "help"):
+        if dst is not None:
+            if matches(dst, "help"):
                 raise usage()
             if dst_ok:
-                raise duparg2("to", arg)
-            addr, plen = get_prefix(arg, hdr.family)
+                raise duparg2("to", dst)
+            addr, plen = get_prefix(dst, hdr.family)
             if hdr.family == AF_UNSPEC:
                 hdr.family = AF_INET
             hdr.dst_len = plen
             dst_ok = True
             if plen:
-                req.attrs[RTA_DST] = addr
-        a.advance()
+                attrs[RTA_DST] = addr
+        a.i += 1
     if not dst_ok:
         raise usage()
     if dev is not None:
-        req.attrs[RTA_OIF] = ctx.ifindex(dev)
+        attrs[RTA_OIF] = ctx.ifindex(dev)
     if metrics:
-        req.attrs[RTA_METRICS] = metrics
+        attrs[RTA_METRICS] = metrics
     if hops:
-        req.attrs[RTA_MULTIPATH] = hops
+        attrs[RTA_MULTIPATH] = hops
     if not table_ok and type_ok and hdr.type in (RTN_LOCAL, RTN_BROADCAST, RTN_NAT, RTN_ANYCAST):
         hdr.table = RT_TABLE_LOCAL
     if not scope_ok:

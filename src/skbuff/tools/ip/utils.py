@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -224,7 +225,14 @@ class Args:
 
 
 def parse_ipv4(text: str) -> int | None:
-    """inet_pton for AF_INET (dotted quad, 1-4 parts as inet_aton would not: exactly 4)."""
+    """inet_pton for AF_INET (dotted quad, 1-4 parts as inet_aton would not: exactly 4).
+
+    libc's inet_pton answers the canonical form (what it accepts, each of 4 parts 0-255
+    without a leading zero, this reads the same); anything else takes the loop."""
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except (OSError, ValueError):
+        pass
     parts = text.split(".")
     if len(parts) != 4:
         return None
@@ -257,20 +265,23 @@ def get_addr(text: str, family: int) -> int:
 
 def get_prefix(text: str, family: int) -> tuple[int, int]:
     """(address, prefix length); "default" is 0/0. Host bits are kept (the kernel checks)."""
-    err = ToolExit(
-        1, f'Error: {family_name_verbose(family)} prefix is expected rather than "{text}".\n'
-    )
     if text in ("default", "any", "all"):
         return 0, 0
     addr_s, slash, plen_s = text.partition("/")
     addr = parse_ipv4(addr_s)
     if addr is None:
-        raise err
+        raise _prefix_expected(text, family)
     if not slash:
         return addr, 32
     if not plen_s.isdigit() or int(plen_s) > 32:
-        raise err
+        raise _prefix_expected(text, family)
     return addr, int(plen_s)
+
+
+def _prefix_expected(text: str, family: int) -> ToolExit:
+    return ToolExit(
+        1, f'Error: {family_name_verbose(family)} prefix is expected rather than "{text}".\n'
+    )
 
 
 def get_unsigned(text: str, limit: int = 0xFFFFFFFF) -> int | None:
@@ -299,7 +310,7 @@ def ll_addr_a2n(text: str) -> bytes | None:
     return raw
 
 
-@dataclass
+@dataclass(slots=True)
 class IpCtx:
     """One `ip` invocation: global options, the target namespace and the output buffers."""
 
