@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 from skbuff.kernel.clock import NSEC_PER_SEC
 from skbuff.tools import proc, sysctl
 from skbuff.tools.common import Result, shell_split
-from skbuff.tools.ip import ip
+from skbuff.tools.ip import ip, route
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -302,6 +302,15 @@ def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
                             return status
                     continue
                 res = sourced
+            elif (isinstance(argv, list) and len(argv) == 6 and argv[0] == "ip"
+                  and not argv[5].endswith("&") and ">" not in line
+                  and not world.tools.get("ip")
+                  and (words := route.route_add_via_words(argv[1:])) is not None):
+                # `ip route add PREFIX via GATEWAY`, the line a bulk load repeats: what
+                # _run_split_line does for it (no background, pipe or redirect; the built-in
+                # ip), without dispatching the words again.
+                res = world.kernel.run_task(ip.ip_route_add_via, world, net, *words)
+                world.kernel.run_for(COMMAND_NS)
             else:
                 res = _run_split_line(world, net, line, argv)
         except _ScriptAborted:

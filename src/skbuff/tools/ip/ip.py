@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from skbuff.tools.common import Output, Result, ToolExit, shell_split
 from skbuff.tools.ip import addr, link, neigh, netns, route, rule
 from skbuff.tools.ip.utils import Args, IpCtx, matches
-from skbuff.uapi.rtnetlink import AF_INET
+from skbuff.uapi.rtnetlink import AF_INET, AF_UNSPEC
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -164,7 +164,11 @@ def _batch(ctx: IpCtx, path: str) -> int:
         if not argv:
             continue
         try:
-            do_cmd(ctx, argv)
+            words = route.route_add_via_words(argv)
+            if words is not None:
+                route.iproute_add_via(ctx.net, ctx.family, words[0], words[1])
+            else:
+                do_cmd(ctx, argv)
         except ToolExit as e:
             ctx.out.ewrite(e.stderr)
             if e.status:
@@ -199,3 +203,14 @@ def ip_main(world: World, net: Net, argv: list[str]) -> Result:
         out.ewrite(e.stderr)
         return out.result(e.status)
     return out.result(0)
+
+
+def ip_route_add_via(world: World, net: Net, prefix: str, gateway: str) -> Result:
+    """`ip_main(world, net, ["route", "add", prefix, "via", gateway])` for the words
+    route.route_add_via_words accepts: no option, object or command to dispatch, the same
+    request sent (route.iproute_add_via) and the same result."""
+    try:
+        route.iproute_add_via(net, AF_UNSPEC, prefix, gateway)
+    except ToolExit as e:
+        return Result(e.status, "", e.stderr)
+    return Result(0, "", "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skbuff.tools.common import ToolExit
 from skbuff.tools.ip.utils import (
@@ -32,6 +32,7 @@ from skbuff.tools.ip.utils import (
     rtnl_rtscope_n2a,
     rtnl_rttable_a2n,
     rtnl_rttable_n2a,
+    rtnl_talk_checked,
 )
 from skbuff.trace import explain
 from skbuff.uapi.rtnetlink import (
@@ -112,6 +113,9 @@ from skbuff.uapi.rtnetlink import (
     rtmsg,
     rtnexthop,
 )
+
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
 
 USAGE = (
     "Usage: ip route { list | flush } SELECTOR\n"
@@ -316,18 +320,39 @@ def _print_metrics(mx: dict[int, int], txt: list[str]) -> dict[str, Any]:
     return jm
 
 
+def _route_request(family: int, cmd: int, flags: int) -> nlmsg:
+    """The request iproute_modify starts from (iproute2's `req` initialisation)."""
+    if cmd != RTM_DELROUTE:
+        hdr = rtmsg(family, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST)
+    else:
+        hdr = rtmsg(family, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_NOWHERE, 0)
+    return nlmsg(RTM_NEWROUTE if cmd == RTM_NEWROUTE else cmd, NLM_F_REQUEST | flags, hdr, {})
+
+
+def _route_dst(req: nlmsg, text: str) -> None:
+    """The destination PREFIX word (after the duplicate/help checks)."""
+    hdr: rtmsg = req.hdr
+    addr, plen = get_prefix(text, hdr.family)
+    if hdr.family == AF_UNSPEC:
+        hdr.family = AF_INET
+    hdr.dst_len = plen
+    if plen:
+        req.attrs[RTA_DST] = addr
+
+
+def _route_via(req: nlmsg, text: str) -> None:
+    """`via ADDRESS`."""
+    req.attrs[RTA_GATEWAY] = get_addr(text, req.hdr.family)
+
+
 def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
     """Parse a ROUTE and send RTM_NEWROUTE/RTM_DELROUTE. iproute2: ip/iproute.c iproute_modify.
 
     The prefix (a word starting with a digit: no keyword does) is tested first; the keyword
     tests keep iproute2's order, which decides what an abbreviation means."""
-    family = ctx.family
-    if cmd != RTM_DELROUTE:
-        hdr = rtmsg(family, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST)
-    else:
-        hdr = rtmsg(family, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_NOWHERE, 0)
-    attrs: dict[int, Any] = {}
-    req = nlmsg(RTM_NEWROUTE if cmd == RTM_NEWROUTE else cmd, NLM_F_REQUEST | flags, hdr, attrs)
+    req = _route_request(ctx.family, cmd, flags)
+    hdr: rtmsg = req.hdr
+    attrs = req.attrs
     metrics: dict[int, int] = {}
     dst_ok = gw_ok = scope_ok = table_ok = type_ok = False
     dev: str | None = None
@@ -342,7 +367,7 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
             attrs[RTA_PREFSRC] = get_addr(a.next_arg(), hdr.family)
         elif kw == "via":
             gw_ok = True
-            attrs[RTA_GATEWAY] = get_addr(a.next_arg(), hdr.family)
+            _route_via(req, a.next_arg())
         elif kw == "from":
             addr, plen = get_prefix(a.next_arg(), hdr.family)
             attrs[RTA_SRC] = addr
@@ -387,13 +412,8 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
                 raise usage()
             if dst_ok:
                 raise duparg2("to", dst)
-            addr, plen = get_prefix(dst, hdr.family)
-            if hdr.family == AF_UNSPEC:
-                hdr.family = AF_INET
-            hdr.dst_len = plen
+            _route_dst(req, dst)
             dst_ok = True
-            if plen:
-                attrs[RTA_DST] = addr
         a.i += 1
     if not dst_ok:
         raise usage()
@@ -418,6 +438,26 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
     if hdr.family == AF_UNSPEC:
         hdr.family = AF_INET
     ctx.talk_checked(req)
+
+
+def route_add_via_words(argv: list[str]) -> tuple[str, str] | None:
+    """(PREFIX, GATEWAY) when `argv` is exactly `route add PREFIX via GATEWAY` with both
+    starting with a digit (the line a bulk load repeats), else None."""
+    if (len(argv) == 5 and argv[3] == "via" and argv[1] == "add" and argv[0] == "route"
+            and "0" <= argv[2][:1] <= "9" and "0" <= argv[4][:1] <= "9"):
+        return argv[2], argv[4]
+    return None
+
+
+def iproute_add_via(net: Net, family: int, prefix: str, gateway: str) -> None:
+    """`ip route add PREFIX via GATEWAY` (see route_add_via_words): what do_iproute and
+    iproute_modify do for those words, step by step with the same functions — the request
+    start, the destination, the gateway (nothing else to default: a gateway keeps scope
+    universe) — and the same rtnl_talk; ToolExit as they raise it."""
+    req = _route_request(family, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL)
+    _route_dst(req, prefix)
+    _route_via(req, gateway)
+    rtnl_talk_checked(net, req)
 
 
 @dataclass

@@ -349,10 +349,7 @@ class IpCtx:
 
     def talk_checked(self, msg: nlmsg) -> nlreply:
         """rtnl_talk, printing a failure the way iproute2 does and returning status 2."""
-        reply = self.talk(msg)
-        if reply.error < 0:
-            raise ToolExit(2, rtnl_error_text(reply))
-        return reply
+        return rtnl_talk_checked(self.net, msg)
 
     def dump(self, msg: nlmsg) -> list[nlmsg]:
         reply = self.talk(msg)
@@ -373,6 +370,15 @@ class IpCtx:
     def flush_json(self) -> None:
         """Print the collected objects as one JSON array, laid out like iproute2's writer."""
         self.out.write(jsonw_dumps(self.json_items, self.pretty) + "\n")
+
+
+def rtnl_talk_checked(net: Net, msg: nlmsg) -> nlreply:
+    """rtnl_talk in `net`; a failure is ToolExit(2) with iproute2's text.
+    iproute2: lib/libnetlink.c rtnl_talk, nl_dump_ext_ack."""
+    reply = rtnetlink.rtnetlink_rcv_msg(net, msg)
+    if reply.error < 0:
+        raise ToolExit(2, rtnl_error_text(reply))
+    return reply
 
 
 def jsonw_dumps(value: Any, pretty: bool, depth: int = 0) -> str:
