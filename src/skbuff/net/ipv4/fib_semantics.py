@@ -479,7 +479,7 @@ MEMO_ONLINK = 4   # fib_check_nh_v4_gw onlink: the device at fc_oif, IFF_UP, the
 FIB_INFO_MEMO_SIZE = 16
 
 
-class fib_memo_entry:
+class fib_info_memo_entry:
     """One remembered fib_create_info success (see fib_info_memo)."""
 
     __slots__ = ("check", "dev", "fi", "gw", "oif", "table", "tries")
@@ -517,7 +517,7 @@ class fib_info_memo:
     __slots__ = ("entries",)
 
     def __init__(self) -> None:
-        self.entries: dict[tuple[Any, ...], fib_memo_entry] = {}
+        self.entries: dict[tuple[Any, ...], fib_info_memo_entry] = {}
 
 
 def _memo_key(cfg: fib_config) -> tuple[Any, ...] | None:
@@ -541,15 +541,6 @@ def _memo_tables(net: Net, check: int, table: int) -> tuple[Any, ...]:
     return (ipv4.fib_main, ipv4.fib_default)
 
 
-def _memo_tries_same(net: Net, e: fib_memo_entry) -> bool:
-    """Does every table e's lookup may read still have the trie and genid it had?"""
-    for tb, dep in zip(_memo_tables(net, e.check, e.table), e.tries, strict=True):
-        t = tb.tb_data if tb is not None else None
-        if t is not dep[0] or (t is not None and t.genid != dep[1]):
-            return False
-    return True
-
-
 def fib_info_memo_get(net: Net, memo: fib_info_memo, key: tuple[Any, ...]) -> fib_info | None:
     """The fib_info the full fib_create_info would return for the request `key`, when the
     memo can vouch for it (see fib_info_memo); None otherwise."""
@@ -558,8 +549,11 @@ def fib_info_memo_get(net: Net, memo: fib_info_memo, key: tuple[Any, ...]) -> fi
         return None
     check = e.check
     if check >= MEMO_GW:
-        if (not _memo_tries_same(net, e) or net.ipv4.fib_has_custom_rules
-                or net.kernel.trace.attached("fib_table_lookup")):
+        for tb, dep in zip(_memo_tables(net, check, e.table), e.tries, strict=True):
+            t = tb.tb_data if tb is not None else None
+            if t is not dep[0] or (t is not None and t.genid != dep[1]):
+                return None
+        if net.ipv4.fib_has_custom_rules or net.kernel.trace.attached("fib_table_lookup"):
             return None
         if check == MEMO_GW:
             dev = e.dev
@@ -597,7 +591,7 @@ def _memo_record(net: Net, memo: fib_info_memo, key: tuple[Any, ...], cfg: fib_c
     entries = memo.entries
     if len(entries) >= FIB_INFO_MEMO_SIZE:
         entries.clear()
-    entries[key] = fib_memo_entry(fi, check, fi.fib_nh[0].nhc_dev, cfg.fc_oif, cfg.fc_gw4,
+    entries[key] = fib_info_memo_entry(fi, check, fi.fib_nh[0].nhc_dev, cfg.fc_oif, cfg.fc_gw4,
                                   cfg.fc_table, tries)
 
 
