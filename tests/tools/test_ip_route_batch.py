@@ -67,7 +67,7 @@ def _world(fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[World, list[Any
 
 
 def _general_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(route, "route_add_via_words", lambda argv: None)
+    monkeypatch.setattr(route, "route_add_via_words", lambda argv, i=0: None)
 
 
 def _state(w: World) -> str:
@@ -127,6 +127,9 @@ def test_the_fast_shape_is_exactly_route_add_prefix_via_gateway() -> None:
     words = route.route_add_via_words
     assert words(["route", "add", "10.0.0.0/8", "via", "192.0.2.1"]) == ("10.0.0.0/8",
                                                                          "192.0.2.1")
+    assert words(["ip", "route", "add", "10.0.0.0/8", "via", "1.2.3.4"], 1) == ("10.0.0.0/8",
+                                                                              "1.2.3.4")
+    assert words(["ip", "route", "add", "10.0.0.0/8", "via", "1.2.3.4", "x"], 1) is None
     for argv in (["route", "add", "default", "via", "192.0.2.1"],
                  ["route", "add", "10.0.0.0/8", "via", "gw"],
                  ["route", "append", "10.0.0.0/8", "via", "192.0.2.1"],

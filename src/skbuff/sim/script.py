@@ -305,7 +305,7 @@ def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
             elif (isinstance(argv, list) and len(argv) == 6 and argv[0] == "ip"
                   and not argv[5].endswith("&") and ">" not in line
                   and not world.tools.get("ip")
-                  and (words := route.route_add_via_words(argv[1:])) is not None):
+                  and (words := route.route_add_via_words(argv, 1)) is not None):
                 # `ip route add PREFIX via GATEWAY`, the line a bulk load repeats: what
                 # _run_split_line does for it (no background, pipe or redirect; the built-in
                 # ip), without dispatching the words again.

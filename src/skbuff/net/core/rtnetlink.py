@@ -128,14 +128,6 @@ def rtnetlink_init(k: Kernel) -> None:
     rtnl_register(k, AF_UNSPEC, RTM_GETNSID, net_namespace.rtnl_net_getid, None)
 
 
-def _get_link(k: Kernel, family: int, msgtype: int) -> rtnl_link | None:
-    table = _handlers(k)
-    link = table.get((family, msgtype))
-    if link is None and family != AF_UNSPEC:
-        link = table.get((AF_UNSPEC, msgtype))
-    return link
-
-
 def _family(msg: nlmsg) -> int:
     """The family byte of the request's header (every header names it `family` but
     ifinfomsg and rtgenmsg)."""
@@ -162,7 +154,11 @@ def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
     `ack` follows NLM_F_ACK: an error is always reported, a success only when asked.
     Runs in process context. Kernel: net/core/rtnetlink.c rtnetlink_rcv_msg.
     """
-    link = _get_link(net.kernel, _family(msg), msg.type)
+    table = _handlers(net.kernel)
+    family = _family(msg)
+    link = table.get((family, msg.type))
+    if link is None and family != AF_UNSPEC:
+        link = table.get((AF_UNSPEC, msg.type))
     if link is None:
         return nlreply(-errno.EOPNOTSUPP, None, [], True)
     flags = msg.flags

@@ -440,12 +440,13 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
     ctx.talk_checked(req)
 
 
-def route_add_via_words(argv: list[str]) -> tuple[str, str] | None:
-    """(PREFIX, GATEWAY) when `argv` is exactly `route add PREFIX via GATEWAY` with both
+def route_add_via_words(argv: list[str], i: int = 0) -> tuple[str, str] | None:
+    """(PREFIX, GATEWAY) when `argv[i:]` is exactly `route add PREFIX via GATEWAY` with both
     starting with a digit (the line a bulk load repeats), else None."""
-    if (len(argv) == 5 and argv[3] == "via" and argv[1] == "add" and argv[0] == "route"
-            and "0" <= argv[2][:1] <= "9" and "0" <= argv[4][:1] <= "9"):
-        return argv[2], argv[4]
+    if (len(argv) == i + 5 and argv[i + 3] == "via" and argv[i + 1] == "add"
+            and argv[i] == "route" and "0" <= argv[i + 2][:1] <= "9"
+            and "0" <= argv[i + 4][:1] <= "9"):
+        return argv[i + 2], argv[i + 4]
     return None
 
 
