@@ -4,7 +4,7 @@ Run: python benchmarks/bench_batch.py [N] (default 1,000,000 routes). Generates 
 a temporary directory (N distinct prefixes with the global table's length mix, each `via` one
 gateway on a dummy device), runs it the way `skbuff run FILE` does (one World, every line a
 command taking COMMAND_NS of simulated time) and again as one `ip -batch FILE` line, checks
-that the main table holds every route, and prints time and lines/s for both, with the ratio to
+that the main table holds every route, and prints CPU time and lines/s for both, with the ratio to
 a baseline measured in the same run: Python's `ipaddress.ip_network` parsing the same
 prefixes (the cost of merely reading the input in pure Python).
 """
