@@ -26,6 +26,7 @@ CAPWORDS = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 # Simulated hardware and its glue: the simnic controller has no kernel twin.
 ALLOWED_PREFIXES: dict[str, str] = {
     "simnic_": "the simulated NIC's hardware model and set-up helpers (no kernel twin)",
+    "fib_info_memo": "fib_create_info's memo for bulk route loads (skbuff's, no kernel twin)",
 }
 ALLOWED: dict[str, str] = {
     "nud_allowed": "query over skbuff's documented NUD transition table",

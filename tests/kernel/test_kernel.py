@@ -191,3 +191,39 @@ def test_run_task_nests_in_tasks_but_not_in_interrupts() -> None:
         with pytest.raises(KernelBug, match="from interrupt context"):
             k.run_task(lambda: None)
         softirq.local_bh_enable(k)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20_000_000), st.integers(0, 2), st.booleans()),
+                max_size=12),
+       st.lists(st.integers(0, 3_000_000), min_size=1, max_size=12))
+def test_run_for_steps_equal_run_until(events: list[tuple[int, int, bool]],
+                                       steps: list[int]) -> None:
+    """run_for from outside any task (its nothing-due shortcut included) is run_until of
+    now + ns: the same handlers at the same times, the same clock after every step."""
+    def world() -> tuple[Kernel, list[tuple[int, int, int]]]:
+        k = Kernel(ncpus=2)
+        log: list[tuple[int, int, int]] = []
+
+        def isr(n: int, dev: object) -> int:
+            log.append((n, k.this_cpu().id, k.now_ns))
+            softirq.raise_softirq_irqoff(k, softirq.NET_RX_SOFTIRQ)
+            return irq.IRQ_HANDLED
+
+        with k:
+            softirq.open_softirq(k, softirq.NET_RX_SOFTIRQ, lambda k: k.charge(30_000))
+            for line in range(3):
+                irq.request_irq(k, line, isr, 0, f"q{line}", None)
+                irq.irq_set_affinity(k, line, line % 2)
+            for at, line, cancel in events:
+                ev = k.hw.schedule(at, k.hw.assert_irq, line)
+                if cancel:
+                    k.hw.cancel(ev)
+        return k, log
+
+    a, log_a = world()
+    b, log_b = world()
+    for ns in steps:
+        a.run_for(ns)
+        b.run_until(b.now_ns + ns)
+        assert a.now_ns == b.now_ns and log_a == log_b

@@ -199,3 +199,43 @@ def test_sourcing_a_file_is_running_its_lines(tmp_path_factory: pytest.TempPathF
     assert a[:2] == b[:2]
     assert a[2].replace("t.sh:", f"{d / 'f.sh'}:") == b[2]
     assert inline.kernel.now_ns - t0 == sourced.kernel.now_ns - t1
+
+
+def _script_lines_reference(text: str) -> list[tuple[int, str]]:
+    """script_lines as it was written first (one list, built before any line runs)."""
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        if not pending:
+            start = n
+        if raw.endswith("\\") and not raw.endswith("\\\\"):
+            pending.append(raw[:-1])
+            continue
+        pending.append(raw)
+        out.append((start, " ".join(p.strip() for p in pending).strip()))
+        pending = []
+    if pending:
+        out.append((start, " ".join(p.strip() for p in pending).strip()))
+    return out
+
+
+@given(st.text(alphabet="ab \\\n\t#", max_size=40))
+def test_script_lines_match_the_reference(text: str) -> None:
+    assert [(sl.lineno, sl.text) for sl in script.script_lines(text)] == \
+        _script_lines_reference(text)
+
+
+def test_timers_still_fire_between_lines_when_nothing_else_is_due() -> None:
+    from skbuff.kernel import timer
+
+    w = World()
+    fired: list[int] = []
+    with w.kernel:
+        t = timer.timer_list()
+        timer.timer_setup(t, lambda tl: fired.append(w.kernel.now_ns), 0)
+        timer.mod_timer(t, w.kernel.jiffies + 3)
+    start = w.kernel.now_ns
+    assert w.script("true\ntrue\ntrue\n").status == 0
+    assert w.kernel.now_ns == start + 3 * script.COMMAND_NS
+    assert len(fired) == 1 and start < fired[0] <= start + 3 * script.COMMAND_NS

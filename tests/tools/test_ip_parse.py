@@ -218,3 +218,45 @@ def test_fuzz_never_raises_and_rejections_change_nothing(argv: list[str]) -> Non
     assert isinstance(r.status, int)
     if r.status != 0 and "flush" not in argv and "exec" not in argv:
         assert _state(w) == before
+
+
+def _parse_ipv4_loop(text: str) -> int | None:
+    """parse_ipv4 before its inet_pton shortcut: the reference."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
+    v = 0
+    for p in parts:
+        if not p.isdigit() or len(p) > 3 or int(p) > 255:
+            return None
+        v = (v << 8) | int(p)
+    return v
+
+
+@settings(max_examples=400)
+@given(st.one_of(
+    st.builds(lambda *o: ".".join(o), *[st.one_of(st.integers(0, 300).map(str),
+                                                 st.sampled_from(["00", "01", "007", "", "x",
+                                                                  "1 ", "٣", "0x1"]))] * 4),
+    st.text(alphabet="0123456789./ x\x00", max_size=16)))
+def test_parse_ipv4_shortcut_answers_as_the_loop(text: str) -> None:
+    from skbuff.tools.ip.utils import parse_ipv4
+
+    assert parse_ipv4(text) == _parse_ipv4_loop(text)
+
+
+@given(st.text(alphabet="abcdefghilmnoprstuvwxy_2", max_size=11))
+def test_object_abbreviations_take_the_first_match(word: str) -> None:
+    from skbuff.tools.ip import ip
+
+    first = next((e for e in ip._OBJECTS if matches(word, e[0])), None)
+    assert ip._OBJECT_BY_PREFIX.get(word) == first
+
+
+def test_every_object_abbreviation_is_tabulated() -> None:
+    from skbuff.tools.ip import ip
+
+    for name, _ in ip._OBJECTS:
+        for n in range(len(name) + 1):
+            assert ip._OBJECT_BY_PREFIX[name[:n]] == next(
+                e for e in ip._OBJECTS if matches(name[:n], e[0]))

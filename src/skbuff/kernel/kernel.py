@@ -292,7 +292,17 @@ class Kernel:
         self._advance(ns, stop_when_idle=False)
 
     def run_for(self, ns: int) -> None:
-        """`run_until(now_ns + ns)`."""
+        """`run_until(now_ns + ns)`. Outside any task with nothing due before then (no event,
+        no woken ksoftirqd) the world's time just moves on."""
+        if self._cpu is None:
+            until = self._now + ns
+            ev = self._events
+            if (not ev or ev[0][0] > until) and not any(c.ksoftirqd_woken for c in self.cpus):
+                if until > self._now:
+                    self._now = until
+                return
+            self._advance(until, stop_when_idle=False)
+            return
         self._advance(self.now_ns + ns, stop_when_idle=False)
 
     def run_until_idle(self, limit_ns: int) -> None:

@@ -15,7 +15,7 @@ line of a failing or complaining command is prefixed with `FILE:LINE: `.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 from skbuff.kernel.clock import NSEC_PER_SEC
 from skbuff.tools import proc, sysctl
 from skbuff.tools.common import Result, shell_split
-from skbuff.tools.ip import ip
+from skbuff.tools.ip import ip, route
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -146,16 +146,20 @@ COMMAND_NS = 2_000_000
 def run_line(world: World, net: Net, line: str) -> Result:
     """Run one script line (no continuation handling) as the shell would; it takes COMMAND_NS
     of simulated time."""
-    res = _run_line(world, net, line)
+    return _run_split_line(world, net, line, _split(line))
+
+
+def _run_split_line(world: World, net: Net, line: str, argv: list[str] | Result) -> Result:
+    """run_line, given `argv = _split(line)`."""
+    res = argv if isinstance(argv, Result) else _run_line(world, net, line, argv)
     world.kernel.run_for(COMMAND_NS)
     return res
 
 
-def _run_line(world: World, net: Net, line: str) -> Result:
-    argv = _split(line)
-    if isinstance(argv, Result):
-        return argv
-    if argv and argv[-1].endswith("&") and not argv[-1].endswith("&&"):
+def _run_line(world: World, net: Net, line: str, argv: list[str]) -> Result:
+    if not argv:
+        return Result(0, "", "")
+    if argv[-1].endswith("&") and not argv[-1].endswith("&&"):
         argv = argv[:-1] if argv[-1] == "&" else [*argv[:-1], argv[-1][:-1]]
         return world.start_background(net, argv)
     if "|" in argv:
@@ -170,6 +174,8 @@ def _run_line(world: World, net: Net, line: str) -> Result:
             return run_argv(world, net, argv[bar + 1:])
         finally:
             world.tool_state.pop("stdin", None)
+    if ">" not in line and "<" not in line:  # every token is made of the line's characters
+        return run_argv(world, net, argv)
     split = _redirections(argv)
     if isinstance(split, Result):
         return split
@@ -255,21 +261,26 @@ class ScriptLine:
 
 def script_lines(text: str) -> list[ScriptLine]:
     """Join backslash continuations; keep the number of each logical line's first line."""
-    out: list[ScriptLine] = []
+    return [ScriptLine(n, line) for n, line in _logical_lines(text)]
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """script_lines as (number, text) pairs, one at a time."""
     pending: list[str] = []
     start = 0
     for n, raw in enumerate(text.splitlines(), 1):
-        if not pending:
-            start = n
         if raw.endswith("\\") and not raw.endswith("\\\\"):
+            if not pending:
+                start = n
             pending.append(raw[:-1])
-            continue
-        pending.append(raw)
-        out.append(ScriptLine(start, " ".join(p.strip() for p in pending).strip()))
-        pending = []
+        elif pending:
+            pending.append(raw)
+            yield start, " ".join(p.strip() for p in pending).strip()
+            pending = []
+        else:
+            yield n, raw.strip()
     if pending:
-        out.append(ScriptLine(start, " ".join(p.strip() for p in pending).strip()))
-    return out
+        yield start, " ".join(p.strip() for p in pending).strip()
 
 
 def _prefixed(where: str, argv0: str, stderr: str) -> str:
@@ -326,11 +337,11 @@ def run_script(world: World, text: str, name: str, out: TextIO, err: TextIO,
 def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
                keep_going: bool, first_line: int) -> int:
     status = 0
-    for sl in script_lines(text):
-        if not sl.text or sl.text.startswith("#"):
+    net = world.init_net
+    for lineno, line in _logical_lines(text):
+        if not line or line[0] == "#":
             continue
-        where = f"{name}:{sl.lineno + first_line - 1}"
-        argv = _split(sl.text)
+        argv = _split(line)
         try:
             if isinstance(argv, list) and argv and argv[0] in SOURCE_BUILTINS:
                 sourced = read_sourced(argv)
@@ -342,23 +353,34 @@ def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
                             return status
                     continue
                 res = sourced
+            elif (isinstance(argv, list) and len(argv) == 6 and argv[0] == "ip"
+                  and not argv[5].endswith("&") and ">" not in line
+                  and not world.tools.get("ip")
+                  and (words := route.route_add_via_words(argv, 1)) is not None):
+                # `ip route add PREFIX via GATEWAY`, the line a bulk load repeats: what
+                # _run_split_line does for it (no background, pipe or redirect; the built-in
+                # ip), without dispatching the words again.
+                res = world.kernel.run_task(ip.ip_route_add_via, world, net, *words)
+                world.kernel.run_for(COMMAND_NS)
             else:
-                res = run_line(world, world.init_net, sl.text)
+                res = _run_split_line(world, net, line, argv)
         except _ScriptAborted:
             raise
         except Exception as e:
-            err.write(f"{where}: internal error: {type(e).__name__}: {e} "
-                      "(this is a bug in skbuff)\n")
+            err.write(f"{name}:{lineno + first_line - 1}: internal error: {type(e).__name__}: "
+                      f"{e} (this is a bug in skbuff)\n")
             raise _ScriptAborted from e
-        out.write(res.stdout)
+        if res.stdout:
+            out.write(res.stdout)
         if res.stderr:
             if isinstance(argv, list) and argv[:3] == ["ip", "netns", "exec"] and len(argv) > 4:
                 argv = argv[4:]  # the command `ip netns exec` ran speaks for itself
             argv0 = argv[0] if isinstance(argv, list) and argv else "bash"
-            err.write(_prefixed(where, argv0, res.stderr))
-        jobs = world.poll_jobs()
-        out.write(jobs.stdout)
-        err.write(jobs.stderr)
+            err.write(_prefixed(f"{name}:{lineno + first_line - 1}", argv0, res.stderr))
+        if world.jobs:
+            jobs = world.poll_jobs()
+            out.write(jobs.stdout)
+            err.write(jobs.stderr)
         if res.status:
             status = res.status
             if not keep_going:

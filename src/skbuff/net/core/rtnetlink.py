@@ -129,21 +129,22 @@ def rtnetlink_init(k: Kernel) -> None:
     rtnl_register(k, AF_UNSPEC, RTM_GETNETCONF, None, rtnl_dump_all)
 
 
-def _get_link(k: Kernel, family: int, msgtype: int) -> rtnl_link | None:
-    table = _handlers(k)
-    link = table.get((family, msgtype))
-    if link is None and family != AF_UNSPEC:
-        link = table.get((AF_UNSPEC, msgtype))
-    return link
-
-
 def _family(msg: nlmsg) -> int:
+    """The family byte of the request's header (every header names it `family` but
+    ifinfomsg and rtgenmsg)."""
     hdr = msg.hdr
-    for name in ("family", "ifi_family", "rtgen_family", "ncm_family"):
+    try:
+        return int(hdr.family)
+    except AttributeError:
+        pass
+    for name in ("ifi_family", "rtgen_family", "ncm_family"):
         fam = getattr(hdr, name, None)
         if fam is not None:
             return int(fam)
     return AF_UNSPEC
+
+
+_KIND_GET = rtm_kind(RTM_GETLINK)
 
 
 def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
@@ -154,19 +155,25 @@ def rtnetlink_rcv_msg(net: Net, msg: nlmsg) -> nlreply:
     `ack` follows NLM_F_ACK: an error is always reported, a success only when asked.
     Runs in process context. Kernel: net/core/rtnetlink.c rtnetlink_rcv_msg.
     """
-    link = _get_link(net.kernel, _family(msg), msg.type)
+    table = _handlers(net.kernel)
+    family = _family(msg)
+    link = table.get((family, msg.type))
+    if link is None and family != AF_UNSPEC:
+        link = table.get((AF_UNSPEC, msg.type))
     if link is None:
-        return nlreply(-errno.EOPNOTSUPP, ack=True)
-    if rtm_kind(msg.type) == rtm_kind(RTM_GETLINK) and (msg.flags & NLM_F_DUMP) == NLM_F_DUMP:
+        return nlreply(-errno.EOPNOTSUPP, None, [], True)
+    flags = msg.flags
+    if (flags & NLM_F_DUMP) == NLM_F_DUMP and rtm_kind(msg.type) == _KIND_GET:
         if link.dumpit is None:
-            return nlreply(-errno.EOPNOTSUPP, ack=True)
+            return nlreply(-errno.EOPNOTSUPP, None, [], True)
         msgs = link.dumpit(net, msg)
-        return msgs if isinstance(msgs, nlreply) else nlreply(0, None, msgs)
-    if link.doit is None:
-        return nlreply(-errno.EOPNOTSUPP, ack=True)
-    extack = netlink_ext_ack()
-    err = link.doit(net, msg, extack)
-    return nlreply(err, extack.msg, extack.replies, ack=err < 0 or bool(msg.flags & NLM_F_ACK))
+        return msgs if isinstance(msgs, nlreply) else nlreply(0, None, msgs, False)
+    doit = link.doit
+    if doit is None:
+        return nlreply(-errno.EOPNOTSUPP, None, [], True)
+    extack = netlink_ext_ack(None, [])
+    err = doit(net, msg, extack)
+    return nlreply(err, extack.msg, extack.replies, err < 0 or bool(flags & NLM_F_ACK))
 
 
 def rtnl_unicast(reply: nlmsg, extack: netlink_ext_ack) -> int:

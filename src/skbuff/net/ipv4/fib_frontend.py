@@ -24,6 +24,19 @@ from skbuff.uapi import if_addr, in_
 from skbuff.uapi import rtnetlink as uapi_rt
 from skbuff.uapi.if_link import IFF_LOOPBACK, IFF_LOWER_UP, IFF_RUNNING, IFF_UP
 from skbuff.uapi.in_route import RTCF_BROADCAST, RTCF_LOCAL, RTCF_MULTICAST
+from skbuff.uapi.rtnetlink import (
+    RTA_DST,
+    RTA_FLOW,
+    RTA_GATEWAY,
+    RTA_METRICS,
+    RTA_MULTIPATH,
+    RTA_NH_ID,
+    RTA_OIF,
+    RTA_PREFSRC,
+    RTA_PRIORITY,
+    RTA_TABLE,
+    RTA_VIA,
+)
 
 if TYPE_CHECKING:
     from skbuff.net.core.dev import net_device
@@ -241,46 +254,50 @@ def fib_validate_source(skb: sk_buff, src: int, dst: int, tos: int, oif: int,
 def rtm_to_fib_config(net: Net, msg: uapi_rt.nlmsg, cfg: fib_config, extack: Any) -> int:
     """Parse an RTM_NEWROUTE/DELROUTE request. Kernel: net/ipv4/fib_frontend.c rtm_to_fib_config."""
     rtm: uapi_rt.rtmsg = msg.hdr
-    if rtm.tos & ~INET_DSCP_MASK:
+    tos = rtm.tos
+    if tos & ~INET_DSCP_MASK:
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid dsfield (tos): ECN bits must be 0")
         return -errno.EINVAL
-    cfg.fc_dscp = rtm.tos & INET_DSCP_MASK
-    cfg.fc_dst_len = rtm.dst_len
-    cfg.fc_table = rtm.table
+    cfg.fc_dscp = tos
+    cfg.fc_dst_len = dst_len = rtm.dst_len
     cfg.fc_protocol = rtm.protocol
     cfg.fc_scope = rtm.scope
     cfg.fc_type = rtm.type
     cfg.fc_flags = rtm.flags
     cfg.fc_nlflags = msg.flags
-    cfg.fc_nlinfo = ip_fib.nl_info(net, msg, msg.pid)
+    info = cfg.fc_nlinfo
+    info.nl_net = net
+    info.nlh = msg
+    info.portid = msg.pid
     if cfg.fc_type > uapi_rt.RTN_MAX:
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid route type")
         return -errno.EINVAL
     a = msg.attrs
-    cfg.fc_dst = a.get(uapi_rt.RTA_DST, 0)
-    cfg.fc_oif = a.get(uapi_rt.RTA_OIF, 0)
-    gw = a.get(uapi_rt.RTA_GATEWAY, 0)
+    get = a.get
+    cfg.fc_dst = dst = get(RTA_DST, 0)
+    cfg.fc_oif = oif = get(RTA_OIF, 0)
+    gw = get(RTA_GATEWAY, 0)
     if gw:
         cfg.fc_gw4 = gw
         cfg.fc_gw_family = uapi_rt.AF_INET
-    if uapi_rt.RTA_GATEWAY in a and uapi_rt.RTA_VIA in a:
+    if RTA_GATEWAY in a and RTA_VIA in a:
         rtnetlink.NL_SET_ERR_MSG(extack, "Nexthop configuration can not contain both GATEWAY "
                                  "and VIA")
         return -errno.EINVAL
-    cfg.fc_priority = a.get(uapi_rt.RTA_PRIORITY, 0)
-    cfg.fc_prefsrc = a.get(uapi_rt.RTA_PREFSRC, 0)
-    cfg.fc_mx = a.get(uapi_rt.RTA_METRICS)
-    cfg.fc_mp = a.get(uapi_rt.RTA_MULTIPATH)
-    cfg.fc_flow = a.get(uapi_rt.RTA_FLOW, 0)
-    cfg.fc_table = a.get(uapi_rt.RTA_TABLE, cfg.fc_table)
-    cfg.fc_nh_id = a.get(uapi_rt.RTA_NH_ID, 0)
-    if cfg.fc_dst_len > 32:
+    cfg.fc_priority = get(RTA_PRIORITY, 0)
+    cfg.fc_prefsrc = get(RTA_PREFSRC, 0)
+    cfg.fc_mx = get(RTA_METRICS)
+    cfg.fc_mp = mp = get(RTA_MULTIPATH)
+    cfg.fc_flow = get(RTA_FLOW, 0)
+    cfg.fc_table = get(RTA_TABLE, rtm.table)
+    cfg.fc_nh_id = nh_id = get(RTA_NH_ID, 0)
+    if dst_len > 32:
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid prefix length")
         return -errno.EINVAL
-    if cfg.fc_dst_len < 32 and (cfg.fc_dst << cfg.fc_dst_len) & 0xFFFFFFFF:
+    if dst_len < 32 and (dst << dst_len) & 0xFFFFFFFF:
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid prefix for given prefix length")
         return -errno.EINVAL
-    if cfg.fc_nh_id and (cfg.fc_oif or cfg.fc_gw_family or cfg.fc_mp):
+    if nh_id and (oif or cfg.fc_gw_family or mp):
         rtnetlink.NL_SET_ERR_MSG(
             extack, "Nexthop specification and nexthop id are mutually exclusive")
         return -errno.EINVAL
@@ -315,10 +332,15 @@ def inet_rtm_newroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
     if err < 0:
         return err
     tb = fib_new_table(net, cfg.fc_table)
+    t = tb.tb_data
+    genid = t.genid
     err = fib_trie.fib_table_insert(net, tb, cfg, extack)
-    if not err and cfg.fc_type == uapi_rt.RTN_LOCAL and cfg.fc_table != uapi_rt.RT_TABLE_LOCAL:
+    if err:
+        return err
+    fib_semantics.fib_info_memo_inserted(net, t, genid, cfg.fc_dst, cfg.fc_dst_len)
+    if cfg.fc_type == uapi_rt.RTN_LOCAL and cfg.fc_table != uapi_rt.RT_TABLE_LOCAL:
         net.ipv4.fib_has_custom_local_routes = True
-    return err
+    return 0
 
 
 def inet_dump_fib(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg]:
@@ -585,6 +607,7 @@ def ip_fib_net_init(net: Net) -> None:
     fib_trie.c fib_proc_init."""
     net.ipv4.fib_table_hash = {}
     net.ipv4.fib_info_hash = {}
+    net.ipv4.fib_info_memo = fib_semantics.fib_info_memo()
     fib_rules.fib4_rules_init(net)
     procfs.proc_create_net_single(net, "net/fib_trie", fib_trie.fib_trie_seq_show)
     procfs.proc_create_net_single(net, "net/fib_triestat", fib_trie.fib_triestat_seq_show)

@@ -347,9 +347,28 @@ def fib_valid_prefsrc(cfg: fib_config, fib_prefsrc: int) -> bool:
 
 def fib_create_info(cfg: fib_config, extack: Any) -> fib_info | int:
     """Validate cfg and return a (possibly shared) fib_info with one more tree reference, or
-    -errno with the kernel's extack text. Kernel: net/ipv4/fib_semantics.c fib_create_info."""
+    -errno with the kernel's extack text. An equal earlier request's answer is reused when
+    nothing it read has changed (fib_info_memo). Kernel: net/ipv4/fib_semantics.c
+    fib_create_info."""
     net = cfg.fc_nlinfo.nl_net
     assert net is not None
+    memo: fib_info_memo | None = net.ipv4.fib_info_memo
+    key = _memo_key(cfg) if memo is not None else None
+    if key is not None:
+        assert memo is not None
+        ofi = fib_info_memo_get(net, memo, key)
+        if ofi is not None:
+            ofi.fib_treeref += 1  # what link_it gives the equal fib_info it finds
+            return ofi
+    res = _fib_create_info(net, cfg, extack)
+    if key is not None and not isinstance(res, int):
+        assert memo is not None
+        _memo_record(net, memo, key, cfg, res)
+    return res
+
+
+def _fib_create_info(net: Net, cfg: fib_config, extack: Any) -> fib_info | int:
+    """fib_create_info proper (no memo)."""
     if cfg.fc_type > uapi_rt.RTN_MAX:
         return -errno.EINVAL
     if fib_props[cfg.fc_type][1] > cfg.fc_scope:
@@ -451,6 +470,153 @@ def _link_it(fi: fib_info) -> fib_info:
     return fi
 
 
+# What a memoized request's nexthop check read besides the request (fib_info_memo).
+MEMO_REJECT = 0   # a reject type: no nexthop check
+MEMO_HOST = 1     # host scope: the device at fc_oif exists
+MEMO_NONGW = 2    # fib_check_nh_nongw: the device at fc_oif, its in_device and IFF_UP
+MEMO_GW = 3       # fib_check_nh_v4_gw by lookup: the tries walked, the egress device's IFF_UP
+MEMO_ONLINK = 4   # fib_check_nh_v4_gw onlink: the device at fc_oif, IFF_UP, the local trie
+FIB_INFO_MEMO_SIZE = 16
+
+
+class fib_info_memo_entry:
+    """One remembered fib_create_info success (see fib_info_memo)."""
+
+    __slots__ = ("check", "dev", "fi", "gw", "oif", "table", "tries")
+
+    def __init__(self, fi: fib_info, check: int, dev: net_device | None, oif: int, gw: int,
+                 table: int, tries: list[list[Any]]) -> None:
+        self.fi = fi
+        self.check = check
+        self.dev = dev
+        self.oif = oif
+        self.gw = gw
+        self.table = table
+        self.tries = tries
+
+
+class fib_info_memo:
+    """fib_create_info's memo: skbuff's, no kernel counterpart (in C the function is cheap;
+    here it is most of an `ip route add` above the trie).
+
+    A request that succeeded leaves an entry under every field fib_create_info reads from
+    it (requests with prefsrc, multipath or a nexthop id are not memoized), holding the
+    fib_info it got and what the checks read from the namespace. An equal request gets the
+    same fib_info, as link_it would hand it out, only while: the fib_info is alive (hashed:
+    nothing else can hold its key); the device checks the full path makes still pass on
+    the current devices; and, when a FIB lookup was part of the check (a gateway), no
+    custom rules decide lookups, no probe is on fib_table_lookup (the lookup would fire
+    it), and the tries that lookup may read are the same objects with the same genid.
+    Every change to a trie bumps its genid; fib_info_memo_inserted re-stamps entries after
+    an insertion whose prefix does not cover their gateway (longest-prefix match never
+    reads such an alias) and that bumped genid exactly once (so nothing else changed).
+    fib_sync_* change nexthop flags in place and empty the memo. Failures are never
+    memoized: an error always comes from the full path.
+    """
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[Any, ...], fib_info_memo_entry] = {}
+
+
+def _memo_key(cfg: fib_config) -> tuple[Any, ...] | None:
+    """Every cfg field fib_create_info reads, or None when cfg is not memoized."""
+    if cfg.fc_mp is not None or cfg.fc_prefsrc or cfg.fc_nh_id:
+        return None
+    mx = cfg.fc_mx
+    return (cfg.fc_type, cfg.fc_scope, cfg.fc_flags, cfg.fc_protocol, cfg.fc_priority,
+            cfg.fc_table, cfg.fc_oif, cfg.fc_gw_family, cfg.fc_gw4, cfg.fc_flow,
+            tuple(mx.items()) if mx else None)
+
+
+def _memo_tables(net: Net, check: int, table: int) -> tuple[Any, ...]:
+    """The tables the check's lookup may read: the request's table, then main and default
+    (fib_lookup without custom rules) for a gateway; local for onlink."""
+    ipv4 = net.ipv4
+    if check == MEMO_ONLINK:
+        return (ipv4.fib_table_hash.get(uapi_rt.RT_TABLE_LOCAL),)
+    if table != uapi_rt.RT_TABLE_MAIN:
+        return (ipv4.fib_table_hash.get(table), ipv4.fib_main, ipv4.fib_default)
+    return (ipv4.fib_main, ipv4.fib_default)
+
+
+def fib_info_memo_get(net: Net, memo: fib_info_memo, key: tuple[Any, ...]) -> fib_info | None:
+    """The fib_info the full fib_create_info would return for the request `key`, when the
+    memo can vouch for it (see fib_info_memo); None otherwise."""
+    e = memo.entries.get(key)
+    if e is None or e.fi.fib_dead:
+        return None
+    check = e.check
+    if check >= MEMO_GW:
+        for tb, dep in zip(_memo_tables(net, check, e.table), e.tries, strict=True):
+            t = tb.tb_data if tb is not None else None
+            if t is not dep[0] or (t is not None and t.genid != dep[1]):
+                return None
+        if net.ipv4.fib_has_custom_rules or net.kernel.trace.attached("fib_table_lookup"):
+            return None
+        if check == MEMO_GW:
+            dev = e.dev
+            assert dev is not None
+            return e.fi if dev.flags & IFF_UP else None
+    elif check == MEMO_REJECT:
+        return e.fi
+    cur = net.dev_index_head.get(e.oif)
+    if cur is None:
+        return None
+    if check == MEMO_HOST:
+        return e.fi
+    if check == MEMO_NONGW and cur.ip_ptr is None:
+        return None
+    return e.fi if cur.flags & IFF_UP else None
+
+
+def _memo_record(net: Net, memo: fib_info_memo, key: tuple[Any, ...], cfg: fib_config,
+                 fi: fib_info) -> None:
+    """Remember that the request `key` got `fi` (single nexthop: see _memo_key)."""
+    if fib_props[cfg.fc_type][0]:
+        check = MEMO_REJECT
+    elif cfg.fc_scope == uapi_rt.RT_SCOPE_HOST:
+        check = MEMO_HOST
+    elif cfg.fc_gw_family != uapi_rt.AF_INET:
+        check = MEMO_NONGW
+    elif cfg.fc_flags & uapi_rt.RTNH_F_ONLINK:
+        check = MEMO_ONLINK
+    else:
+        check = MEMO_GW
+    tries = []
+    if check >= MEMO_GW:
+        for tb in _memo_tables(net, check, cfg.fc_table):
+            tries.append([tb.tb_data, tb.tb_data.genid] if tb is not None else [None, 0])
+    entries = memo.entries
+    if len(entries) >= FIB_INFO_MEMO_SIZE:
+        entries.clear()
+    entries[key] = fib_info_memo_entry(fi, check, fi.fib_nh[0].nhc_dev, cfg.fc_oif, cfg.fc_gw4,
+                                  cfg.fc_table, tries)
+
+
+def fib_info_memo_inserted(net: Net, t: Any, genid_before: int, dst: int, dst_len: int) -> None:
+    """A route dst/dst_len went into trie `t` (whose genid was `genid_before`): entries
+    whose gateway it does not cover stay valid (see fib_info_memo). RTNL."""
+    memo: fib_info_memo | None = net.ipv4.fib_info_memo
+    if memo is None or t.genid != genid_before + 1:
+        return
+    genid = t.genid
+    shift = 32 - dst_len
+    for e in memo.entries.values():
+        if dst_len and (e.gw ^ dst) >> shift:
+            for dep in e.tries:
+                if dep[0] is t and dep[1] == genid_before:
+                    dep[1] = genid
+
+
+def fib_info_memo_flush(net: Net) -> None:
+    """Forget every entry: nexthop state changed in place. RTNL."""
+    memo: fib_info_memo | None = net.ipv4.fib_info_memo
+    if memo is not None:
+        memo.entries.clear()
+
+
 def fib_nh_match(net: Net, cfg: fib_config, fi: fib_info, extack: Any) -> int:
     """0 if cfg's nexthop selectors match fi (for delete), 1 if not.
 
@@ -507,6 +673,7 @@ def fib_sync_down_addr(dev: net_device, local: int) -> int:
     """
     if not local:
         return 0
+    fib_info_memo_flush(dev.nd_net)
     ret = 0
     for fi in _net_fib_infos(dev.nd_net):
         if fi.fib_tb_id == uapi_rt.RT_TABLE_MAIN and fi.fib_prefsrc == local:
@@ -535,6 +702,7 @@ def fib_sync_down_dev(dev: net_device, event: int, force: bool) -> int:
     Kernel: net/ipv4/fib_semantics.c fib_sync_down_dev.
     """
     scope = -1 if force else uapi_rt.RT_SCOPE_NOWHERE
+    fib_info_memo_flush(dev.nd_net)
     ret = 0
     for fi in _net_fib_infos(dev.nd_net):
         if not fib_info_nh_uses_dev(fi, dev):
@@ -572,6 +740,7 @@ def fib_sync_up(dev: net_device, nh_flags: int) -> int:
     if nh_flags & uapi_rt.RTNH_F_DEAD and netdev.dev_get_flags(dev) & (IFF_RUNNING |
                                                                         IFF_LOWER_UP):
         nh_flags |= uapi_rt.RTNH_F_LINKDOWN
+    fib_info_memo_flush(dev.nd_net)
     ret = 0
     for fi in _net_fib_infos(dev.nd_net):
         if not fib_info_nh_uses_dev(fi, dev):

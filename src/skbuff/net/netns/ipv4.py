@@ -40,6 +40,7 @@ class netns_ipv4:
         self.fib_default: Any = None
         self.fib_table_hash: dict[int, Any] = {}
         self.fib_info_hash: dict[Any, Any] = {}  # fib_semantics fib_find_info key -> fib_info
+        self.fib_info_memo: Any = None  # fib_semantics.fib_info_memo (skbuff's, no kernel twin)
         self.fib_has_custom_local_routes = False
         self.forw_hdr: Any = None  # devinet: the net.ipv4.ip_forward sysctl header
         self.rules_ops: Any = None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from skbuff.tools.common import Output, Result, ToolExit, shell_split
 from skbuff.tools.ip import addr, ipnetconf, link, monitor, neigh, netns, route, rule
 from skbuff.tools.ip.utils import Args, IpCtx, matches
-from skbuff.uapi.rtnetlink import AF_INET
+from skbuff.uapi.rtnetlink import AF_INET, AF_UNSPEC
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -52,20 +52,37 @@ _OBJECTS: tuple[tuple[str, Handler | None], ...] = (
 )
 
 
+def _abbreviations(
+        entries: tuple[tuple[str, Handler | None], ...]) -> dict[str, tuple[str, Handler | None]]:
+    """Every abbreviation (prefix) of every name → the first entry it abbreviates: the
+    first-match rule of matches() over `entries`, tabulated once."""
+    table: dict[str, tuple[str, Handler | None]] = {}
+    for entry in entries:
+        for n in range(len(entry[0]) + 1):
+            table.setdefault(entry[0][:n], entry)
+    return table
+
+
+_OBJECT_BY_PREFIX = _abbreviations(_OBJECTS)
+
+
 def _object(obj: str) -> str | None:
     """The OBJECT an abbreviation names: the first entry of cmds[] it matches."""
-    return next((name for name, _ in _OBJECTS if matches(obj, name)), None)
+    entry = _OBJECT_BY_PREFIX.get(obj)
+    return None if entry is None else entry[0]
 
 
 def do_cmd(ctx: IpCtx, argv: list[str]) -> None:
-    """Dispatch one OBJECT command. iproute2: ip/ip.c do_cmd."""
+    """Dispatch one OBJECT command: the first object name `argv[0]` abbreviates.
+
+    iproute2: ip/ip.c do_cmd."""
     obj = argv[0]
-    name = _object(obj)
-    if name is None:
+    entry = _OBJECT_BY_PREFIX.get(obj)
+    if entry is None:
         raise ToolExit(1, f'Object "{obj}" is unknown, try "ip help".\n')
+    name, fn = entry
     if name == "help":
         raise ToolExit(255, USAGE)
-    fn = dict(_OBJECTS)[name]
     if fn is None:
         raise ToolExit(1, f'skbuff: "ip {name}" is not implemented.\n')
     fn(ctx, argv[1:])
@@ -158,7 +175,11 @@ def _batch(ctx: IpCtx, path: str) -> int:
         if not argv:
             continue
         try:
-            do_cmd(ctx, argv)
+            words = route.route_add_via_words(argv)
+            if words is not None:
+                route.iproute_add_via(ctx.net, ctx.family, words[0], words[1])
+            else:
+                do_cmd(ctx, argv)
         except ToolExit as e:
             ctx.out.ewrite(e.stderr)
             if e.status:
@@ -173,7 +194,10 @@ def _setup(world: World, net: Net, argv: list[str],
            out: Output) -> tuple[IpCtx, list[str], str | None]:
     """The global options and `-n NS`: (context writing to `out`, OBJECT argv, batch file)."""
     ctx = IpCtx(world=world, net=net, out=out)
-    rest, batch, ns = _parse_options(ctx, argv)
+    if argv and argv[0][:1] == "-":
+        rest, batch, ns = _parse_options(ctx, argv)
+    else:
+        rest, batch, ns = argv, None, None
     if ns is not None:
         target = world.netns_get(ns)
         if target is None:
@@ -213,3 +237,14 @@ def ip_background(world: World, net: Net,
         return monitor.ipmonitor_start(ctx, rest[1:]), Result(0, "", "")
     except ToolExit as e:
         return None, Result(e.status, "", e.stderr)
+
+
+def ip_route_add_via(world: World, net: Net, prefix: str, gateway: str) -> Result:
+    """`ip_main(world, net, ["route", "add", prefix, "via", gateway])` for the words
+    route.route_add_via_words accepts: no option, object or command to dispatch, the same
+    request sent (route.iproute_add_via) and the same result."""
+    try:
+        route.iproute_add_via(net, AF_UNSPEC, prefix, gateway)
+    except ToolExit as e:
+        return Result(e.status, "", e.stderr)
+    return Result(0, "", "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skbuff.tools.common import ToolExit
 from skbuff.tools.ip import route_save
@@ -33,6 +33,7 @@ from skbuff.tools.ip.utils import (
     rtnl_rtscope_n2a,
     rtnl_rttable_a2n,
     rtnl_rttable_n2a,
+    rtnl_talk_checked,
 )
 from skbuff.trace import explain
 from skbuff.uapi.rtnetlink import (
@@ -113,6 +114,9 @@ from skbuff.uapi.rtnetlink import (
     rtmsg,
     rtnexthop,
 )
+
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
 
 USAGE = (
     "Usage: ip route { list | flush } SELECTOR\n"
@@ -317,36 +321,64 @@ def _print_metrics(mx: dict[int, int], txt: list[str]) -> dict[str, Any]:
     return jm
 
 
-def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
-    """Parse a ROUTE and send RTM_NEWROUTE/RTM_DELROUTE. iproute2: ip/iproute.c iproute_modify."""
-    hdr = rtmsg(family=AF_UNSPEC if ctx.family == AF_UNSPEC else ctx.family,
-                table=RT_TABLE_MAIN, scope=RT_SCOPE_NOWHERE)
+def _route_request(family: int, cmd: int, flags: int) -> nlmsg:
+    """The request iproute_modify starts from (iproute2's `req` initialisation)."""
     if cmd != RTM_DELROUTE:
-        hdr.protocol = RTPROT_BOOT
-        hdr.scope = RT_SCOPE_UNIVERSE
-        hdr.type = RTN_UNICAST
-    req = nlmsg(RTM_NEWROUTE if cmd == RTM_NEWROUTE else cmd, NLM_F_REQUEST | flags, hdr, {})
+        hdr = rtmsg(family, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST)
+    else:
+        hdr = rtmsg(family, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_NOWHERE, 0)
+    return nlmsg(RTM_NEWROUTE if cmd == RTM_NEWROUTE else cmd, NLM_F_REQUEST | flags, hdr, {})
+
+
+def _route_dst(req: nlmsg, text: str) -> None:
+    """The destination PREFIX word (after the duplicate/help checks)."""
+    hdr: rtmsg = req.hdr
+    addr, plen = get_prefix(text, hdr.family)
+    if hdr.family == AF_UNSPEC:
+        hdr.family = AF_INET
+    hdr.dst_len = plen
+    if plen:
+        req.attrs[RTA_DST] = addr
+
+
+def _route_via(req: nlmsg, text: str) -> None:
+    """`via ADDRESS`."""
+    req.attrs[RTA_GATEWAY] = get_addr(text, req.hdr.family)
+
+
+def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
+    """Parse a ROUTE and send RTM_NEWROUTE/RTM_DELROUTE. iproute2: ip/iproute.c iproute_modify.
+
+    The prefix (a word starting with a digit: no keyword does) is tested first; the keyword
+    tests keep iproute2's order, which decides what an abbreviation means."""
+    req = _route_request(ctx.family, cmd, flags)
+    hdr: rtmsg = req.hdr
+    attrs = req.attrs
     metrics: dict[int, int] = {}
     dst_ok = gw_ok = scope_ok = table_ok = type_ok = False
     dev: str | None = None
     hops: list[rtnexthop] = []
-    while a:
-        kw = a.cur
-        if kw == "src":
-            req.attrs[RTA_PREFSRC] = get_addr(a.next_arg(), hdr.family)
+    argv = a.argv
+    while a.i < len(argv):
+        kw = argv[a.i]
+        dst: str | None = None
+        if "0" <= kw[:1] <= "9":
+            dst = kw
+        elif kw == "src":
+            attrs[RTA_PREFSRC] = get_addr(a.next_arg(), hdr.family)
         elif kw == "via":
             gw_ok = True
-            req.attrs[RTA_GATEWAY] = get_addr(a.next_arg(), hdr.family)
+            _route_via(req, a.next_arg())
         elif kw == "from":
             addr, plen = get_prefix(a.next_arg(), hdr.family)
-            req.attrs[RTA_SRC] = addr
+            attrs[RTA_SRC] = addr
             hdr.src_len = plen
         elif kw == "tos" or matches(kw, "dsfield"):
             tos = a.next_value(rtnl_dsfield_a2n, '"tos" value is invalid\n')
             hdr.tos = tos
         elif matches(kw, "metric") or matches(kw, "priority") or kw == "preference":
             metric = a.next_value(get_unsigned, '"metric" value is invalid\n')
-            req.attrs[RTA_PRIORITY] = metric
+            attrs[RTA_PRIORITY] = metric
         elif kw == "scope":
             scope = a.next_value(rtnl_rtscope_a2n, 'invalid "scope" value\n')
             hdr.scope = scope
@@ -367,35 +399,31 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
         elif kw in ("dev", "oif"):
             dev = a.next_arg()
         else:
-            arg = kw
-            if arg == "to":
-                arg = a.next_arg()
-            if not ("0" <= arg[:1] <= "9"):
-                rtype = rtnl_rtntype_a2n(arg)
+            dst = kw
+            if dst == "to":
+                dst = a.next_arg()
+            if not ("0" <= dst[:1] <= "9"):
+                rtype = rtnl_rtntype_a2n(dst)
                 if rtype is not None:
-                    arg = a.next_arg()
+                    dst = a.next_arg()
                     hdr.type = rtype
                     type_ok = True
-            if matches(arg, "help"):
+        if dst is not None:
+            if matches(dst, "help"):
                 raise usage()
             if dst_ok:
-                raise duparg2("to", arg)
-            addr, plen = get_prefix(arg, hdr.family)
-            if hdr.family == AF_UNSPEC:
-                hdr.family = AF_INET
-            hdr.dst_len = plen
+                raise duparg2("to", dst)
+            _route_dst(req, dst)
             dst_ok = True
-            if plen:
-                req.attrs[RTA_DST] = addr
-        a.advance()
+        a.i += 1
     if not dst_ok:
         raise usage()
     if dev is not None:
-        req.attrs[RTA_OIF] = ctx.ifindex(dev)
+        attrs[RTA_OIF] = ctx.ifindex(dev)
     if metrics:
-        req.attrs[RTA_METRICS] = metrics
+        attrs[RTA_METRICS] = metrics
     if hops:
-        req.attrs[RTA_MULTIPATH] = hops
+        attrs[RTA_MULTIPATH] = hops
     if not table_ok and type_ok and hdr.type in (RTN_LOCAL, RTN_BROADCAST, RTN_NAT, RTN_ANYCAST):
         hdr.table = RT_TABLE_LOCAL
     if not scope_ok:
@@ -411,6 +439,27 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
     if hdr.family == AF_UNSPEC:
         hdr.family = AF_INET
     ctx.talk_checked(req)
+
+
+def route_add_via_words(argv: list[str], i: int = 0) -> tuple[str, str] | None:
+    """(PREFIX, GATEWAY) when `argv[i:]` is exactly `route add PREFIX via GATEWAY` with both
+    starting with a digit (the line a bulk load repeats), else None."""
+    if (len(argv) == i + 5 and argv[i + 3] == "via" and argv[i + 1] == "add"
+            and argv[i] == "route" and "0" <= argv[i + 2][:1] <= "9"
+            and "0" <= argv[i + 4][:1] <= "9"):
+        return argv[i + 2], argv[i + 4]
+    return None
+
+
+def iproute_add_via(net: Net, family: int, prefix: str, gateway: str) -> None:
+    """`ip route add PREFIX via GATEWAY` (see route_add_via_words): what do_iproute and
+    iproute_modify do for those words, step by step with the same functions — the request
+    start, the destination, the gateway (nothing else to default: a gateway keeps scope
+    universe) — and the same rtnl_talk; ToolExit as they raise it."""
+    req = _route_request(family, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL)
+    _route_dst(req, prefix)
+    _route_via(req, gateway)
+    rtnl_talk_checked(net, req)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -225,7 +226,14 @@ class Args:
 
 
 def parse_ipv4(text: str) -> int | None:
-    """inet_pton for AF_INET (dotted quad, 1-4 parts as inet_aton would not: exactly 4)."""
+    """inet_pton for AF_INET (dotted quad, 1-4 parts as inet_aton would not: exactly 4).
+
+    libc's inet_pton answers the canonical form (what it accepts, each of 4 parts 0-255
+    without a leading zero, this reads the same); anything else takes the loop."""
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except (OSError, ValueError):
+        pass
     parts = text.split(".")
     if len(parts) != 4:
         return None
@@ -258,19 +266,16 @@ def get_addr(text: str, family: int) -> int:
 
 def get_prefix(text: str, family: int) -> tuple[int, int]:
     """(address, prefix length); "default" is 0/0. Host bits are kept (the kernel checks)."""
-    err = ToolExit(
-        1, f'Error: {family_name_verbose(family)} prefix is expected rather than "{text}".\n'
-    )
     if text in ("default", "any", "all"):
         return 0, 0
     addr_s, slash, plen_s = text.partition("/")
     addr = parse_ipv4(addr_s)
     if addr is None:
-        raise err
+        raise _prefix_expected(text, family)
     if not slash:
         return addr, 32
     if not plen_s.isdigit() or int(plen_s) > 32:
-        raise err
+        raise _prefix_expected(text, family)
     return addr, int(plen_s)
 
 
@@ -303,6 +308,10 @@ def get_u32(text: str) -> int | None:
         return None
     v %= 1 << 64
     return v if v <= 0xFFFFFFFF else None
+def _prefix_expected(text: str, family: int) -> ToolExit:
+    return ToolExit(
+        1, f'Error: {family_name_verbose(family)} prefix is expected rather than "{text}".\n'
+    )
 
 
 def get_unsigned(text: str, limit: int = 0xFFFFFFFF) -> int | None:
@@ -331,7 +340,7 @@ def ll_addr_a2n(text: str) -> bytes | None:
     return raw
 
 
-@dataclass
+@dataclass(slots=True)
 class IpCtx:
     """One `ip` invocation: global options, the target namespace and the output buffers."""
 
@@ -372,10 +381,7 @@ class IpCtx:
 
     def talk_checked(self, msg: nlmsg) -> nlreply:
         """rtnl_talk, printing a failure the way iproute2 does and returning status 2."""
-        reply = self.talk(msg)
-        if reply.error < 0:
-            raise ToolExit(2, rtnl_error_text(reply))
-        return reply
+        return rtnl_talk_checked(self.net, msg)
 
     def dump(self, msg: nlmsg) -> list[nlmsg]:
         reply = self.talk(msg)
@@ -396,6 +402,15 @@ class IpCtx:
     def flush_json(self) -> None:
         """Print the collected objects as one JSON array, laid out like iproute2's writer."""
         self.out.write(jsonw_dumps(self.json_items, self.pretty) + "\n")
+
+
+def rtnl_talk_checked(net: Net, msg: nlmsg) -> nlreply:
+    """rtnl_talk in `net`; a failure is ToolExit(2) with iproute2's text.
+    iproute2: lib/libnetlink.c rtnl_talk, nl_dump_ext_ack."""
+    reply = rtnetlink.rtnetlink_rcv_msg(net, msg)
+    if reply.error < 0:
+        raise ToolExit(2, rtnl_error_text(reply))
+    return reply
 
 
 def jsonw_dumps(value: Any, pretty: bool, depth: int = 0) -> str:
