@@ -491,6 +491,7 @@ MSG_DONTWAIT = 0x40
 MSG_MORE = 0x8000
 IPCORK_OPT = 1  # include/net/inet_sock.h: cork->opt holds options
 _ALLOC_EXTRA = 15  # __ip_append_data: hh_len + 15 bytes beyond the frame
+SKB_MAX_ALLOC = 4 * 4096 - skbuff.SKB_SHINFO_SIZEOF  # SKB_MAX_ORDER(0, 2)
 
 
 class ipcm_cookie:
@@ -565,9 +566,11 @@ def __ip_append_data(sk: Any, fl4: Any, queue: skbuff.sk_buff_head, cork: core_s
     next one (fraggap), and an skb without tailroom takes the rest as paged data. With
     `transhdrlen` (the first call of a datagram) `from_` starts with that many bytes of
     transport header. 0, or -EMSGSIZE (past the MTU with DF, or 64K; reported through
-    IP_RECVERR), -EAGAIN/-ENOBUFS or the pending socket error (OutDiscards).
+    IP_RECVERR; or MAX_SKB_FRAGS reached), -EAGAIN/-ENOBUFS or the pending socket error
+    (OutDiscards).
 
-    The devices here have no scatter-gather or checksum offload (dev->features 0).
+    Devices are taken as scatter-gather capable without checksum offload (veth and lo have
+    NETIF_F_SG): data added to an existing skb, and data beyond SKB_MAX_ALLOC, is paged.
     Kernel: net/ipv4/ip_output.c __ip_append_data, ip_generic_getfrag.
     """
     from skbuff.net.ipv4 import ip_sockglue
@@ -599,8 +602,14 @@ def __ip_append_data(sk: Any, fl4: Any, queue: skbuff.sk_buff_head, cork: core_s
             if datalen > mtu - fragheaderlen:
                 datalen = maxfraglen - fragheaderlen
             fraglen = datalen + fragheaderlen
-            alloclen = mtu if flags & MSG_MORE else fraglen
-            alloclen += hh_len + _ALLOC_EXTRA
+            pagedlen = 0
+            alloc_extra = hh_len + _ALLOC_EXTRA
+            if fraglen + alloc_extra < SKB_MAX_ALLOC:
+                alloclen = fraglen
+            else:
+                alloclen = fragheaderlen + transhdrlen + fraggap
+                pagedlen = datalen - transhdrlen - fraggap
+            alloclen += alloc_extra
             if transhdrlen:
                 new = _sock_alloc_send_skb(sk, alloclen, bool(flags & MSG_DONTWAIT))
             elif core_sock.sk_wmem_alloc_get(sk) + 1 <= 2 * sk.sk_sndbuf:
@@ -614,7 +623,7 @@ def __ip_append_data(sk: Any, fl4: Any, queue: skbuff.sk_buff_head, cork: core_s
             skb.ip_summed = CHECKSUM_NONE
             skb.csum = 0
             skbuff.skb_reserve(skb, hh_len)
-            data = skbuff.skb_put(skb, fraglen)
+            data = skbuff.skb_put(skb, fraglen - pagedlen)
             skbuff.skb_set_network_header(skb, 0)
             skb.transport_header = skb.network_header + fragheaderlen
             data += fragheaderlen
@@ -623,7 +632,7 @@ def __ip_append_data(sk: Any, fl4: Any, queue: skbuff.sk_buff_head, cork: core_s
                 skb.buf[data:data + fraggap] = _copy(skb_prev, maxfraglen, fraggap)
                 data += fraggap
                 skbuff.pskb_trim(skb_prev, maxfraglen)
-            copy = datalen - transhdrlen - fraggap
+            copy = datalen - transhdrlen - fraggap - pagedlen
             take = transhdrlen + max(copy, 0)
             skb.buf[data:data + take] = from_[offset:offset + take]
             offset += take
@@ -631,12 +640,9 @@ def __ip_append_data(sk: Any, fl4: Any, queue: skbuff.sk_buff_head, cork: core_s
             transhdrlen = 0
             skbuff.__skb_queue_tail(queue, skb)
             continue
-        copy = min(copy, length)
-        if skbuff.skb_tailroom(skb) >= copy:
-            skbuff.skb_store_bits(skb, skbuff.skb_put(skb, copy) - skb.data,
-                                  from_[offset:offset + copy])
-        else:
-            copy = _append_page(sk, skb, from_[offset:offset + copy])
+        copy = _append_page(sk, skb, from_[offset:offset + min(copy, length)])
+        if copy < 0:
+            return _append_error(sk, cork, length, copy)
         offset += copy
         length -= copy
     return 0
@@ -644,7 +650,8 @@ def __ip_append_data(sk: Any, fl4: Any, queue: skbuff.sk_buff_head, cork: core_s
 
 def _append_page(sk: Any, skb: sk_buff, data: bytes) -> int:
     """Append (part of) `data` to `skb` as paged data from the socket's page frag,
-    coalescing with the last frag when contiguous; returns the bytes taken.
+    coalescing with the last frag when contiguous; returns the bytes taken, or -EMSGSIZE
+    when the skb already has MAX_SKB_FRAGS frags.
 
     Kernel: net/ipv4/ip_output.c __ip_append_data (the !zc branch), skb_can_coalesce.
     """
@@ -657,6 +664,8 @@ def _append_page(sk: Any, skb: sk_buff, data: bytes) -> int:
     last = frags[-1] if frags else None
     if last is not None and last.page is page and last.offset + last.size == pfrag.offset:
         last.size += copy
+    elif len(frags) == skbuff.MAX_SKB_FRAGS:
+        return -errno.EMSGSIZE
     else:
         frags.append(skbuff.skb_frag(page, pfrag.offset, copy))
     page[pfrag.offset:pfrag.offset + copy] = data[:copy]
