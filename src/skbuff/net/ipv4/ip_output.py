@@ -544,9 +544,11 @@ def ip_setup_cork(sk: Any, cork: core_sock.inet_cork, ipc: ipcm_cookie, rtp: lis
     return 0
 
 
-def _sock_alloc_send_skb(sk: Any, size: int, noblock: bool) -> sk_buff | int:
+def _sock_alloc_send_skb(sk: Any, size: int) -> sk_buff | int:
     """An skb charged to `sk`: first the pending socket error, then the send buffer (no
-    waiting here: a full buffer is -EAGAIN). Kernel: net/core/sock.c sock_alloc_send_pskb.
+    waiting here, as with MSG_DONTWAIT: a full buffer is -EAGAIN).
+
+    Kernel: net/core/sock.c sock_alloc_send_pskb.
     """
     err = core_sock.sock_error(sk)
     if err:
@@ -563,14 +565,14 @@ def __ip_append_data(sk: Any, fl4: Any, queue: skbuff.sk_buff_head, cork: core_s
     """Append `length` bytes of `from_` to the datagram being built on `queue`: each skb
     holds one future fragment (at most maxfraglen bytes with its IP header room, or the
     whole MTU while it is the last), data beyond a full skb's 8-byte boundary moves to the
-    next one (fraggap), and an skb without tailroom takes the rest as paged data. With
+    next one (fraggap), and data added to an existing skb goes to its paged frags. With
     `transhdrlen` (the first call of a datagram) `from_` starts with that many bytes of
     transport header. 0, or -EMSGSIZE (past the MTU with DF, or 64K; reported through
     IP_RECVERR; or MAX_SKB_FRAGS reached), -EAGAIN/-ENOBUFS or the pending socket error
     (OutDiscards).
 
     Devices are taken as scatter-gather capable without checksum offload (veth and lo have
-    NETIF_F_SG): data added to an existing skb, and data beyond SKB_MAX_ALLOC, is paged.
+    NETIF_F_SG), so a new skb beyond SKB_MAX_ALLOC is paged too.
     Kernel: net/ipv4/ip_output.c __ip_append_data, ip_generic_getfrag.
     """
     from skbuff.net.ipv4 import ip_sockglue
@@ -611,8 +613,8 @@ def __ip_append_data(sk: Any, fl4: Any, queue: skbuff.sk_buff_head, cork: core_s
                 pagedlen = datalen - transhdrlen - fraggap
             alloclen += alloc_extra
             if transhdrlen:
-                new = _sock_alloc_send_skb(sk, alloclen, bool(flags & MSG_DONTWAIT))
-            elif core_sock.sk_wmem_alloc_get(sk) + 1 <= 2 * sk.sk_sndbuf:
+                new = _sock_alloc_send_skb(sk, alloclen)
+            elif sk.sk_wmem_alloc <= 2 * sk.sk_sndbuf:
                 new = skbuff.alloc_skb(alloclen, GFP_ATOMIC)
                 core_sock.skb_set_owner_w(new, sk)
             else:
