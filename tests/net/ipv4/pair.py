@@ -4,8 +4,11 @@ the wire and sockets out. Shared by the IPv4 output tests (corking, options, /pr
 
 from __future__ import annotations
 
+import importlib
 import socket
 from typing import Any
+
+import pytest
 
 from skbuff.net import socket as bsd
 from skbuff.net.core import dev as core_dev
@@ -15,6 +18,20 @@ from skbuff.sim.world import World
 from skbuff.uapi.if_packet import PACKET_HOST
 
 H1, H1B, H2 = "10.6.0.1", "10.6.0.3", "10.6.0.2"
+
+
+@pytest.fixture(autouse=True)
+def real_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/net/core/test_neighbour_testbed.py imports arp/neighbour while devinet,
+    fib_frontend and route are stand-ins; if it ran first in this process they are still
+    bound there. A World needs the real ones (as tests/net/ipv4/test_ip_integration.py does).
+    Import this fixture into a test module to apply it to every test there."""
+    for holder in ("skbuff.net.ipv4.arp", "skbuff.net.core.neighbour"):
+        mod = importlib.import_module(holder)
+        for name in ("devinet", "fib_frontend", "route"):
+            real = importlib.import_module(f"skbuff.net.ipv4.{name}")
+            if getattr(mod, name, real) is not real:
+                monkeypatch.setattr(mod, name, real)
 
 
 class Pair:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from tests.net.ipv4.pair import H1, H2, Pair
+from tests.net.ipv4.pair import H1, H2, Pair, real_modules  # noqa: F401 (autouse fixture)
 
 from skbuff.net import flow
 from skbuff.net.core import skbuff
@@ -24,7 +24,6 @@ from skbuff.uapi.inet import in_aton
 from skbuff.uapi.ip import IP_DF, IP_MF, IPOPT_RR
 
 MSG_MORE = socket.MSG_MORE
-
 
 def geometry(frames: list[bytes]) -> list[tuple[int, int, int, int]]:
     """(tot_len, offset, MF, DF) per IPv4 packet."""

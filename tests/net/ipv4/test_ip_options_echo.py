@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.net.ipv4.ip_testbed import A, B, Bed
-from tests.net.ipv4.pair import H1, H1B, H2, Pair
+from tests.net.ipv4.pair import H1, H1B, H2, Pair, real_modules  # noqa: F401 (autouse fixture)
 
 from skbuff.net.core import skbuff
 from skbuff.net.ipv4 import ip_options

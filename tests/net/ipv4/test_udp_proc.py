@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import socket
 
-from tests.net.ipv4.pair import H1, H2, Pair
+from tests.net.ipv4.pair import H1, H2, Pair, real_modules  # noqa: F401 (autouse fixture)
 
 from skbuff.net.ipv4 import udp
 
@@ -16,7 +16,6 @@ HEADER = ("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when r
 LINE = re.compile(r"^ *(\d+): ([0-9A-F]{8}):([0-9A-F]{4}) ([0-9A-F]{8}):([0-9A-F]{4}) "
                   r"([0-9A-F]{2}) ([0-9A-F]{8}):([0-9A-F]{8}) 00:00000000 00000000 +0 +0 (\d+) 2 "
                   r"(0{8}[0-9a-f]{8}) (\d+) *$")
-
 
 def rows(text: str) -> list[re.Match[str]]:
     lines = text.splitlines()
