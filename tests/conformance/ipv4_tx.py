@@ -92,6 +92,7 @@ def cork_steps(seed: int) -> list[Step]:
         if mode == "cork":
             tx.setsockopt(SOL_UDP, UDP_CORK, 0)
         side.settle(0.3)
+        state["queued"] = side.backend.run("ip netns exec h2 cat /proc/net/udp").stdout
         got = []
         while True:
             try:
@@ -102,7 +103,9 @@ def cork_steps(seed: int) -> list[Step]:
                 f"received={got}\n" + _frames_text(cap.frames()))
 
     return [*_pair(mtu), ("send", send),
-            ("/proc/net/udp while corked", lambda side: proc_udp_shape(state["corked"]))]
+            ("/proc/net/udp while corked", lambda side: proc_udp_shape(state["corked"])),
+            ("h2's /proc/net/udp, datagram queued",
+             lambda side: proc_udp_shape(state["queued"]))]
 
 
 def cork_case(seed: int) -> Comparison:
