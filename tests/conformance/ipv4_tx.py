@@ -149,11 +149,11 @@ def _mac(side: Side, ns: str, dev: str) -> str:
                ["address"])
 
 
-def _ipv4(saddr: str, daddr: str, proto: int, payload: bytes, options: bytes, ident: int
-          ) -> bytes:
+def _ipv4(saddr: str, daddr: str, proto: int, payload: bytes, options: bytes, ident: int,
+          ttl: int = 64) -> bytes:
     opts = options + bytes(-len(options) % 4)
     hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45 + len(opts) // 4, 0,
-                                20 + len(opts) + len(payload), ident, 0, 64, proto, 0,
+                                20 + len(opts) + len(payload), ident, 0, ttl, proto, 0,
                                 socket.inet_aton(saddr), socket.inet_aton(daddr)) + opts)
     hdr[10:12] = _csum(bytes(hdr)).to_bytes(2, "big")
     return bytes(hdr) + payload
@@ -210,10 +210,11 @@ def _replies_text(frames: list[bytes]) -> str:
 
 def options_steps(seed: int) -> list[Step]:
     """h1 sends h2 crafted datagrams carrying IP options: an echo request (the reply echoes
-    the options) and a UDP datagram to a closed port (the port unreachable echoes them)."""
+    the options), a UDP datagram to a closed port (the port unreachable echoes them) and
+    one to be forwarded with TTL 1 (h2, a router here, answers Time Exceeded)."""
     rng = random.Random(seed)
     opts = _options(rng)
-    probes = rng.sample(("echo", "udp-closed"), rng.randrange(1, 3))
+    probes = rng.sample(("echo", "udp-closed", "ttl-exceeded"), rng.randrange(1, 4))
 
     def send(side: Side) -> str:
         dst_mac, src_mac = _mac(side, "h2", "e1"), _mac(side, "h1", "e0")
@@ -222,18 +223,23 @@ def options_steps(seed: int) -> list[Step]:
             side.backend.run(f"ip -n h2 neigh replace {addr} lladdr {src_mac} dev e1 "
                              "nud permanent")
         for i, probe in enumerate(probes):
+            udp = struct.pack("!HHHH", 7000, 9, 8 + 12, 0) + b"closed port?"
             if probe == "echo":
                 ip = _ipv4(H1, H2, 1, _icmp_echo(0x4242, i, bytes(range(24))), opts, 100 + i)
-            else:
-                udp = struct.pack("!HHHH", 7000, 9, 8 + 12, 0) + b"closed port?"
+            elif probe == "udp-closed":
                 ip = _ipv4(H1, H2, 17, udp, opts, 100 + i)
+            else:
+                ip = _ipv4(H1, "10.8.0.5", 17, udp, opts, 100 + i, ttl=1)
             side.inject("h1", "e0", bytes.fromhex(dst_mac.replace(":", ""))
                         + bytes.fromhex(src_mac.replace(":", "")) + b"\x08\x00" + ip)
             side.settle(0.1)
         return f"opts={opts.hex()} probes={probes}\n" + _replies_text(cap.frames())
 
     steps = _pair(1500)
-    steps += ["ip netns exec h2 sysctl -qw net.ipv4.conf.all.accept_source_route=1",
+    steps += ["ip -n h2 link add e2 type veth peer name e3", "ip -n h2 addr add 10.8.0.1/24 dev e2",
+              "ip -n h2 link set e2 up", "ip -n h2 link set e3 up",
+              "ip netns exec h2 sysctl -qw net.ipv4.ip_forward=1",
+              "ip netns exec h2 sysctl -qw net.ipv4.conf.all.accept_source_route=1",
               "ip netns exec h2 sysctl -qw net.ipv4.conf.e1.accept_source_route=1",
               ("send", send), "ip netns exec h2 cat /proc/net/snmp"]
     return steps
