@@ -484,12 +484,14 @@ def icmp_rcv(skb: sk_buff) -> int:
 
 
 def icmp_sk_init(net: Net) -> None:
-    """The namespace's ICMP control socket (PMTUDISC_DONT) and rate state.
+    """The namespace's ICMP control socket (PMTUDISC_DONT, its send buffer) and rate state.
 
     Kernel: net/ipv4/icmp.c icmp_sk_init, inet_ctl_sock_create (the per-CPU icmp_sk).
     """
     sk = sock.sock(net, AF_INET, SOCK_RAW, IPPROTO_ICMP)
     sk.pmtudisc = 0
+    # 2 * SKB_TRUESIZE(64 * 1024): room for two maximal replies in flight
+    sk.sk_sndbuf = 2 * (64 * 1024 + (skbuff.SKB_SIZEOF + 63 & ~63) + skbuff.SKB_SHINFO_SIZEOF)
     net.ipv4.icmp_sk = sk
     net.ipv4.icmp_global = [0, 0]
     net.ipv4.sysctl_icmp_ratelimit = net.kernel.hz
