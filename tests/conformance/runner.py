@@ -32,7 +32,7 @@ def script_area(make: Callable[[int], str],
 
 
 def _areas() -> dict[str, Callable[[int], Comparison]]:
-    from tests.conformance import scenarios
+    from tests.conformance import ipv4_tx, scenarios
 
     return {
         "routing": script_area(routing.routing_script, _multipath_any_hop),
@@ -40,10 +40,13 @@ def _areas() -> dict[str, Callable[[int], Comparison]]:
         "procfs": script_area(routing.procfs_script),
         "fragmentation": scenarios.frag_case,
         "neighbour": scenarios.neigh_case,
+        "udp-cork": ipv4_tx.cork_case,
+        "ip-options": ipv4_tx.options_case,
     }
 
 
-AREA_NAMES = ("routing", "setup-errors", "procfs", "fragmentation", "neighbour")
+AREA_NAMES = ("routing", "setup-errors", "procfs", "fragmentation", "neighbour", "udp-cork",
+              "ip-options")
 
 
 @dataclass

@@ -67,6 +67,8 @@ class Side(Protocol):
 
     def garp(self, ns: str, dev: str, ip: str) -> None: ...
 
+    def inject(self, ns: str, dev: str, frame: bytes) -> None: ...
+
 
 def _setns(fd: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
@@ -139,6 +141,12 @@ class RealSide:
         if r.status:
             raise OSError(errno.EIO, r.stderr.strip())
 
+    def inject(self, ns: str, dev: str, frame: bytes) -> None:
+        """Send a whole Ethernet frame out of `dev` (a packet socket, as a crafting tool)."""
+        with _in_netns(self._real(ns)), socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+            s.bind((dev, 0))
+            s.send(frame)
+
     def close(self) -> None:
         for s in self.opened:
             s.close()
@@ -188,7 +196,7 @@ class SkbuffSide:
 
         def tap(skb: Any, d: Any, pt: Any, orig: Any) -> int:
             if skb.pkt_type == PACKET_HOST and skb.protocol == ETH_P_IP:
-                got.append(bytes(core_skb.skb_data(skb)))
+                got.append(core_skb.skb_copy_bits(skb, 0, skb.len) or b"")
             core_skb.consume_skb(skb)
             return core_dev.NET_RX_SUCCESS
 
@@ -210,6 +218,24 @@ class SkbuffSide:
         self.world.kernel.run_task(arp.arp_send, 1, 0x0806, addr, ndev, addr, None, None,
                                    b"\xff" * 6)
         self.settle(1.0)  # arping -c1 waits out its one-second interval before exiting
+
+    def inject(self, ns: str, dev: str, frame: bytes) -> None:
+        """What a packet socket's send does: the frame as given, straight to the device."""
+        from skbuff.net.core import dev as core_dev
+        from skbuff.net.core import skbuff as core_skb
+
+        ndev = getattr(core_dev, "__dev_get_by_name")(self.world.netns(ns), dev)
+
+        def xmit() -> int:
+            skb = core_skb.alloc_skb(len(frame) + 32, core_skb.GFP_ATOMIC)
+            core_skb.skb_reserve(skb, 32)
+            core_skb.skb_put_data(skb, frame)
+            core_skb.skb_reset_mac_header(skb)
+            skb.dev = ndev
+            skb.protocol = int.from_bytes(frame[12:14], "big")
+            return core_dev.dev_queue_xmit(skb)
+
+        self.world.kernel.run_task(xmit)
 
     def close(self) -> None:
         pass

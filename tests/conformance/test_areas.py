@@ -18,6 +18,8 @@ CI_SEEDS = {
     "procfs": range(15),
     "fragmentation": range(32),
     "neighbour": range(10),
+    "udp-cork": range(16),
+    "ip-options": range(16),
 }
 
 CASES = [(area, seed) for area, seeds in CI_SEEDS.items() for seed in seeds]

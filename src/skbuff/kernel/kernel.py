@@ -121,6 +121,7 @@ class Kernel:
         # Index in pernet_list of the first device operation (net_namespace.c first_device).
         self.pernet_first_device = 0
         self.proc_entries: dict[str, Any] = {}
+        self.last_ino = 0x1000  # fs/inode.c get_next_ino's counter (sockfs inode numbers)
         self.netdev_chain = raw_notifier_head()
         self.inetaddr_chain = raw_notifier_head()
         self.netevent_chain = raw_notifier_head()

@@ -34,6 +34,7 @@ from socket import (
     SOCK_DGRAM,
     SOCK_RAW,
     SOL_SOCKET,
+    SOL_UDP,
 )
 from typing import TYPE_CHECKING, NoReturn
 
@@ -91,6 +92,7 @@ class Socket:
             _raise(errno.EPROTONOSUPPORT)
         self.net = net
         self.sk = sock.sock(net, family, type, proto)
+        self.sk.sk_ino = sock.get_next_ino(net.kernel)  # sock_alloc: a sockfs inode
         self.timeout: float | None = None
         if type == SOCK_RAW:
             self.sk.inet_num = proto
@@ -149,20 +151,27 @@ class Socket:
         if not sk.inet_num and sk.sk_type != SOCK_RAW:
             _check(self._get_port(0))
 
-    def sendto(self, data: bytes, address: tuple[str, int]) -> int:
-        """Kernel: udp_sendmsg / ping_v4_sendmsg / raw_sendmsg via __sys_sendto."""
-        return self._send(bytes(data), _aton(address[0]), address[1])
+    def sendto(self, data: bytes, flags_or_address: int | tuple[str, int],
+               address: tuple[str, int] | None = None) -> int:
+        """sendto(data, address) or sendto(data, flags, address) (MSG_MORE for UDP).
+        Kernel: udp_sendmsg / ping_v4_sendmsg / raw_sendmsg via __sys_sendto."""
+        if isinstance(flags_or_address, tuple):
+            flags, address = 0, flags_or_address
+        else:
+            flags = flags_or_address
+        assert address is not None
+        return self._send(bytes(data), _aton(address[0]), address[1], flags)
 
-    def send(self, data: bytes) -> int:
+    def send(self, data: bytes, flags: int = 0) -> int:
         """Send to the connected peer (EDESTADDRREQ if none)."""
-        if self.sk.sk_state != sock.TCP_ESTABLISHED:
+        if self.sk.sk_state != sock.TCP_ESTABLISHED and not self.sk.pending:
             _raise(errno.EDESTADDRREQ)
-        return self._send(bytes(data), self.sk.inet_daddr, self.sk.inet_dport)
+        return self._send(bytes(data), self.sk.inet_daddr, self.sk.inet_dport, flags)
 
-    def _send(self, data: bytes, daddr: int, dport: int) -> int:
+    def _send(self, data: bytes, daddr: int, dport: int, flags: int = 0) -> int:
         sk = self.sk
         if sk.sk_protocol == IPPROTO_UDP:
-            return _check(udp.udp_sendmsg(sk, data, daddr, dport, 0, -1))
+            return _check(udp.udp_sendmsg(sk, data, daddr, dport, 0, -1, flags))
         if self._is_ping():
             return _check(ping.ping_v4_sendmsg(sk, data, daddr, 0, -1))
         return _check(raw.raw_sendmsg(sk, data, daddr))
@@ -259,6 +268,8 @@ class Socket:
                 sk.recvttl = bool(val)
             else:
                 _raise(errno.ENOPROTOOPT)
+        elif level == SOL_UDP and sk.sk_protocol == IPPROTO_UDP and optname == udp.UDP_CORK:
+            udp.udp_set_cork(sk, val)
         else:
             _raise(errno.ENOPROTOOPT)
 
@@ -286,6 +297,8 @@ class Socket:
                 return int(sk.recvttl)
             if optname == IP_MTU:
                 return self._path_mtu()
+        elif level == SOL_UDP and sk.sk_protocol == IPPROTO_UDP and optname == udp.UDP_CORK:
+            return int(sk.corkflag)
         _raise(errno.ENOPROTOOPT)
 
     def _path_mtu(self) -> int:
@@ -315,6 +328,7 @@ class Socket:
         elif self._is_ping():
             ping.ping_unhash(sk)
         else:
+            udp.udp_flush_pending_frames(sk)  # udp_destroy_sock
             udp.udp_lib_unhash(sk)
 
 

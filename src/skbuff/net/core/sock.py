@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import errno
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from skbuff.net.core.skbuff import sk_buff_head
 from skbuff.uapi.in_ import IP_PMTUDISC_WANT
 
 if TYPE_CHECKING:
+    from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
@@ -23,6 +25,44 @@ SOCK_SNDBUF_DEFAULT = 212992  # net.core.wmem_default
 
 TCP_ESTABLISHED = 1
 TCP_CLOSE = 7
+PAGE_FRAG_SIZE = 32768  # net/core/sock.c SKB_FRAG_PAGE_ORDER: a 32 KiB compound page
+
+
+class page_frag:
+    """struct page_frag: the page a socket appends paged data to, and how much is used.
+
+    Kernel: include/linux/mm_types_task.h struct page_frag.
+    """
+
+    __slots__ = ("offset", "page", "size")
+
+    def __init__(self) -> None:
+        self.page: bytearray | None = None
+        self.offset = 0
+        self.size = 0
+
+
+class inet_cork:
+    """struct inet_cork: the state of a datagram being built by ip_append_data (the route,
+    the options, the fragment size, the length so far). `opt` is an ip_options_data.
+
+    Kernel: include/net/inet_sock.h struct inet_cork.
+    """
+
+    __slots__ = ("addr", "dst", "flags", "fragsize", "length", "mark", "opt", "priority",
+                 "tos", "ttl")
+
+    def __init__(self) -> None:
+        self.flags = 0
+        self.addr = 0
+        self.opt: Any = None
+        self.fragsize = 0
+        self.length = 0
+        self.dst: Any = None
+        self.ttl = 0
+        self.tos = -1
+        self.priority = 0
+        self.mark = 0
 
 
 
@@ -58,6 +98,9 @@ class sock:
 
     __slots__ = (
         "broadcast",
+        "cork",
+        "cork_fl",
+        "corkflag",
         "dead",
         "inet_daddr",
         "inet_dport",
@@ -68,13 +111,17 @@ class sock:
         "inet_sport",
         "mc_loop",
         "mc_ttl",
+        "pending",
         "pmtudisc",
         "recverr",
         "recvttl",
         "sk_bound_dev_if",
+        "sk_drops",
         "sk_err",
         "sk_error_queue",
         "sk_family",
+        "sk_frag",
+        "sk_ino",
         "sk_mark",
         "sk_net",
         "sk_priority",
@@ -85,6 +132,8 @@ class sock:
         "sk_sndbuf",
         "sk_state",
         "sk_type",
+        "sk_wmem_alloc",
+        "sk_write_queue",
         "tos",
         "uc_ttl",
     )
@@ -120,6 +169,60 @@ class sock:
         self.recvttl = False
         self.broadcast = False
         self.dead = False
+        self.sk_drops = 0
+        self.sk_ino = 0  # the socket inode number (sock_i_ino); 0 for kernel sockets
+        self.sk_wmem_alloc = 1  # a refcount: 1 + the truesize of skbs charged to us
+        self.sk_write_queue = sk_buff_head()
+        self.sk_frag = page_frag()
+        self.cork = inet_cork()  # inet->cork.base
+        self.cork_fl: Any = None  # inet->cork.fl: the flow of a corked UDP datagram
+        self.corkflag = False  # udp_sock UDP_CORK
+        self.pending = 0  # udp_sock pending: AF_INET while a corked datagram is pending
+
+
+def get_next_ino(k: Kernel) -> int:
+    """The next inode number of the pseudo filesystems (sockfs).
+
+    Kernel: fs/inode.c get_next_ino.
+    """
+    k.last_ino += 1
+    return int(k.last_ino)
+
+
+def sk_wmem_alloc_get(sk: sock) -> int:
+    """Bytes charged to the send side. Kernel: include/net/sock.h sk_wmem_alloc_get."""
+    return sk.sk_wmem_alloc - 1
+
+
+def sock_wfree(skb: sk_buff) -> None:
+    """Destructor of an skb charged to its socket's send buffer: give the memory back.
+
+    Kernel: net/core/sock.c sock_wfree.
+    """
+    skb.sk.sk_wmem_alloc -= skb.truesize
+
+
+def skb_set_owner_w(skb: sk_buff, sk: sock) -> None:
+    """Charge `skb` to `sk`'s send buffer until it is freed.
+
+    Kernel: net/core/sock.c skb_set_owner_w.
+    """
+    skb.sk = sk
+    skb.destructor = sock_wfree
+    sk.sk_wmem_alloc += skb.truesize
+
+
+def sk_page_frag_refill(sk: sock, pfrag: page_frag) -> bool:
+    """Make sure `pfrag` has room left, taking a fresh 32 KiB page when it is full.
+
+    Kernel: net/core/sock.c sk_page_frag_refill, skb_page_frag_refill.
+    """
+    if pfrag.page is not None and pfrag.offset < pfrag.size:
+        return True
+    pfrag.page = bytearray(PAGE_FRAG_SIZE)
+    pfrag.offset = 0
+    pfrag.size = PAGE_FRAG_SIZE
+    return True
 
 
 def sock_queue_rcv(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) -> int:

@@ -4,8 +4,8 @@ Kernel: net/ipv4/icmp.c (icmp_rcv, icmp_pointers, icmp_echo, icmp_timestamp, icm
 icmp_redirect, __icmp_send, icmp_reply, icmp_push_reply, icmp_global_allow,
 icmp_global_consume, icmpv4_mask_allow, icmpv4_global_allow, icmpv4_xrlim_allow).
 Softirq context for receive; `icmp_send` may be called from any path that holds an skb
-(the skb stays the caller's). Replies go out through a per-namespace control socket.
-Not modelled: replying with echoed IP options (ip_options_echo), PROBE (RFC 8335).
+(the skb stays the caller's). Replies go out through a per-namespace control socket, with
+the request's IP options echoed (ip_options_echo). Not modelled: PROBE (RFC 8335).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from skbuff.net.core import dst as core_dst
 from skbuff.net.core import skbuff, sock
 from skbuff.net.core.dev import NET_RX_DROP, NET_RX_SUCCESS
 from skbuff.net.core.dropreason import SKB_DROP_REASON
-from skbuff.net.ipv4 import devinet, fib_frontend, inetpeer, ip_output, route
+from skbuff.net.ipv4 import devinet, fib_frontend, inetpeer, ip_options, ip_output, route
 from skbuff.uapi import checksum, if_link, if_packet, snmp
 from skbuff.uapi.icmp import (
     ICMP_ADDRESS,
@@ -157,25 +157,32 @@ def icmpv4_xrlim_allow(net: Net, rt: route.rtable, fl4: flow.flowi4, type: int, 
 
 
 def icmp_push_reply(net: Net, fl4: flow.flowi4, rt: route.rtable, message: bytes,
-                    tos: int) -> None:
-    """Build and send the ICMP datagram from the namespace's control socket.
+                    tos: int, ipc: ip_output.ipcm_cookie) -> None:
+    """Build and send the ICMP datagram (`message`: header with its checksum, then data)
+    from the namespace's control socket, with `ipc`'s options. Takes the route.
 
     Kernel: net/ipv4/icmp.c icmp_push_reply (ip_append_data + ip_push_pending_frames).
     """
     sk = net.ipv4.icmp_sk
-    skb = ip_output.ip_make_skb(sk, fl4, rt, message, 0, tos)
-    if isinstance(skb, int):
+    ipc.tos = tos
+    rtp: list[route.rtable | None] = [rt]
+    if ip_output.ip_append_data(sk, fl4, message, len(message), 8, ipc, rtp,
+                                ip_output.MSG_DONTWAIT) < 0:
         net.mib.icmp_statistics[snmp.ICMP_MIB_OUTERRORS] += 1
-        core_dst.dst_release(rt)
-        return
-    ip_output.ip_send_skb(net, skb)
+        ip_output.ip_flush_pending_frames(sk)
+    else:
+        ip_output.ip_push_pending_frames(sk, fl4)
+    if rtp[0] is not None:
+        core_dst.dst_release(rtp[0])
 
 
-def __icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
+def __icmp_send(skb_in: sk_buff, type: int, code: int, info: int,
+                opt: ip_options.ip_options) -> None:
     """Send an ICMP error (or other message) about `skb_in`, unless a never-send rule holds:
     no route, header outside the data, not PACKET_HOST, a broadcast/multicast route, a
     non-first fragment, or an error about an ICMP error. Then the global and per-host
-    rate limits, source selection, TOS | 0xC0 for errors, and a 576-byte cap.
+    rate limits, source selection, TOS | 0xC0 for errors, the options `opt` describes
+    echoed back (a source route reversed: sent to its first hop), and a 576-byte cap.
 
     Kernel: net/ipv4/icmp.c __icmp_send. The skb stays the caller's.
     """
@@ -217,7 +224,14 @@ def __icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
         saddr = devinet.inet_select_addr(idev, iph.saddr, RT_SCOPE_LINK) if idev else 0
     tos = ((iph.tos & 0x1E) | IPTOS_PREC_INTERNETCONTROL) if icmp_pointers[type].error \
         else iph.tos
-    fl4 = flow.flowi4(daddr=iph.saddr, saddr=saddr, flowi4_tos=tos & 0xFC,
+    replyopts = ip_options.ip_options_data()
+    if ip_options.__ip_options_echo(net, replyopts, skb_in, opt):
+        return
+    ropt = replyopts.opt
+    ipc = ip_output.ipcm_cookie(net.ipv4.icmp_sk, iph.saddr, replyopts)
+    ipc.mark = 0
+    fl4 = flow.flowi4(daddr=ropt.faddr if ropt.srr else iph.saddr, saddr=saddr,
+                      flowi4_tos=tos & 0xFC,
                       flowi4_proto=IPPROTO_ICMP, flowi4_mark=0)
     fl4.fl4_icmp_type = type
     fl4.fl4_icmp_code = code
@@ -227,7 +241,7 @@ def __icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
     if not icmpv4_xrlim_allow(net, rt2, fl4, type, code, apply_ratelimit):
         core_dst.dst_release(rt2)
         return
-    room = min(core_dst.dst_mtu(rt2), 576) - 20 - 8
+    room = min(core_dst.dst_mtu(rt2), 576) - 20 - ropt.optlen - 8
     if room <= 20:
         core_dst.dst_release(rt2)
         return
@@ -236,31 +250,46 @@ def __icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
     quoted = skbuff.skb_copy_bits(skb_in, offset, data_len) or b""
     if not fl4.saddr:
         fl4.saddr = INADDR_DUMMY
-    icmp_push_reply(net, fl4, rt2, build_icmp(type, code, info, quoted), tos)
+    icmp_push_reply(net, fl4, rt2, build_icmp(type, code, info, quoted), tos, ipc)
 
 
 def icmp_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
-    """Kernel: include/net/icmp.h icmp_send (no IP options passed)."""
-    __icmp_send(skb_in, type, code, info)
+    """__icmp_send echoing the options `skb_in` arrived with (IPCB).
+
+    Kernel: include/net/icmp.h icmp_send.
+    """
+    __icmp_send(skb_in, type, code, info, ip_options.IPCB(skb_in).opt)
 
 
 def icmp_ndo_send(skb_in: sk_buff, type: int, code: int, info: int) -> None:
-    """icmp_send for drivers (no NAT here, so the same). Kernel: net/ipv4/icmp.c icmp_ndo_send."""
-    __icmp_send(skb_in, type, code, info)
+    """icmp_send for drivers: no options echoed (the cb is not IPv4's there); no NAT here.
+
+    Kernel: net/ipv4/icmp.c icmp_ndo_send.
+    """
+    __icmp_send(skb_in, type, code, info, ip_options.ip_options_data().opt)
 
 
 def icmp_reply(skb: sk_buff, message: bytes) -> None:
-    """Answer a request (echo, timestamp) to its sender from the address it was sent to.
+    """Answer a request (echo, timestamp) to its sender from the address it was sent to,
+    echoing its IP options (a source route reversed: the reply goes to its first hop).
 
     Kernel: net/ipv4/icmp.c icmp_reply.
     """
     net = skbuff.skb_dst(skb).dev.nd_net
+    replyopts = ip_options.ip_options_data()
+    if ip_options.ip_options_echo(net, replyopts, skb):
+        return
     type = message[0]
     allowed, apply_ratelimit = icmpv4_global_allow(net, type, message[1])
     if not allowed:
         return
     iph = skbuff.ip_hdr(skb)
-    fl4 = flow.flowi4(daddr=iph.saddr, saddr=fib_frontend.fib_compute_spec_dst(skb),
+    ropt = replyopts.opt
+    ipc = ip_output.ipcm_cookie(net.ipv4.icmp_sk, iph.saddr,
+                                replyopts if ropt.optlen else None)
+    ipc.mark = 0
+    fl4 = flow.flowi4(daddr=ropt.faddr if ropt.srr else iph.saddr,
+                      saddr=fib_frontend.fib_compute_spec_dst(skb),
                       flowi4_tos=iph.tos & 0xFC, flowi4_proto=IPPROTO_ICMP)
     rt2 = route.ip_route_output_key(net, fl4)
     if isinstance(rt2, int):
@@ -268,7 +297,7 @@ def icmp_reply(skb: sk_buff, message: bytes) -> None:
     if not icmpv4_xrlim_allow(net, rt2, fl4, type, message[1], apply_ratelimit):
         core_dst.dst_release(rt2)
         return
-    icmp_push_reply(net, fl4, rt2, message, iph.tos)
+    icmp_push_reply(net, fl4, rt2, message, iph.tos, ipc)
 
 
 def _icmp_message(skb: sk_buff) -> bytearray:
@@ -455,12 +484,14 @@ def icmp_rcv(skb: sk_buff) -> int:
 
 
 def icmp_sk_init(net: Net) -> None:
-    """The namespace's ICMP control socket (PMTUDISC_DONT) and rate state.
+    """The namespace's ICMP control socket (PMTUDISC_DONT, its send buffer) and rate state.
 
     Kernel: net/ipv4/icmp.c icmp_sk_init, inet_ctl_sock_create (the per-CPU icmp_sk).
     """
     sk = sock.sock(net, AF_INET, SOCK_RAW, IPPROTO_ICMP)
     sk.pmtudisc = 0
+    # 2 * SKB_TRUESIZE(64 * 1024): room for two maximal replies in flight
+    sk.sk_sndbuf = 2 * (64 * 1024 + (skbuff.SKB_SIZEOF + 63 & ~63) + skbuff.SKB_SHINFO_SIZEOF)
     net.ipv4.icmp_sk = sk
     net.ipv4.icmp_global = [0, 0]
     net.ipv4.sysctl_icmp_ratelimit = net.kernel.hz

@@ -1,13 +1,15 @@
 """IP options and the IPv4 control block: struct ip_options, struct inet_skb_parm, IPCB(skb).
 
-Kernel: net/ipv4/ip_options.c (__ip_options_compile, ip_options_compile, ip_options_fragment,
-ip_options_rcv_srr, ip_forward_options), include/net/inet_sock.h struct ip_options,
-include/net/ip.h struct inet_skb_parm and IPCB, include/uapi/linux/ip.h IPOPT_*.
+Kernel: net/ipv4/ip_options.c (ip_options_build, __ip_options_echo, __ip_options_compile,
+ip_options_compile, ip_options_fragment, ip_options_rcv_srr, ip_forward_options),
+include/net/inet_sock.h struct ip_options and struct ip_options_data, include/net/ip.h
+struct inet_skb_parm and IPCB, include/uapi/linux/ip.h IPOPT_*.
 
 `inet_skb_parm` is a view on `skb.cb` with the kernel's x86-64 layout: iif (int, 0), opt
 (struct ip_options, 4..20: faddr, nexthop, optlen, srr, rr, ts, bit flags, router_alert,
 cipso), flags (u16, 20), frag_max_size (u16, 22). Option offsets (srr, rr, ts, router_alert)
-are from the start of the IP header, 0 meaning absent, as in the kernel.
+are from the start of the IP header, 0 meaning absent, as in the kernel. Options built for
+sending (`ip_options_data`) keep the same struct layout followed by the option bytes.
 """
 
 from __future__ import annotations
@@ -161,6 +163,33 @@ class inet_skb_parm:
         self.cb[0:_IPCB_SIZE] = _ZERO_IPCB
 
 
+_OPT_STRUCT = slice(4, 20)  # struct ip_options (without __data) inside cb / ip_options_data
+OPT_DATA = 24  # where ip_options_data keeps the option bytes (__data)
+MAX_IPOPTLEN = 40
+
+
+class ip_options_data:
+    """struct ip_options_data: an ip_options plus room for 40 option bytes (the options a
+    reply or a socket sends). `buf[4:20]` is the struct, `buf[OPT_DATA:]` its __data.
+
+    Kernel: include/net/inet_sock.h struct ip_options_data.
+    """
+
+    __slots__ = ("buf",)
+
+    def __init__(self) -> None:
+        self.buf = bytearray(OPT_DATA + MAX_IPOPTLEN)
+
+    @property
+    def opt(self) -> ip_options:
+        """The struct ip_options part."""
+        return ip_options(self.buf)
+
+    def options(self) -> bytes:
+        """The option bytes (__data[0:optlen])."""
+        return bytes(self.buf[OPT_DATA:OPT_DATA + self.buf[12]])
+
+
 def IPCB(skb: sk_buff) -> inet_skb_parm:
     """Kernel: include/net/ip.h IPCB."""
     # Built without the Python-level __init__: IPCB runs ~6 times per forwarded packet.
@@ -311,6 +340,140 @@ def ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
         icmp.icmp_send(skb, ICMP_PARAMETERPROB, 0, (bad - 1) << 24)
         return -errno.EINVAL
     return 0
+
+
+def ip_options_build(skb: sk_buff, opt: ip_options_data, daddr: int, rt: route.rtable) -> None:
+    """Write `opt` after the 20-byte header at the network header (ihl already counts it),
+    copy the struct into IPCB(skb).opt, and fill what is ours to fill: the final source-route
+    slot with `daddr`, our address into RR / TS and the time into TS.
+
+    Kernel: net/ipv4/ip_options.c ip_options_build.
+    """
+    cb = skb.cb
+    cb[_OPT_STRUCT] = opt.buf[_OPT_STRUCT]
+    buf = skb.buf
+    nh = skbuff.skb_network_header(skb)
+    optlen = opt.buf[12]
+    buf[nh + 20:nh + 20 + optlen] = opt.buf[OPT_DATA:OPT_DATA + optlen]
+    o = IPCB(skb).opt
+    if o.srr:
+        _BE32.pack_into(buf, nh + o.srr + buf[nh + o.srr + 1] - 4, daddr)
+    if o.rr_needaddr:
+        _BE32.pack_into(buf, nh + o.rr + buf[nh + o.rr + 2] - 5, ip_rt_get_source(skb, rt))
+    if o.ts_needaddr:
+        _BE32.pack_into(buf, nh + o.ts + buf[nh + o.ts + 2] - 9, ip_rt_get_source(skb, rt))
+    if o.ts_needtime:
+        dev = rt.dev
+        assert dev is not None
+        _BE32.pack_into(buf, nh + o.ts + buf[nh + o.ts + 2] - 5,
+                        icmp.inet_current_timestamp(dev.nd_net))
+
+
+def __ip_options_echo(net: Net, dopt: ip_options_data, skb: sk_buff, sopt: ip_options) -> int:
+    """Build in `dopt` the options to send back to the sender of `skb` (whose received
+    options `sopt` describes): record route and timestamp copied with their pointers moved
+    past the slot we will fill, a source route reversed (its first hop in `faddr`; a route
+    listing the sender itself loses that hop, RFC 1812), CIPSO copied, padded to 4 bytes.
+    0 or -EINVAL (a full RR/TS that still asks for room).
+
+    Kernel: net/ipv4/ip_options.c __ip_options_echo.
+    """
+    dbuf = dopt.buf
+    dbuf[:] = bytes(len(dbuf))
+    if sopt.optlen == 0:
+        return 0
+    d = ip_options(dbuf)
+    sbuf = skb.buf
+    nh = skbuff.skb_network_header(skb)
+    dptr = OPT_DATA
+    if sopt.rr:
+        start = nh + sopt.rr
+        optlen = sbuf[start + 1]
+        soffset = sbuf[start + 2]
+        d.rr = d.optlen + 20
+        dbuf[dptr:dptr + optlen] = sbuf[start:start + optlen]
+        if sopt.rr_needaddr and soffset <= optlen:
+            if soffset + 3 > optlen:
+                return -errno.EINVAL
+            dbuf[dptr + 2] = soffset + 4
+            d.rr_needaddr = True
+        dptr += optlen
+        d.optlen += optlen
+    if sopt.ts:
+        start = nh + sopt.ts
+        optlen = sbuf[start + 1]
+        soffset = sbuf[start + 2]
+        d.ts = d.optlen + 20
+        dbuf[dptr:dptr + optlen] = sbuf[start:start + optlen]
+        if soffset <= optlen:
+            if sopt.ts_needaddr:
+                if soffset + 3 > optlen:
+                    return -errno.EINVAL
+                d.ts_needaddr = True
+                soffset += 4
+            if sopt.ts_needtime:
+                if soffset + 3 > optlen:
+                    return -errno.EINVAL
+                if (dbuf[dptr + 3] & 0xF) != IPOPT_TS_PRESPEC:
+                    d.ts_needtime = True
+                    soffset += 4
+                else:
+                    d.ts_needtime = False
+                    if soffset + 7 <= optlen:
+                        addr = int(_BE32.unpack_from(dbuf, dptr + soffset - 1)[0])
+                        if fib_frontend.inet_addr_type(net, addr) != rtnetlink.RTN_UNICAST:
+                            d.ts_needtime = True
+                            soffset += 8
+            dbuf[dptr + 2] = soffset
+        dptr += optlen
+        d.optlen += optlen
+    if sopt.srr:
+        start = nh + sopt.srr
+        optlen = sbuf[start + 1]
+        soffset = sbuf[start + 2]
+        doffset = 0
+        faddr = 0
+        if soffset > optlen:
+            soffset = optlen + 1
+        soffset -= 4
+        if soffset > 3:
+            faddr = int(_BE32.unpack_from(sbuf, start + soffset - 1)[0])
+            soffset -= 4
+            doffset = 4
+            while soffset > 3:
+                dbuf[dptr + doffset - 1:dptr + doffset + 3] = \
+                    sbuf[start + soffset - 1:start + soffset + 3]
+                soffset -= 4
+                doffset += 4
+            if sbuf[start + soffset + 3:start + soffset + 7] == \
+                    skbuff.ip_hdr(skb).saddr.to_bytes(4, "big"):
+                doffset -= 4
+        if doffset > 3:
+            d.faddr = faddr
+            dbuf[dptr] = sbuf[start]
+            dbuf[dptr + 1] = doffset + 3
+            dbuf[dptr + 2] = 4
+            dptr += doffset + 3
+            d.srr = d.optlen + 20
+            d.optlen += doffset + 3
+            d.is_strictroute = sopt.is_strictroute
+    if sopt.cipso:
+        start = nh + sopt.cipso
+        optlen = sbuf[start + 1]
+        d.cipso = d.optlen + 20
+        dbuf[dptr:dptr + optlen] = sbuf[start:start + optlen]
+        dptr += optlen
+        d.optlen += optlen
+    while d.optlen & 3:
+        dbuf[dptr] = IPOPT_END
+        dptr += 1
+        d.optlen += 1
+    return 0
+
+
+def ip_options_echo(net: Net, dopt: ip_options_data, skb: sk_buff) -> int:
+    """Echo the options `skb` arrived with. Kernel: include/net/ip.h ip_options_echo."""
+    return __ip_options_echo(net, dopt, skb, IPCB(skb).opt)
 
 
 def ip_options_fragment(skb: sk_buff) -> None:

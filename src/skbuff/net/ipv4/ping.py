@@ -106,5 +106,5 @@ def ping_v4_sendmsg(sk: sock_t, data: bytes, daddr: int, ttl: int, tos: int) -> 
         msg[2:4] = checksum.ip_compute_csum(msg, 0, len(msg)).to_bytes(2, "big")
         return bytes(msg)
 
-    sent = ip_output.ip4_datagram_send(sk, fl4, build, ttl, tos)
+    sent = ip_output.ip4_datagram_send(sk, fl4, build, 8, ttl, tos)
     return sent if sent < 0 else len(data)

@@ -1,4 +1,5 @@
-"""/proc/net/snmp and /proc/net/netstat: the SNMP counters as net/ipv4/proc.c prints them.
+"""/proc/net/snmp and /proc/net/netstat: the SNMP counters as net/ipv4/proc.c prints them;
+the registration of the per-namespace /proc/net files of IPv4 (udp from net/ipv4/udp.c).
 
 Kernel: net/ipv4/proc.c snmp_seq_show, icmp_put, icmpmsg_put, netstat_seq_show;
 net/mptcp/mib.c mptcp_seq_show (MPTcpExt, all zero: no MPTCP here).
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from skbuff.kernel import procfs
-from skbuff.net.ipv4 import devinet
+from skbuff.net.ipv4 import devinet, udp
 from skbuff.uapi import snmp
 
 if TYPE_CHECKING:
@@ -98,3 +99,4 @@ def ip_proc_init_net(net: Net) -> None:
     """Register the files for `net`. Kernel: net/ipv4/proc.c ip_proc_init_net."""
     procfs.proc_create_net_single(net, "net/snmp", snmp_seq_show)
     procfs.proc_create_net_single(net, "net/netstat", netstat_seq_show)
+    procfs.proc_create_net_single(net, "net/udp", udp.udp4_seq_show)

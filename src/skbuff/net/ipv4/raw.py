@@ -81,5 +81,4 @@ def raw_sendmsg(sk: sock_t, data: bytes, daddr: int) -> int:
     if sk.sk_protocol == 1 and data:
         fl4.fl4_icmp_type = data[0]
         fl4.fl4_icmp_code = data[1] if len(data) > 1 else 0
-    sent = ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, -1)
-    return sent
+    return ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, 0, -1)

@@ -1,16 +1,19 @@
 """UDP over IPv4: receive, ICMP errors, send, and the port table.
 
 Kernel: net/ipv4/udp.c (__udp4_lib_rcv, udp_unicast_rcv_skb, __udp_enqueue_schedule_skb,
-__udp4_lib_lookup/compute_score, __udp4_lib_err, udp_sendmsg, udp_lib_get_port,
-udp_recvmsg counting InDatagrams). Sockets live in `net.ipv4.udp_table[port]`.
+__udp4_lib_lookup/compute_score, __udp4_lib_err, udp_sendmsg with corking (MSG_MORE,
+UDP_CORK), udp_send_skb, udp_push_pending_frames, udp_lib_get_port, udp_recvmsg counting
+InDatagrams, udp4_seq_show). Sockets live in `net.ipv4.udp_table[port]`.
 """
 
 from __future__ import annotations
 
 import errno
-from typing import TYPE_CHECKING
+import struct
+from typing import TYPE_CHECKING, Any
 
 from skbuff.net import flow
+from skbuff.net.core import dst as core_dst
 from skbuff.net.core import skbuff, sock
 from skbuff.net.core.dropreason import SKB_DROP_REASON
 from skbuff.net.ipv4 import icmp, ip_output, ip_sockglue, route
@@ -22,13 +25,17 @@ from skbuff.uapi.icmp import (
     ICMP_REDIRECT,
 )
 from skbuff.uapi.in_ import IPPROTO_UDP
-from skbuff.uapi.udp import build_udp
+from skbuff.uapi.rtnetlink import AF_INET
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
     from skbuff.net.core.sock import sock as sock_t
 
+UDP_CORK = 1  # include/uapi/linux/udp.h (level SOL_UDP)
+UDP_HTABLE_SIZE = 16384  # udp_table_init: what alloc_large_system_hash gives a 4+ GiB machine
+CSUM_MANGLED_0 = 0xFFFF
+_BE16 = struct.Struct("!H")
 
 
 def compute_score(sk: sock_t, net: Net, saddr: int, sport: int, daddr: int, hnum: int,
@@ -83,6 +90,7 @@ def udp_queue_rcv_skb(sk: sock_t, skb: sk_buff) -> int:
         mib = net.mib.udp_statistics
         mib[snmp.UDP_MIB_RCVBUFERRORS] += 1
         mib[snmp.UDP_MIB_INERRORS] += 1
+        sk.sk_drops += 1
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.SOCKET_RCVBUFF)
         return -1
     sock.skb_queue_datagram(sk, skb, data, skbuff.ip_hdr(skb).saddr, uh.source)
@@ -219,14 +227,79 @@ def udp_lib_unhash(sk: sock_t) -> None:
             del sk.sk_net.ipv4.udp_table[sk.inet_num]
 
 
-def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: int) -> int:
-    """Route, build (ip_make_skb) and send one datagram. Returns len(data) or -errno
-    (-ENETUNREACH/-EHOSTUNREACH from the route, -EMSGSIZE above the path MTU with DF,
-    -EACCES for broadcast without SO_BROADCAST). OutDatagrams on success.
+def udp_send_skb(skb: sk_buff, fl4: flow.flowi4) -> int:
+    """Fill the UDP header of a built datagram (ports, length, checksum over every piece,
+    0 sent as 0xffff) and send it; OutDatagrams on success, -ENOBUFS without IP_RECVERR
+    counts SndbufErrors and reports success. Owns the skb.
 
-    Kernel: net/ipv4/udp.c udp_sendmsg, udp_send_skb.
+    Kernel: net/ipv4/udp.c udp_send_skb, udp_csum.
+    """
+    sk = skb.sk
+    net = sk.sk_net
+    offset = skbuff.skb_transport_offset(skb)
+    length = skb.len - offset
+    th = skbuff.skb_transport_header(skb)
+    buf = skb.buf
+    _BE16.pack_into(buf, th, sk.inet_sport)
+    _BE16.pack_into(buf, th + 2, fl4.fl4_dport)
+    _BE16.pack_into(buf, th + 4, length)
+    _BE16.pack_into(buf, th + 6, 0)
+    csum = skbuff.skb_checksum(skb, offset, length, 0)
+    check = checksum.csum_tcpudp_magic(fl4.saddr, fl4.daddr, length, IPPROTO_UDP, csum)
+    _BE16.pack_into(buf, th + 6, check or CSUM_MANGLED_0)
+    err = ip_output.ip_send_skb(net, skb)
+    if err:
+        if err == -errno.ENOBUFS and not sk.recverr:
+            net.mib.udp_statistics[snmp.UDP_MIB_SNDBUFERRORS] += 1
+            err = 0
+    else:
+        net.mib.udp_statistics[snmp.UDP_MIB_OUTDATAGRAMS] += 1
+    return err
+
+
+def udp_push_pending_frames(sk: sock_t) -> int:
+    """Send the corked datagram. Kernel: net/ipv4/udp.c udp_push_pending_frames."""
+    err = 0
+    skb = ip_output.ip_finish_skb(sk, sk.cork_fl)
+    if skb is not None:
+        err = udp_send_skb(skb, sk.cork_fl)
+    sk.pending = 0
+    return err
+
+
+def udp_flush_pending_frames(sk: sock_t) -> None:
+    """Throw the corked datagram away. Kernel: net/ipv4/udp.c udp_flush_pending_frames."""
+    if sk.pending:
+        sk.pending = 0
+        ip_output.ip_flush_pending_frames(sk)
+
+
+def udp_set_cork(sk: sock_t, val: int) -> None:
+    """setsockopt(SOL_UDP, UDP_CORK): clearing it sends what is pending.
+
+    Kernel: net/ipv4/udp.c udp_lib_setsockopt (UDP_CORK).
+    """
+    sk.corkflag = bool(val)
+    if not val:
+        udp_push_pending_frames(sk)
+
+
+def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: int,
+                flags: int = 0) -> int:
+    """Send `data` as (part of) a datagram. With UDP_CORK or MSG_MORE the data is appended
+    to a pending datagram (sent by a later call without either, or by clearing UDP_CORK);
+    a pending datagram keeps its destination. Returns len(data) or -errno (-ENETUNREACH /
+    -EHOSTUNREACH from the route, -EMSGSIZE above the path MTU with DF or 64K, -EACCES for
+    broadcast without SO_BROADCAST).
+
+    Kernel: net/ipv4/udp.c udp_sendmsg.
     """
     net = sk.sk_net
+    corkreq = sk.corkflag or bool(flags & ip_output.MSG_MORE)
+    if len(data) > 0xFFFF:
+        return -errno.EMSGSIZE
+    if sk.pending:
+        return _udp_append(sk, sk.cork_fl, data, len(data), None, [None], corkreq, flags)
     if not sk.inet_num:
         err = udp_lib_get_port(sk, 0)
         if err:
@@ -236,12 +309,55 @@ def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: 
                       flowi4_proto=IPPROTO_UDP, daddr=daddr, saddr=sk.inet_saddr)
     fl4.fl4_sport = sk.inet_sport
     fl4.fl4_dport = dport
-    sent = ip_output.ip4_datagram_send(
-        sk, fl4, lambda f: build_udp(f.saddr, f.daddr, sk.inet_sport, dport, data), ttl, tos)
-    if sent < 0:
-        return sent
-    net.mib.udp_statistics[snmp.UDP_MIB_OUTDATAGRAMS] += 1
-    return len(data)
+    rt = route.ip_route_output_key(net, fl4)
+    if isinstance(rt, int):
+        if rt == -errno.ENETUNREACH:
+            net.mib.ip_statistics[snmp.IPSTATS_MIB_OUTNOROUTES] += 1
+        return rt
+    if rt.rt_flags & route.RTCF_BROADCAST and not sk.broadcast:
+        core_dst.dst_release(rt)
+        return -errno.EACCES
+    ipc = ip_output.ipcm_cookie(sk, fl4.daddr)
+    ipc.ttl = ttl
+    ipc.tos = tos
+    rtp: list[Any] = [rt]
+    message = bytes(8) + data  # the header is written by udp_send_skb
+    if not corkreq:
+        skb = ip_output.ip_make_skb(sk, fl4, message, len(message), 8, ipc, rtp,
+                                    sock.inet_cork(), flags)
+        err = skb if isinstance(skb, int) else 0
+        if skb is not None and not isinstance(skb, int):
+            err = udp_send_skb(skb, fl4)
+        _rt_put(rtp)
+        return err if err else len(data)
+    sk.cork_fl = fl4
+    sk.pending = AF_INET
+    return _udp_append(sk, fl4, message, len(data), ipc, rtp, corkreq, flags)
+
+
+def _udp_append(sk: sock_t, fl4: flow.flowi4, message: bytes, sent: int,
+                ipc: ip_output.ipcm_cookie | None, rtp: list[Any], corkreq: bool, flags: int
+                ) -> int:
+    """udp_sendmsg's `do_append_data:` label: append to the pending datagram, then flush it
+    on error or send it unless still corked. Kernel: net/ipv4/udp.c udp_sendmsg."""
+    if ipc is None:
+        ipc = ip_output.ipcm_cookie(sk, fl4.daddr)
+    err = ip_output.ip_append_data(sk, fl4, message, len(message), 8, ipc, rtp,
+                                   flags | ip_output.MSG_MORE if corkreq else flags)
+    if err:
+        udp_flush_pending_frames(sk)
+    elif not corkreq:
+        err = udp_push_pending_frames(sk)
+    elif skbuff.skb_queue_empty(sk.sk_write_queue):
+        sk.pending = 0
+    _rt_put(rtp)
+    return err if err else sent
+
+
+def _rt_put(rtp: list[Any]) -> None:
+    """ip_rt_put of a route the cork did not take."""
+    if rtp[0] is not None:
+        core_dst.dst_release(rtp[0])
 
 
 def udp_recvmsg(sk: sock_t) -> tuple[bytes, int, int] | None:
@@ -254,3 +370,60 @@ def udp_recvmsg(sk: sock_t) -> tuple[bytes, int, int] | None:
         sk.sk_net.mib.udp_statistics[snmp.UDP_MIB_INDATAGRAMS] += 1
     return got
 
+
+
+def net_hash_mix(net: Net) -> int:
+    """The namespace's hash perturbation (random per namespace). Derived from the kernel's
+    seed and the namespace id, so reading it draws nothing from the random stream.
+
+    Kernel: include/net/netns/hash.h net_hash_mix (net->hash_mix, set in preinit_net).
+    """
+    k = net.kernel
+    key = k.seed.to_bytes(8, "little", signed=True) + b"hash_mix"
+    return k.rng.siphash(key, net.ns_id.to_bytes(4, "little")) & 0xFFFFFFFF
+
+
+def udp_hashfn(net: Net, num: int, mask: int) -> int:
+    """Kernel: include/linux/udp.h udp_hashfn."""
+    return (num + net_hash_mix(net)) & mask
+
+
+def _sock_pointer(sk: sock_t) -> str:
+    """%pK of the socket with kptr_restrict 0: a hashed pointer, upper half zero.
+
+    Kernel: lib/vsprintf.c ptr_to_id (siphash of the address with a boot-time key).
+    """
+    k = sk.sk_net.kernel
+    key = k.seed.to_bytes(8, "little", signed=True) + b"ptr_key\0"
+    return f"{k.rng.siphash(key, sk.sk_ino.to_bytes(8, 'little')) & 0xFFFFFFFF:016x}"
+
+
+def udp4_format_sock(sk: sock_t, bucket: int) -> str:
+    """One socket's line (addresses as the raw __be32 printed on little-endian x86-64;
+    ref is the socket's own reference plus the hash table's).
+
+    Kernel: net/ipv4/udp.c udp4_format_sock.
+    """
+    src = int.from_bytes(sk.inet_rcv_saddr.to_bytes(4, "big"), "little")
+    dest = int.from_bytes(sk.inet_daddr.to_bytes(4, "big"), "little")
+    return (f"{bucket:5d}: {src:08X}:{sk.inet_sport:04X} {dest:08X}:{sk.inet_dport:04X}"
+            f" {sk.sk_state:02X} {sock.sk_wmem_alloc_get(sk):08X}:{sk.sk_rmem_alloc:08X}"
+            f" {0:02X}:{0:08X} {0:08X} {0:5d} {0:8d} {sk.sk_ino} {2} {_sock_pointer(sk)}"
+            f" {sk.sk_drops}")
+
+
+def udp4_seq_show(net: Net) -> str:
+    """/proc/net/udp: the header, then the namespace's sockets in hash-bucket order (newest
+    first within a slot), every line padded to 127 columns.
+
+    Kernel: net/ipv4/udp.c udp4_seq_show, udp_get_first/udp_get_next (seq_setwidth 127).
+    """
+    lines = ["   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt"
+             "   uid  timeout inode ref pointer drops"]
+    mask = UDP_HTABLE_SIZE - 1
+    rows = sorted(((udp_hashfn(net, port, mask), -i, sk)
+                   for port, socks in net.ipv4.udp_table.items()
+                   for i, sk in enumerate(socks) if sk.sk_net is net),
+                  key=lambda r: (r[0], r[1]))
+    lines += [udp4_format_sock(sk, bucket) for bucket, _, sk in rows]
+    return "".join(f"{line:<127}\n" for line in lines)
