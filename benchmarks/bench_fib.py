@@ -55,7 +55,8 @@ def build_fib(pfx: list[tuple[int, int]], fis: list[ip_fib.fib_info]) -> ip_fib.
         fi = fis[i % len(fis)]
         l, tp = fib_trie.fib_find_node(t, key)
         slen = 32 - plen
-        fa = fib_trie.fib_find_alias(l.leaf if l else None, slen, 0, 0, tb.tb_id, False)
+        fa = fib_trie.fib_find_alias(fib_trie.leaf_aliases(l) if l else None, slen, 0, 0,
+                                     tb.tb_id, False)
         fib_trie.fib_insert_alias(t, tp, l, ip_fib.fib_alias(fi, 0, uapi_rt.RTN_UNICAST, slen,
                                                              tb.tb_id), fa, key)
     return tb
