@@ -63,9 +63,13 @@ class key_vector:
     GC-tracked object), else a list of two or more sorted by fa_slen ascending, then tb_id
     descending, then dscp descending, then priority ascending. Read it with `leaf_aliases`.
     Nodes with children are `tnode`s; both kinds are told apart by `bits` as in the kernel.
+    A leaf's pos and bits are always 0: they are class attributes here (16 bytes a leaf),
+    which tnode's slots override.
     """
 
-    __slots__ = ("bits", "key", "leaf", "parent", "pos", "slen")
+    __slots__ = ("key", "leaf", "parent", "slen")
+    pos: int = 0
+    bits: int = 0
     leaf: fib_alias | list[fib_alias]
     # Only tnodes have these (the kernel's union and struct tnode header); declared here so
     # that code walking key_vectors reads them after testing `bits`, as the kernel does.
@@ -73,10 +77,8 @@ class key_vector:
     full_children: int
     empty_children: int
 
-    def __init__(self, key: int, pos: int, bits: int, slen: int) -> None:
+    def __init__(self, key: int, slen: int) -> None:
         self.key = key
-        self.pos = pos
-        self.bits = bits
         self.slen = slen
         self.parent: tnode | None = None
 
@@ -85,10 +87,12 @@ class tnode(key_vector):
     """A key_vector with children: `tnode` (1 << bits entries, None = empty) and the struct
     tnode header's full/empty child counts (kept by put_child). Kernel: net/ipv4/fib_trie.c."""
 
-    __slots__ = ("empty_children", "full_children", "tnode")
+    __slots__ = ("bits", "empty_children", "full_children", "pos", "tnode")
 
     def __init__(self, key: int, pos: int, bits: int) -> None:
-        super().__init__(key, pos, bits, pos)
+        key_vector.__init__(self, key, pos)
+        self.pos = pos
+        self.bits = bits
         size = 1 << bits
         self.tnode = [None] * size
         self.full_children = 0
@@ -141,7 +145,7 @@ def _leaf_set(l: key_vector, aliases: list[fib_alias]) -> None:
 
 def leaf_new(key: int, fa: fib_alias) -> key_vector:
     """Kernel: net/ipv4/fib_trie.c leaf_new."""
-    l = key_vector(key, 0, 0, fa.fa_slen)
+    l = key_vector(key, fa.fa_slen)
     l.leaf = fa
     return l
 
@@ -212,6 +216,28 @@ def _tnode_fill(tn: tnode) -> list[int]:
     return full
 
 
+def _join_leaves(c0: key_vector | None, c1: key_vector | None, pos: int) -> key_vector | None:
+    """What resize makes of a new one-bit tnode at `pos` over two leaves (either may be
+    None): it collapses to the one present; with both it inflates to two bits at pos - 1
+    (2 of 2 used meets either inflate threshold, 2 of 4 does not), unless pos is 0. The
+    result's parent is left for the caller. Kernel: net/ipv4/fib_trie.c resize (should_inflate,
+    inflate, should_collapse, collapse), for the two places that make such a tnode."""
+    if c0 is None:
+        return c1
+    if c1 is None:
+        return c0
+    tn = tnode_new(c0.key, pos - 1, 2) if pos else tnode_new(c0.key, 0, 1)
+    tkey = tn.key
+    tpos = tn.pos
+    children = tn.tnode
+    children[(c0.key ^ tkey) >> tpos] = c0
+    children[(c1.key ^ tkey) >> tpos] = c1
+    c0.parent = c1.parent = tn
+    tn.empty_children -= 2
+    tn.slen = max(tpos, c0.slen, c1.slen)
+    return tn
+
+
 def replace(t: trie, oldtnode: tnode, tn: tnode, full: list[int]) -> tnode:
     """Put tn in oldtnode's place and resize its full children (indexes `full`, taken when tn
     was filled: resizing child i changes no other slot), last first.
@@ -232,7 +258,11 @@ def replace(t: trie, oldtnode: tnode, tn: tnode, full: list[int]) -> tnode:
 
 def inflate(t: trie, oldtnode: tnode) -> tnode:
     """Double a tnode's child array; full children are split in two (or, with one bit,
-    replaced by their two children). Kernel: net/ipv4/fib_trie.c inflate."""
+    replaced by their two children). Kernel: net/ipv4/fib_trie.c inflate.
+
+    A full two-bit child over leaves splits into two one-bit tnodes over two leaves each,
+    which replace() resizes at once: they are built in their resized form (_join_leaves).
+    """
     tn = tnode_new(oldtnode.key, oldtnode.pos - 1, oldtnode.bits + 1)
     tkey = tn.key
     tpos = tn.pos
@@ -250,6 +280,13 @@ def inflate(t: trie, oldtnode: tnode) -> tnode:
             new[2 * i] = grand[0]
             new[2 * i + 1] = grand[1]
             continue
+        if inode.bits == 2:
+            g0, g1, g2, g3 = grand
+            if ((g0 is None or not g0.bits) and (g1 is None or not g1.bits)
+                    and (g2 is None or not g2.bits) and (g3 is None or not g3.bits)):
+                new[2 * i] = _join_leaves(g0, g1, inode.pos)
+                new[2 * i + 1] = _join_leaves(g2, g3, inode.pos)
+                continue
         half = len(grand) // 2
         node0 = tnode_new(inode.key, inode.pos, inode.bits - 1)
         node1 = tnode_new(inode.key | m, inode.pos, inode.bits - 1)
@@ -330,9 +367,20 @@ def should_collapse(tn: tnode) -> bool:
 def resize(t: trie, tn: tnode) -> tnode:
     """Inflate, else halve, else collapse tn; returns the parent to continue with.
 
-    Kernel: net/ipv4/fib_trie.c resize.
+    Kernel: net/ipv4/fib_trie.c resize. Most calls have nothing to do (trie_rebalance calls
+    it on every level of an insert's path, replace on every full child), so the three tests
+    are first made together with their arithmetic inlined.
     """
     tp = _parent(tn)
+    size = 1 << tn.bits
+    used = size - tn.empty_children
+    if tp.pos >= KEYLENGTH:
+        inflate_at, halve_at = INFLATE_THRESHOLD_ROOT, HALVE_THRESHOLD_ROOT
+    else:
+        inflate_at, halve_at = INFLATE_THRESHOLD, HALVE_THRESHOLD
+    if used > 1 and ((used + tn.full_children) * 50 < size * inflate_at or not tn.pos) and (
+            used * 100 >= size * halve_at or tn.bits < 2):
+        return tp
     cindex = (tn.key ^ tp.key) >> tp.pos
     max_work = MAX_WORK
     while should_inflate(tp, tn) and max_work:
@@ -375,25 +423,9 @@ def node_push_suffix(tn: tnode, slen: int) -> None:
 
 
 def trie_rebalance(t: trie, tn: tnode) -> None:
-    """resize() each tnode from tn up to the root. Kernel: net/ipv4/fib_trie.c trie_rebalance.
-
-    On most levels resize has nothing to do, so its three tests (should_inflate, should_halve,
-    should_collapse, with the same arithmetic) are made here first and resize is called only
-    when one of them holds.
-    """
+    """resize() each tnode from tn up to the root. Kernel: net/ipv4/fib_trie.c trie_rebalance."""
     while tn.pos < KEYLENGTH:  # not IS_TRIE
-        tp: tnode = tn.parent  # type: ignore[assignment]
-        size = 1 << tn.bits
-        used = size - tn.empty_children
-        if tp.pos >= KEYLENGTH:
-            inflate_at, halve_at = INFLATE_THRESHOLD_ROOT, HALVE_THRESHOLD_ROOT
-        else:
-            inflate_at, halve_at = INFLATE_THRESHOLD, HALVE_THRESHOLD
-        if used < 2 or ((used + tn.full_children) * 50 >= size * inflate_at and tn.pos) or (
-                used * 100 < size * halve_at and tn.bits > 1):
-            tn = resize(t, tn)
-        else:
-            tn = tp
+        tn = resize(t, tn)
 
 
 def fib_find_node(t: trie, key: int) -> tuple[key_vector | None, tnode]:
@@ -442,27 +474,19 @@ def fib_insert_node(t: trie, tp: tnode, new: fib_alias, key: int) -> None:
     """Add a leaf for `key` under tp (in tp's slot or, if taken, beside its node under a new
     tnode). Kernel: net/ipv4/fib_trie.c fib_insert_node.
 
-    When the slot holds a leaf the kernel's new one-bit tnode (at the highest bit where the
-    keys differ) is inflated to two bits by the trie_rebalance that follows (both children
-    used: 50% of 2 meets either inflate threshold, 50% of 4 does not), unless it is at
-    pos 0. That two-bit tnode is built here directly, with the counts, slen and links
-    inflate gives it, and the rebalance goes on above it where resize would return.
+    When the slot holds a leaf, the kernel's new one-bit tnode (at the highest bit where the
+    keys differ) over both leaves is resized at once by the trie_rebalance that follows;
+    it is built here in its resized form (_join_leaves), and the rebalance starts above it,
+    where resize returns. The suffix push then starts at tp, before the new node raises
+    tp's slen (the kernel's push from the one-bit tnode changes tp and above the same way).
     """
     l = leaf_new(key, new)
     n = tp.tnode[(key ^ tp.key) >> tp.pos]
-    if n is not None and not n.bits and (key ^ n.key) >> 1:
-        tn = tnode_new(key, (key ^ n.key).bit_length() - 2, 2)
-        pos = tn.pos
-        put_child(tn, (n.key ^ tn.key) >> pos, n)
-        n.parent = tn
-        tn.parent = tp
-        put_child_root(tp, key, tn)
-        node_push_suffix(tn, new.fa_slen)
-        l.parent = tn
-        put_child(tn, (key ^ tn.key) >> pos, l)
-        trie_rebalance(t, tp)
-        return
-    if n is not None:
+    if n is not None and not n.bits:
+        joined = _join_leaves(n, l, (key ^ n.key).bit_length() - 1)
+        assert joined is not None
+        l = joined
+    elif n is not None:
         tn = tnode_new(key, (key ^ n.key).bit_length() - 1, 1)
         tn.parent = tp
         put_child(tn, get_index(key, tn) ^ 1, n)
@@ -744,18 +768,21 @@ def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int
                 if dec is not None:
                     _record_alias(dec, tb, n, fa, False, "no usable nexthop")
             break
-        # Backtrace: clear the lowest index bit until a child exists, climbing to the parent
-        # when the index runs out.
+        # Backtrace: clear the lowest index bit until a child passes Step 2's test, climbing
+        # to the parent when the index runs out.
+        children = pn.tnode
         while True:
-            while not cindex:
+            if not cindex:
                 if pn.pos >= KEYLENGTH:  # IS_TRIE
                     return _lookup_done(t, tb, flp, None, -errno.EAGAIN)
                 pkey = pn.key
                 pn = pn.parent  # type: ignore[assignment]
                 cindex = (pkey ^ pn.key) >> pn.pos
+                children = pn.tnode
+                continue
             cindex &= cindex - 1
-            n = pn.tnode[cindex]
-            if n is not None:
+            n = children[cindex]
+            if n is not None and not (key ^ n.key) >> n.slen:
                 break
 
 
