@@ -192,25 +192,22 @@ def put_child_root(tp: tnode, key: int, n: key_vector | None) -> None:
         put_child(tp, (key ^ tp.key) >> tp.pos, n)
 
 
-def _tnode_fill(tn: tnode) -> list[int]:
+def _tnode_fill(tn: tnode) -> list[tnode]:
     """Account for a new tnode's whole child array at once, filled by inflate/halve: the
     counts and slen that put_child would have kept, and every child's parent set to tn (what
-    the kernel's update_children does for such a node). Returns the indexes of the full
-    children (for replace to resize), ascending."""
+    the kernel's update_children does for such a node). Returns the full children (for
+    replace to resize) in index order."""
     pos = tn.pos
     slen = tn.slen
-    empty = 0
     full = []
-    for i, n in enumerate(tn.tnode):
-        if n is None:
-            empty += 1
-            continue
+    children = tn.tnode
+    for n in filter(None, children):  # the children that are not None
         n.parent = tn
-        if n.bits and n.pos + n.bits == pos:
-            full.append(i)
+        if isinstance(n, tnode) and n.pos + n.bits == pos:
+            full.append(n)
         if n.slen > slen:
             slen = n.slen
-    tn.empty_children = empty
+    tn.empty_children = children.count(None)
     tn.full_children = len(full)
     tn.slen = slen
     return full
@@ -238,21 +235,17 @@ def _join_leaves(c0: key_vector | None, c1: key_vector | None, pos: int) -> key_
     return tn
 
 
-def replace(t: trie, oldtnode: tnode, tn: tnode, full: list[int]) -> tnode:
-    """Put tn in oldtnode's place and resize its full children (indexes `full`, taken when tn
-    was filled: resizing child i changes no other slot), last first.
+def replace(t: trie, oldtnode: tnode, tn: tnode, full: list[tnode]) -> tnode:
+    """Put tn in oldtnode's place and resize its full children (`full`, in index order, as
+    _tnode_fill found them: resizing one child changes no other slot), last first.
 
     Kernel: net/ipv4/fib_trie.c replace (its update_children is done by _tnode_fill).
     """
     tp = _parent(oldtnode)
     tn.parent = tp
     put_child_root(tp, tn.key, tn)
-    children = tn.tnode
-    pos = tn.pos
-    for i in reversed(full):
-        inode = children[i]
-        if isinstance(inode, tnode) and inode.pos + inode.bits == pos:  # tnode_full
-            tn = resize(t, inode)
+    for inode in reversed(full):
+        tn = resize(t, inode)
     return tp
 
 
