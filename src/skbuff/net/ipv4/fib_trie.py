@@ -132,8 +132,8 @@ def _parent(n: key_vector) -> tnode:
 
 
 def leaf_aliases(l: key_vector) -> list[fib_alias] | tuple[fib_alias]:
-    """The leaf's aliases in order (the kernel's hlist_for_each_entry over n->leaf). Under
-    RTNL the caller may keep the result; it is not updated by later changes."""
+    """The leaf's aliases in order; under RTNL the caller may keep the result (later changes
+    do not update it). Kernel: net/ipv4/fib_trie.c (hlist_for_each_entry over n->leaf)."""
     fa = l.leaf
     return fa if isinstance(fa, list) else (fa,)
 
@@ -688,79 +688,81 @@ def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int
             cindex = index
         n = n.tnode[index]
     dec = flp.decision
+    ok = n is not None and not (key ^ n.key) >> n.slen
     while True:
-        # Step 2: while a prefix under n may cover key, descend to child 0 down to the leaf.
-        while n is not None and not (key ^ n.key) >> n.slen:
-            if n.bits:
+        if ok and n is not None:
+            # Step 2: descend to child 0 while a prefix under n may cover key.
+            while n.bits:
                 n = n.tnode[0]
-                continue
-            # Step 3: the first usable alias of the leaf whose prefix covers key.
-            index = key ^ n.key
-            last_slen = -1
-            aliases = n.leaf
-            for fa in aliases if isinstance(aliases, list) else (aliases,):
-                slen = fa.fa_slen
-                if index >> slen:
-                    continue
-                if dec is not None and slen != last_slen:
-                    last_slen = slen
-                    plen = KEYLENGTH - slen
-                    dec.prefix(tb.tb_id, n.key & devinet.inet_make_mask(plen), plen, True,
-                               "covers the destination")
-                fi = fa.fa_info
-                dscp = fa.fa_dscp
-                if dscp and dscp != flp.flowi4_tos & IPTOS_RT_MASK:
+                if n is None or (key ^ n.key) >> n.slen:
+                    break
+            else:
+                # Step 3: the first usable alias of the leaf whose prefix covers key.
+                index = key ^ n.key
+                last_slen = -1
+                aliases = n.leaf
+                for fa in aliases if isinstance(aliases, list) else (aliases,):
+                    slen = fa.fa_slen
+                    if index >> slen:
+                        continue
+                    if dec is not None and slen != last_slen:
+                        last_slen = slen
+                        plen = KEYLENGTH - slen
+                        dec.prefix(tb.tb_id, n.key & devinet.inet_make_mask(plen), plen, True,
+                                   "covers the destination")
+                    fi = fa.fa_info
+                    dscp = fa.fa_dscp
+                    if dscp and dscp != flp.flowi4_tos & IPTOS_RT_MASK:
+                        if dec is not None:
+                            _record_alias(dec, tb, n, fa, False, "tos does not match")
+                        continue
+                    if fi.fib_dead:
+                        continue
+                    scope = flp.flowi4_scope
+                    if fi.fib_scope < scope:
+                        if dec is not None:
+                            _record_alias(dec, tb, n, fa, False,
+                                          f"route scope {fi.fib_scope} < flow scope {scope}")
+                        continue
+                    if not fa.fa_state & FA_S_ACCESSED:  # fib_alias_accessed
+                        fa.fa_state |= FA_S_ACCESSED
+                    err = fib_semantics.fib_props[fa.fa_type][0]
+                    if err < 0:
+                        if dec is not None:
+                            _record_alias(dec, tb, n, fa, True, f"reject type, error {err}")
+                        return _lookup_done(t, tb, flp, None, err)
+                    if fi.fib_flags & RTNH_F_DEAD:
+                        if dec is not None:
+                            _record_alias(dec, tb, n, fa, False, "all nexthops dead")
+                        continue
+                    oif = flp.flowi4_oif
+                    nhsel = 0
+                    for nhc in fi.fib_nh:
+                        if nhc.nhc_flags & NHC_BAD_FLAGS or (oif and oif != nhc.nhc_oif):
+                            why = fib_lookup_good_nhc(nhc, fib_flags, flp)
+                            if why:
+                                if dec is not None:
+                                    dec.nexthop(fib_semantics.nhc_desc(nhc), False, why)
+                                nhsel += 1
+                                continue
+                        res.prefix = n.key
+                        res.prefixlen = KEYLENGTH - slen
+                        res.nh_sel = nhsel
+                        res.nhc = nhc
+                        res.type = fa.fa_type
+                        res.scope = fi.fib_scope
+                        res.fi = fi
+                        res.table = tb
+                        res.fa_head = n
+                        if dec is not None:
+                            _record_alias(dec, tb, n, fa, True, "first usable alias")
+                            dec.nexthop(fib_semantics.nhc_desc(nhc), True, "usable")
+                        tr = t.trace
+                        if tr is not None:
+                            tr.fib_table_lookup(tb.tb_id, flp, nhc, 0)
+                        return 0
                     if dec is not None:
-                        _record_alias(dec, tb, n, fa, False, "tos does not match")
-                    continue
-                if fi.fib_dead:
-                    continue
-                scope = flp.flowi4_scope
-                if fi.fib_scope < scope:
-                    if dec is not None:
-                        _record_alias(dec, tb, n, fa, False,
-                                      f"route scope {fi.fib_scope} < flow scope {scope}")
-                    continue
-                if not fa.fa_state & FA_S_ACCESSED:  # fib_alias_accessed
-                    fa.fa_state |= FA_S_ACCESSED
-                err = fib_semantics.fib_props[fa.fa_type][0]
-                if err < 0:
-                    if dec is not None:
-                        _record_alias(dec, tb, n, fa, True, f"reject type, error {err}")
-                    return _lookup_done(t, tb, flp, None, err)
-                if fi.fib_flags & RTNH_F_DEAD:
-                    if dec is not None:
-                        _record_alias(dec, tb, n, fa, False, "all nexthops dead")
-                    continue
-                oif = flp.flowi4_oif
-                nhsel = 0
-                for nhc in fi.fib_nh:
-                    if nhc.nhc_flags & NHC_BAD_FLAGS or (oif and oif != nhc.nhc_oif):
-                        why = fib_lookup_good_nhc(nhc, fib_flags, flp)
-                        if why:
-                            if dec is not None:
-                                dec.nexthop(fib_semantics.nhc_desc(nhc), False, why)
-                            nhsel += 1
-                            continue
-                    res.prefix = n.key
-                    res.prefixlen = KEYLENGTH - slen
-                    res.nh_sel = nhsel
-                    res.nhc = nhc
-                    res.type = fa.fa_type
-                    res.scope = fi.fib_scope
-                    res.fi = fi
-                    res.table = tb
-                    res.fa_head = n
-                    if dec is not None:
-                        _record_alias(dec, tb, n, fa, True, "first usable alias")
-                        dec.nexthop(fib_semantics.nhc_desc(nhc), True, "usable")
-                    tr = t.trace
-                    if tr is not None:
-                        tr.fib_table_lookup(tb.tb_id, flp, nhc, 0)
-                    return 0
-                if dec is not None:
-                    _record_alias(dec, tb, n, fa, False, "no usable nexthop")
-            break
+                        _record_alias(dec, tb, n, fa, False, "no usable nexthop")
         # Backtrace: clear the lowest index bit until a child passes Step 2's test, climbing
         # to the parent when the index runs out.
         children = pn.tnode
@@ -777,6 +779,7 @@ def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int
             n = children[cindex]
             if n is not None and not (key ^ n.key) >> n.slen:
                 break
+        ok = True
 
 
 def _lookup_done(t: trie, tb: fib_table, flp: flowi4, nhc: fib_nh_common | None,
