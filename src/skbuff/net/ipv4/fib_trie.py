@@ -262,12 +262,11 @@ def inflate(t: trie, oldtnode: tnode) -> tnode:
     opos = oldtnode.pos
     m = 1 << tpos
     new = tn.tnode
-    for i, inode in enumerate(oldtnode.tnode):
-        if inode is None:
-            continue
+    for inode in filter(None, oldtnode.tnode):  # the children that are not None
         if not inode.bits or inode.pos + inode.bits != opos:  # not tnode_full
             new[(inode.key ^ tkey) >> tpos] = inode
             continue
+        i = (inode.key ^ oldtnode.key) >> opos
         grand = inode.tnode
         if inode.bits == 1:
             new[2 * i] = grand[0]
@@ -474,6 +473,7 @@ def fib_insert_node(t: trie, tp: tnode, new: fib_alias, key: int) -> None:
     tp's slen (the kernel's push from the one-bit tnode changes tp and above the same way).
     """
     l = leaf_new(key, new)
+    slen = new.fa_slen
     n = tp.tnode[(key ^ tp.key) >> tp.pos]
     if n is not None and not n.bits:
         joined = _join_leaves(n, l, (key ^ n.key).bit_length() - 1)
@@ -486,7 +486,8 @@ def fib_insert_node(t: trie, tp: tnode, new: fib_alias, key: int) -> None:
         put_child_root(tp, key, tn)
         n.parent = tn
         tp = tn
-    node_push_suffix(tp, new.fa_slen)
+    if tp.slen < slen:  # node_push_suffix's test, made before calling it
+        node_push_suffix(tp, slen)
     l.parent = tp
     put_child_root(tp, key, l)
     trie_rebalance(t, tp)
