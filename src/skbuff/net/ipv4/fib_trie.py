@@ -235,15 +235,25 @@ def _join_leaves(c0: key_vector | None, c1: key_vector | None, pos: int) -> key_
     return tn
 
 
+def tnode_free(tn: tnode) -> None:
+    """Free a tnode that inflate or halve replaced, with the full children inflate split
+    (the kernel queues them on it with tnode_free_append). They point back at it (parent),
+    so dropping its child array lets reference counting free them all at once instead of
+    leaving cycles for the garbage collector. Kernel: net/ipv4/fib_trie.c tnode_free."""
+    del tn.tnode
+
+
 def replace(t: trie, oldtnode: tnode, tn: tnode, full: list[tnode]) -> tnode:
-    """Put tn in oldtnode's place and resize its full children (`full`, in index order, as
-    _tnode_fill found them: resizing one child changes no other slot), last first.
+    """Put tn in oldtnode's place, free oldtnode and resize tn's full children (`full`, in
+    index order, as _tnode_fill found them: resizing one child changes no other slot), last
+    first.
 
     Kernel: net/ipv4/fib_trie.c replace (its update_children is done by _tnode_fill).
     """
     tp = _parent(oldtnode)
     tn.parent = tp
     put_child_root(tp, tn.key, tn)
+    tnode_free(oldtnode)
     for inode in reversed(full):
         tn = resize(t, inode)
     return tp
