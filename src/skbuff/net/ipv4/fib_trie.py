@@ -1,10 +1,12 @@
 """The IPv4 FIB: the kernel's level-compressed trie (LC-trie) of fib_alias lists.
 
-Kernel: net/ipv4/fib_trie.c. One `key_vector` type serves as the trie head (pos = KEYLENGTH),
-internal tnodes (bits > 0, `tnode` child list, full/empty child counts) and leaves (bits = 0,
-`leaf` = the fib_alias list sorted by fa_slen ascending, then tb_id descending, then dscp
-descending, then priority ascending). Inserting and removing resize nodes with the kernel's
-inflate/halve thresholds, so the shapes printed in /proc/net/fib_trie match the kernel's.
+Kernel: net/ipv4/fib_trie.c. Leaves are `key_vector`s (bits = 0; `leaf` = the fib_alias, or
+the list of them sorted by fa_slen ascending, then tb_id descending, then dscp descending, then
+priority ascending: read it with `leaf_aliases`); the trie head (pos = KEYLENGTH) and internal
+tnodes (bits > 0) are `tnode`s, key_vectors with a `tnode` child list and full/empty child
+counts. Inserting and removing resize nodes with the kernel's inflate/halve thresholds, so the
+shapes printed in /proc/net/fib_trie match the kernel's (some resize outcomes that are known in
+advance are built directly: see _join_leaves).
 
 All functions run under RTNL (process context) except `fib_table_lookup` (any context, RCU).
 """
@@ -687,19 +689,20 @@ def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int
     pn: key_vector = t.kv
     cindex = 0
     n: key_vector | None = pn.tnode[0]
+    ok = False
     # Step 1: travel to the longest prefix match candidate.
     while n is not None:
         pos = n.pos
         index = (key ^ n.key) >> pos
         bits = n.bits
         if index >> bits or not bits:
+            ok = not index >> (n.slen - pos)  # Step 2's test: slen >= pos
             break
         if n.slen > pos:
             pn = n
             cindex = index
         n = n.tnode[index]
     dec = flp.decision
-    ok = n is not None and not (key ^ n.key) >> n.slen
     while True:
         if ok and n is not None:
             # Step 2: descend to child 0 while a prefix under n may cover key.
