@@ -5,12 +5,15 @@ trie's structural invariants, alias ordering and the batched lookup."""
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.net.ipv4 import fib_testnet as T
+from tests.net.ipv4.record_fib_golden import large_table
 
 from skbuff.net import flow
 from skbuff.net.ipv4 import ip_fib
@@ -19,6 +22,7 @@ from skbuff.uapi import rtnetlink as uapi_rt
 
 fib_trie, fib_semantics = T.fib_trie, T.fib_semantics
 MAIN = uapi_rt.RT_TABLE_MAIN
+GOLDEN = Path(__file__).resolve().parent / "golden"
 TYPES = (uapi_rt.RTN_UNICAST, uapi_rt.RTN_UNICAST, uapi_rt.RTN_UNICAST, uapi_rt.RTN_LOCAL,
          uapi_rt.RTN_UNREACHABLE, uapi_rt.RTN_BLACKHOLE, uapi_rt.RTN_THROW)
 
@@ -284,3 +288,25 @@ def test_batch_lookup_follows_nexthop_state_without_route_change(
         eth0.state = 0
         assert fib_semantics.fib_sync_up(eth0, uapi_rt.RTNH_F_LINKDOWN) > 0
         assert fib_trie.fib_table_lookup_batch(tb, addrs).tolist() == scalar() == up
+
+
+@pytest.mark.parametrize("phase", ["add", "del"])
+def test_large_table_shape_matches_real_kernel(phase: str) -> None:
+    """20,000 routes with the global table's length mix, then 15,000 of them deleted: the
+    /proc/net/fib_triestat the real kernel printed (golden/, record_fib_golden.py) — node
+    counts by size, depths, null pointers — after root inflations over full children, leaf
+    collisions, collapses and halvings."""
+    adds, dels = large_table()
+    with T.fib_net() as net:
+        tb = T.fib_frontend.fib_new_table(net, MAIN)
+        assert tb is not None
+        fi = make_fi(0, 0, uapi_rt.RT_SCOPE_UNIVERSE, False)
+        aliases = {(key, plen): insert(tb, key, plen, uapi_rt.RTN_BLACKHOLE, fi)
+                   for key, plen in adds}
+        check_invariants(tb.tb_data)
+        if phase == "del":
+            for key, plen in dels:
+                remove(tb, key, aliases[key, plen])
+            check_invariants(tb.tb_data)
+        got = fib_trie.fib_triestat_seq_show(net)
+    assert got == (GOLDEN / f"fib_triestat_large_{phase}").read_text()
