@@ -675,9 +675,9 @@ def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int
     net/ipv4/fib_trie.c fib_table_lookup. Any context (RCU reader).
 
     Step 2 tests `(key ^ n.key) >> n.slen`, which is non-zero exactly when no prefix that
-    Step 2 can reach from n (n's child-0 chain, down to a leaf's aliases) covers key. It
-    implies the kernel's test (prefix_mismatch or slen == pos); the nodes it prunes
-    besides are those where the kernel would descend, then skip every alias in Step 3 (an
+    Step 2 can reach from n (n's child-0 chain, down to a leaf's aliases) covers key. A node
+    passing it passes the kernel's test (no prefix_mismatch, slen != pos); the other nodes
+    it turns away are those below which the kernel would skip every alias in Step 3 (an
     alias that does not cover key is neither marked accessed nor recorded), so the result
     and the decision record are the kernel's.
     """
