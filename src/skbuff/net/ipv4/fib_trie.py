@@ -54,6 +54,7 @@ RTF_HOST = 0x0004
 RTF_REJECT = 0x0200
 IPTOS_RT_MASK = 0x1C  # inet_dsfield_to_dscp(RT_TOS(tos))
 RTNH_F_DEAD = uapi_rt.RTNH_F_DEAD
+RTN_UNICAST = uapi_rt.RTN_UNICAST
 NHC_BAD_FLAGS = uapi_rt.RTNH_F_DEAD | uapi_rt.RTNH_F_LINKDOWN
 
 
@@ -725,26 +726,25 @@ def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int
                         dec.prefix(tb.tb_id, n.key & devinet.inet_make_mask(plen), plen, True,
                                    "covers the destination")
                     fi = fa.fa_info
-                    dscp = fa.fa_dscp
-                    if dscp and dscp != flp.flowi4_tos & IPTOS_RT_MASK:
+                    if fa.fa_dscp and fa.fa_dscp != flp.flowi4_tos & IPTOS_RT_MASK:
                         if dec is not None:
                             _record_alias(dec, tb, n, fa, False, "tos does not match")
                         continue
                     if fi.fib_dead:
                         continue
-                    scope = flp.flowi4_scope
-                    if fi.fib_scope < scope:
+                    if fi.fib_scope < flp.flowi4_scope:
                         if dec is not None:
-                            _record_alias(dec, tb, n, fa, False,
-                                          f"route scope {fi.fib_scope} < flow scope {scope}")
+                            _record_alias(dec, tb, n, fa, False, f"route scope {fi.fib_scope}"
+                                          f" < flow scope {flp.flowi4_scope}")
                         continue
                     if not fa.fa_state & FA_S_ACCESSED:  # fib_alias_accessed
                         fa.fa_state |= FA_S_ACCESSED
-                    err = fib_semantics.fib_props[fa.fa_type][0]
-                    if err < 0:
-                        if dec is not None:
-                            _record_alias(dec, tb, n, fa, True, f"reject type, error {err}")
-                        return _lookup_done(t, tb, flp, None, err)
+                    if fa.fa_type != RTN_UNICAST:  # unicast's error is 0
+                        err = fib_semantics.fib_props[fa.fa_type][0]
+                        if err < 0:
+                            if dec is not None:
+                                _record_alias(dec, tb, n, fa, True, f"reject type, error {err}")
+                            return _lookup_done(t, tb, flp, None, err)
                     if fi.fib_flags & RTNH_F_DEAD:
                         if dec is not None:
                             _record_alias(dec, tb, n, fa, False, "all nexthops dead")
