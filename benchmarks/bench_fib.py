@@ -3,10 +3,10 @@
 Run: python benchmarks/bench_fib.py [N] (default 1,000,000 prefixes). Prefix lengths follow the
 global table's mix (≈60% /24, 10% /23, 10% /22, the rest /8-/21). Prints, for skbuff's
 fib_trie and for pytricia (a C patricia trie): build time, RSS growth, scalar lookups/s, and
-skbuff's batched numpy lookups/s (`fib_table_lookup_batch`), with the ratios. A second
-fib_trie build runs with Python's cyclic garbage collector paused: full collections over the
-growing heap of trie nodes are about half of the first build's time, and pausing them is a
-choice of the program loading routes (a batch loader), not of the FIB.
+skbuff's batched numpy lookups/s (`fib_table_lookup_batch`), with the ratios.
+
+The builds run with the garbage collector thresholds `skbuff run` sets for bulk loads
+(`cli.GC_THRESHOLDS`); one more fib_trie build runs with the collector paused, for reference.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 import numpy as np
 import pytricia
 
+from skbuff import cli
 from skbuff.net import flow
 from skbuff.net.ipv4 import fib_trie, ip_fib
 from skbuff.uapi import rtnetlink as uapi_rt
@@ -55,7 +56,8 @@ def build_fib(pfx: list[tuple[int, int]], fis: list[ip_fib.fib_info]) -> ip_fib.
         fi = fis[i % len(fis)]
         l, tp = fib_trie.fib_find_node(t, key)
         slen = 32 - plen
-        fa = fib_trie.fib_find_alias(l.leaf if l else None, slen, 0, 0, tb.tb_id, False)
+        fa = fib_trie.fib_find_alias(fib_trie.leaf_aliases(l) if l else None, slen, 0, 0,
+                                     tb.tb_id, False)
         fib_trie.fib_insert_alias(t, tp, l, ip_fib.fib_alias(fi, 0, uapi_rt.RTN_UNICAST, slen,
                                                              tb.tb_id), fa, key)
     return tb
@@ -73,6 +75,7 @@ def main() -> None:
         fi.fib_nhs = 1
         fis.append(fi)
     strs = [f"{k >> 24}.{k >> 16 & 255}.{k >> 8 & 255}.{k & 255}/{p}" for k, p in pfx]
+    gc.set_threshold(*cli.GC_THRESHOLDS)
 
     rss0 = _rss_mb()
     t0 = clock()
@@ -122,7 +125,7 @@ def main() -> None:
     t_fib_nogc = clock() - t0
     gc.enable()
 
-    print(f"prefixes: {n} (CPU seconds of this process)")
+    print(f"prefixes: {n} (CPU seconds of this process; gc thresholds {cli.GC_THRESHOLDS})")
     print(f"build:   fib_trie {t_fib:7.2f} s   pytricia {t_pyt:6.2f} s   "
           f"ratio {t_fib / t_pyt:5.1f}x")
     print(f"  gc paused: fib_trie {t_fib_nogc:7.2f} s                    "

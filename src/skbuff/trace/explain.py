@@ -333,7 +333,7 @@ def _covering(tb: ip_fib.fib_table, daddr: int) -> list[tuple[int, int, Any]]:
     longest prefix first (the trie's preference), then in alias order."""
     out: list[tuple[int, int, Any]] = []
     for leaf in fib_trie.fib_trie_leaves(tb.tb_data):
-        for fa in leaf.leaf:
+        for fa in fib_trie.leaf_aliases(leaf):
             plen = 32 - fa.fa_slen
             mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
             if (daddr & mask) == leaf.key & mask:

@@ -282,9 +282,10 @@ def test_unmerge_gives_local_its_own_trie() -> None:
         assert fib_frontend.fib_unmerge(net) == 0
         new_local = fib_frontend.fib_get_table(net, LOCAL)
         assert new_local is not None and new_local.tb_data is not main.tb_data
-        main_aliases = [fa.tb_id for l in fib_trie.fib_trie_leaves(main.tb_data) for fa in l.leaf]
+        main_aliases = [fa.tb_id for l in fib_trie.fib_trie_leaves(main.tb_data)
+                        for fa in fib_trie.leaf_aliases(l)]
         local_aliases = [fa.tb_id for l in fib_trie.fib_trie_leaves(new_local.tb_data)
-                         for fa in l.leaf]
+                         for fa in fib_trie.leaf_aliases(l)]
         assert main_aliases == [MAIN] and local_aliases == [LOCAL, LOCAL]
         assert fib_frontend.fib_unmerge(net) == 0  # already unmerged
         assert T.routes(net, LOCAL) == [

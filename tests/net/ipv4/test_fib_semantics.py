@@ -104,8 +104,9 @@ def test_carrier_loss_is_linkdown_and_ignore_routes_with_linkdown(links: Any) ->
     assert err == 0 and res.nhc is not None and res.nhc.nhc_flags & uapi_rt.RTNH_F_LINKDOWN
     eth0.ip_ptr.cnf.data[devinet.IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN - 1] = 1
     assert lookup(net, "10.0.0.7")[0] == -errno.EAGAIN
+    assert res.fa_head is not None
     msg = fib_semantics.fib_dump_info(uapi_rt.RTM_NEWROUTE, MAIN, T.ip("10.0.0.0"), 24,
-                                      res.fa_head[0] if res.fa_head else None, 0)  # type: ignore[arg-type]
+                                      fib_trie.leaf_aliases(res.fa_head)[0], 0)
     assert msg.hdr.flags & uapi_rt.RTNH_F_DEAD and msg.hdr.flags & uapi_rt.RTNH_F_LINKDOWN
     eth0.state = 0
     eth0.operstate = 6

@@ -5,12 +5,15 @@ trie's structural invariants, alias ordering and the batched lookup."""
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.net.ipv4 import fib_testnet as T
+from tests.net.ipv4.record_fib_golden import large_table
 
 from skbuff.net import flow
 from skbuff.net.ipv4 import ip_fib
@@ -19,6 +22,7 @@ from skbuff.uapi import rtnetlink as uapi_rt
 
 fib_trie, fib_semantics = T.fib_trie, T.fib_semantics
 MAIN = uapi_rt.RT_TABLE_MAIN
+GOLDEN = Path(__file__).resolve().parent / "golden"
 TYPES = (uapi_rt.RTN_UNICAST, uapi_rt.RTN_UNICAST, uapi_rt.RTN_UNICAST, uapi_rt.RTN_LOCAL,
          uapi_rt.RTN_UNREACHABLE, uapi_rt.RTN_BLACKHOLE, uapi_rt.RTN_THROW)
 
@@ -44,8 +48,8 @@ def insert(tb: ip_fib.fib_table, key: int, plen: int, fa_type: int, fi: ip_fib.f
     t = tb.tb_data
     slen = 32 - plen
     l, tp = fib_trie.fib_find_node(t, key)
-    fa = fib_trie.fib_find_alias(l.leaf if l else None, slen, dscp, fi.fib_priority, tb.tb_id,
-                                 False)
+    fa = fib_trie.fib_find_alias(fib_trie.leaf_aliases(l) if l else None, slen, dscp,
+                                 fi.fib_priority, tb.tb_id, False)
     new = ip_fib.fib_alias(fi, dscp, fa_type, slen, tb.tb_id)
     fib_trie.fib_insert_alias(t, tp, l, new, fa, key)
     return new
@@ -88,8 +92,8 @@ def check_invariants(t: Any) -> None:
     def walk(n: Any, parent: Any) -> int:
         assert n.parent is parent
         if not n.bits:
-            slens = [fa.fa_slen for fa in n.leaf]
-            assert n.leaf and slens == sorted(slens) and n.slen == slens[-1]
+            slens = [fa.fa_slen for fa in fib_trie.leaf_aliases(n)]
+            assert slens == sorted(slens) and n.slen == slens[-1]
             return n.slen
         empty = sum(c is None for c in n.tnode)
         full = sum(1 for c in n.tnode if fib_trie.tnode_full(n, c))
@@ -242,3 +246,67 @@ def test_flush_removes_dead_and_keeps_trie_consistent() -> None:
     assert fib_trie.fib_table_flush(None, tb, False) == 32  # type: ignore[arg-type]
     check_invariants(tb.tb_data)
     assert len(list(fib_trie.fib_trie_leaves(tb.tb_data))) == 32
+
+
+def test_batch_lookup_follows_nexthop_state_without_route_change(
+        monkeypatch: Any) -> None:
+    """Carrier loss marks nexthops LINKDOWN (fib_sync_down_dev, NETDEV_CHANGE) and changes no
+    route; with ignore_routes_with_linkdown the scalar lookup then falls back to the default
+    route, and so must the batch table compiled before the change (and again when the
+    carrier returns, and when only the sysctl changes)."""
+    T.no_arp_side_effects(monkeypatch)
+    with T.fib_net() as net:
+        eth0, eth1 = T.add_dev(net, "eth0"), T.add_dev(net, "eth1")
+        T.addr(net, "add", eth0, "10.0.0.1/24")
+        T.addr(net, "add", eth1, "10.1.0.1/24")
+        T.route(net, "add", "10.5.0.0/16", scope=0, attrs={uapi_rt.RTA_GATEWAY: T.ip("10.0.0.9")})
+        T.route(net, "add", "default", scope=0, attrs={uapi_rt.RTA_GATEWAY: T.ip("10.1.0.9")})
+        tb = T.fib_frontend.fib_get_table(net, MAIN)
+        assert tb is not None
+        addrs = np.array([T.ip("10.5.1.1"), T.ip("10.0.0.7"), T.ip("8.8.8.8")], dtype=np.uint32)
+
+        def scalar() -> list[int]:
+            out = []
+            for daddr in addrs.tolist():
+                res = ip_fib.fib_result()
+                err = fib_trie.fib_table_lookup(tb, flow.flowi4(daddr=daddr), res, 0)
+                out.append(res.nhc.nhc_oif if not err and res.nhc else err)
+            return out
+
+        conf = eth0.ip_ptr.cnf.data
+        conf[T.devinet.IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN - 1] = 1
+        up = [eth0.ifindex, eth0.ifindex, eth1.ifindex]
+        assert fib_trie.fib_table_lookup_batch(tb, addrs).tolist() == scalar() == up
+        eth0.state = 1 << 2  # __LINK_STATE_NOCARRIER
+        assert fib_semantics.fib_sync_down_dev(eth0, T.netdev.NETDEV_CHANGE, False) > 0
+        down = [eth1.ifindex] * 3
+        assert fib_trie.fib_table_lookup_batch(tb, addrs).tolist() == scalar() == down
+        conf[T.devinet.IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN - 1] = 0
+        assert fib_trie.fib_table_lookup_batch(tb, addrs).tolist() == scalar() == up
+        conf[T.devinet.IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN - 1] = 1
+        assert fib_trie.fib_table_lookup_batch(tb, addrs).tolist() == scalar() == down
+        eth0.state = 0
+        assert fib_semantics.fib_sync_up(eth0, uapi_rt.RTNH_F_LINKDOWN) > 0
+        assert fib_trie.fib_table_lookup_batch(tb, addrs).tolist() == scalar() == up
+
+
+@pytest.mark.parametrize("phase", ["add", "del"])
+def test_large_table_shape_matches_real_kernel(phase: str) -> None:
+    """20,000 routes with the global table's length mix, then 15,000 of them deleted: the
+    /proc/net/fib_triestat the real kernel printed (golden/, record_fib_golden.py) — node
+    counts by size, depths, null pointers — after root inflations over full children, leaf
+    collisions, collapses and halvings."""
+    adds, dels = large_table()
+    with T.fib_net() as net:
+        tb = T.fib_frontend.fib_new_table(net, MAIN)
+        assert tb is not None
+        fi = make_fi(0, 0, uapi_rt.RT_SCOPE_UNIVERSE, False)
+        aliases = {(key, plen): insert(tb, key, plen, uapi_rt.RTN_BLACKHOLE, fi)
+                   for key, plen in adds}
+        check_invariants(tb.tb_data)
+        if phase == "del":
+            for key, plen in dels:
+                remove(tb, key, aliases[key, plen])
+            check_invariants(tb.tb_data)
+        got = fib_trie.fib_triestat_seq_show(net)
+    assert got == (GOLDEN / f"fib_triestat_large_{phase}").read_text()

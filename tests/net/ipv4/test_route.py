@@ -21,7 +21,16 @@ from skbuff.net.core import dst as core_dst
 from skbuff.net.core import skbuff as core_skbuff
 from skbuff.net.core.net_namespace import Net
 from skbuff.net.core.rtnetlink import netlink_ext_ack
-from skbuff.net.ipv4 import devinet, inetpeer, ip_fib, ip_input, ip_options, ip_output, route
+from skbuff.net.ipv4 import (
+    devinet,
+    fib_trie,
+    inetpeer,
+    ip_fib,
+    ip_input,
+    ip_options,
+    ip_output,
+    route,
+)
 from skbuff.net.ipv4 import ip_forward as ip_forward_mod
 from skbuff.net.ipv4.fib_decision import DecisionRecord
 from skbuff.uapi import if_link, snmp
@@ -144,7 +153,8 @@ class Env:
         res.nh_sel = 0
         res.table = self.table
         if best.fi is not None:
-            res.fa_head = [ip_fib.fib_alias(best.fi, best.dscp, best.type, 32 - best.plen, 254)]
+            res.fa_head = fib_trie.leaf_new(best.prefix, ip_fib.fib_alias(
+                best.fi, best.dscp, best.type, 32 - best.plen, 254))
         return 0
 
     def select_path(self, net: Net, res: ip_fib.fib_result, fl4: flow.flowi4, skb: Any) -> None:

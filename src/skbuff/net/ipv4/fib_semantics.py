@@ -855,7 +855,7 @@ def fib_select_default(flp: flow.flowi4, res: fib_result) -> None:
     last_prio = res.fi.fib_priority
     last_dscp = 0
     tos = flp.flowi4_tos & fib_trie.IPTOS_RT_MASK
-    for fa in fa_head:
+    for fa in fib_trie.leaf_aliases(fa_head):
         next_fi = fa.fa_info
         if fa.fa_slen != slen or (fa.fa_dscp and fa.fa_dscp != tos) or fa.tb_id != tb.tb_id:
             continue

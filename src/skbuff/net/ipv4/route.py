@@ -32,6 +32,7 @@ from skbuff.net.ipv4 import (
     devinet,
     fib_frontend,
     fib_semantics,
+    fib_trie,
     icmp,
     inetpeer,
     ip_fib,
@@ -1567,7 +1568,9 @@ def fib_result_alias(res: ip_fib.fib_result) -> ip_fib.fib_alias | None:
     if fi is None:
         return None
     slen = 32 - res.prefixlen
-    return next((a for a in (res.fa_head or ()) if a.fa_info is fi and a.fa_slen == slen), None)
+    leaf = res.fa_head
+    aliases = fib_trie.leaf_aliases(leaf) if leaf is not None else ()
+    return next((a for a in aliases if a.fa_info is fi and a.fa_slen == slen), None)
 
 
 def inet_rtm_getroute_build_skb(src: int, dst: int, ip_proto: int, sport: int,
