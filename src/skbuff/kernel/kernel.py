@@ -87,6 +87,9 @@ class HwEvent:
         self.cancelled = False
 
 
+IN4_ADDR_HSIZE = 256  # net/ipv4/devinet.c 1 << IN4_ADDR_HSIZE_SHIFT
+
+
 class Kernel:
     """One simulated machine. See the module docstring for the time and context model."""
 
@@ -111,6 +114,9 @@ class Kernel:
         self.arp_tbl: Any = None  # net/ipv4/arp.c arp_tbl, set by arp_init
         # net/ipv4/devinet.c check_lifetime_work (its timer), set by devinet_init
         self.check_lifetime_work: Any = None
+        # net/ipv4/devinet.c inet_addr_lst[IN4_ADDR_HSIZE]: every local address of the
+        # machine, hashed by devinet.inet_addr_hash (static storage in the kernel)
+        self.inet_addr_lst: list[list[Any]] = [[] for _ in range(IN4_ADDR_HSIZE)]
         self.cpus = [CPU(i, softirq.NR_SOFTIRQS) for i in range(ncpus)]
         self.softirq_vec: list[softirq.SoftirqAction | None] = [None] * softirq.NR_SOFTIRQS
         self.hw = HwController(self)
