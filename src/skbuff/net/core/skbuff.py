@@ -553,12 +553,13 @@ def __skb_pull(skb: sk_buff, length: int) -> int:
 
     Kernel: include/linux/skbuff.h __skb_pull.
     """
-    skb.len -= length
-    if skb.len < skb.data_len:
-        skb.len += length
+    rest = skb.len - length
+    if rest < skb.data_len:
         raise KernelBug(f"__skb_pull: pulling {length} past the linear part of skb {skb.id}")
-    skb.data += length
-    return skb.data
+    skb.len = rest
+    data = skb.data + length
+    skb.data = data
+    return data
 
 
 def skb_pull(skb: sk_buff, length: int) -> int | None:

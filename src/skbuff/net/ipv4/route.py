@@ -848,8 +848,6 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
         return -errno.EINVAL
     res.fi = None
     res.table = None
-    flags = 0
-    itag = [0]
     do_cache = True
     if not (daddr == INADDR_BROADCAST or (saddr == 0 and daddr == 0)):
         s8 = saddr >> 24
@@ -881,12 +879,13 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
             if devinet.IPV4_DEVCONF_ALL(net, devinet.IPV4_DEVCONF_BC_FORWARDING):
                 do_cache = False
         elif res.type == uapi_rt.RTN_LOCAL:
+            itag = [0]
             err = fib_frontend.fib_validate_source(skb, saddr, daddr, tos, 0, dev, in_dev,
                                                    itag)
             if err < 0:
                 ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
                 return err
-            return _local_input(skb, net, dev, res, flags, 0, itag[0],
+            return _local_input(skb, net, dev, res, 0, 0, itag[0],
                                 rt_nh_cache_enabled(net))
         else:
             if not in_dev.cnf.data[devinet.IPV4_DEVCONF_FORWARDING - 1]:  # IN_DEV_FORWARD
@@ -897,15 +896,15 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
     # brd_input
     if skb.protocol != ETH_P_IP:
         return -errno.EINVAL
+    itag = [0]
     if not ipv4_is_zeronet(saddr):
         err = fib_frontend.fib_validate_source(skb, saddr, 0, tos, 0, dev, in_dev, itag)
         if err < 0:
             ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
             return err
-    flags |= RTCF_BROADCAST
     res.type = uapi_rt.RTN_BROADCAST
     RT_CACHE_STAT_INC(net, IN_BRD)
-    return _local_input(skb, net, dev, res, flags, 0, itag[0],
+    return _local_input(skb, net, dev, res, RTCF_BROADCAST, 0, itag[0],
                         do_cache and rt_nh_cache_enabled(net))
 
 
