@@ -499,10 +499,13 @@ def skb_put(skb: sk_buff, length: int) -> int:
     """Extend the data at the tail; returns the old tail offset to write at.
 
     Linear skbs only. `skb_over_panic` (SkbPanic) if tail passes end.
-    Kernel: net/core/skbuff.c skb_put.
+    Kernel: net/core/skbuff.c skb_put (which updates tail and len itself, as here).
     """
-    tmp = __skb_put(skb, length)
-    if skb.tail > skb.end:
+    tmp = skb.tail
+    tail = tmp + length
+    skb.tail = tail
+    skb.len += length
+    if tail > skb.end:
         skb_over_panic(skb, length, _caller()[0])
     return tmp
 
@@ -537,11 +540,15 @@ def __skb_push(skb: sk_buff, length: int) -> int:
 def skb_push(skb: sk_buff, length: int) -> int:
     """Prepend `length` bytes; returns the new data offset.
 
-    `skb_under_panic` (SkbPanic) if data passes below head. Kernel: net/core/skbuff.c skb_push.
+    `skb_under_panic` (SkbPanic) if data passes below head. Kernel: net/core/skbuff.c skb_push
+    (which updates data and len itself, as here).
     """
-    if __skb_push(skb, length) < 0:
+    data = skb.data - length
+    skb.data = data
+    skb.len += length
+    if data < 0:
         skb_under_panic(skb, length, _caller()[0])
-    return skb.data
+    return data
 
 
 def __skb_pull(skb: sk_buff, length: int) -> int:

@@ -863,9 +863,14 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
         elif s8 == 127 and not devinet.IN_DEV_NET_ROUTE_LOCALNET(in_dev, net):
             ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
             return -errno.EINVAL
-        fl4 = flow.flowi4(flowi4_iif=dev.ifindex, flowi4_mark=skb.mark, flowi4_tos=tos,
-                          daddr=daddr, saddr=saddr,
-                          decision=rec)
+        # the kernel fills its on-stack flowi4 field by field; the rest stay zero
+        fl4 = flow.flowi4()
+        fl4.flowi4_iif = dev.ifindex
+        fl4.flowi4_mark = skb.mark
+        fl4.flowi4_tos = tos
+        fl4.daddr = daddr
+        fl4.saddr = saddr
+        fl4.decision = rec
         if net.ipv4.fib_rules_require_fldissect:
             fib4_rules_early_flow_dissect(skb, fl4)
         err = ipv4_fib_rules.fib_lookup(net, fl4, res, 0)
