@@ -7,7 +7,6 @@ include/net/ip.h (ip_decrease_ttl, ip_dst_mtu_maybe_forward, ip_mtu_locked). Run
 
 from __future__ import annotations
 
-import struct
 import sys
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
-_TTL_PROTO_CHECK = struct.Struct("!BBH")  # iphdr ttl, protocol, check (offset 8)
 # The byte of skb->cb holding IPCB(skb)->flags bits 0-7 (IPSKB_FORWARDED, IPSKB_DOREDIRECT):
 # the flags are a native-endian u16 at IPCB_FLAGS.
 _IPCB_FLAGS_LOW = ip_options.IPCB_FLAGS + (sys.byteorder == "big")
@@ -58,10 +56,13 @@ def ip_decrease_ttl(buf: bytearray, nh: int) -> int:
 
     Kernel: include/net/ip.h ip_decrease_ttl. The header must be private (skb_cow).
     """
-    ttl, proto, check = _TTL_PROTO_CHECK.unpack_from(buf, nh + 8)
-    check += 0x0100
-    ttl -= 1
-    _TTL_PROTO_CHECK.pack_into(buf, nh + 8, ttl, proto, (check + (check >= 0xFFFF)) & 0xFFFF)
+    o = nh + 8  # ttl; check (big-endian) at +2
+    ttl = buf[o] - 1
+    buf[o] = ttl
+    check = (buf[o + 2] << 8 | buf[o + 3]) + 0x0100  # check += htons(0x0100)
+    check = (check + (check >= 0xFFFF)) & 0xFFFF
+    buf[o + 2] = check >> 8
+    buf[o + 3] = check & 0xFF
     return ttl
 
 
