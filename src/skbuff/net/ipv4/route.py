@@ -1450,12 +1450,14 @@ def ip_error(skb: sk_buff) -> int:
     with error_cost/error_burst), free the skb. Not forwarding: silent (InAddrErrors for
     EHOSTUNREACH, InNoRoutes for ENETUNREACH). Consumes the skb.
 
-    Kernel: net/ipv4/route.c ip_error. Softirq context.
+    Kernel: net/ipv4/route.c ip_error. Softirq context. It runs for every packet a host
+    that does not forward has no route for, so the inlines skb_rtable, __in_dev_get_rcu and
+    IN_DEV_FORWARD are expanded.
     """
-    rt = skb_rtable(skb)
+    rt: rtable = skb._skb_refdst
     dev = skb.dev
     reason = SKB_DROP_REASON.NOT_SPECIFIED
-    in_dev = devinet.__in_dev_get_rtnl(dev)
+    in_dev = dev.ip_ptr
     if in_dev is None:
         core_skbuff.kfree_skb_reason(skb, reason)
         return 0
@@ -1463,7 +1465,7 @@ def ip_error(skb: sk_buff) -> int:
     assert rdev is not None
     net = rdev.nd_net
     error = rt.error
-    if not devinet.IN_DEV_FORWARD(in_dev):
+    if not in_dev.cnf.data[devinet.IPV4_DEVCONF_FORWARDING - 1]:
         if error == errno.EHOSTUNREACH:
             reason = SKB_DROP_REASON.IP_INADDRERRORS
             snmp.__IP_INC_STATS(net, snmp.IPSTATS_MIB_INADDRERRORS)
