@@ -19,9 +19,11 @@ Times are this process's CPU time (`time.process_time`), best of TRIALS: on a sh
 machine wall-clock rates swing by 3x between runs, CPU time far less.
 
 `--calls` also prints the Python calls one forwarded packet makes on r (cProfile), the
-measure of how much of the kernel's inlining the hot path mirrors.
+measure of how much of the kernel's inlining the hot path mirrors; `--bytecodes` the
+bytecodes executed per packet on r and on h2 (opcode tracing: exact and independent of
+machine load, so two trees compare run to run) with the functions that execute the most.
 
-Run: python benchmarks/bench_forward.py [--calls]
+Run: python benchmarks/bench_forward.py [--calls] [--bytecodes]
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ import cProfile
 import pstats
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
+from typing import Any
 
 from skbuff.kernel import softirq
 from skbuff.kernel.kernel import Kernel
@@ -160,6 +165,33 @@ def calls_per_packet(b: Bench, n: int) -> float:
     return total / n
 
 
+def bytecodes_per_packet(b: Bench, n: int) -> tuple[float, float, Counter[str]]:
+    """(bytecodes per packet on r, on h2, per-function counts for r's n packets), counted
+    with opcode tracing (sys.settrace with f_trace_opcodes)."""
+    k = b.k
+    counts: Counter[str] = Counter()
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+        if event == "opcode":
+            code = frame.f_code
+            counts[f"{code.co_name} ({code.co_filename.rpartition('/')[2]})"] += 1
+        return tracer
+
+    softirq.local_bh_disable(k)
+    sys.settrace(tracer)
+    for _ in range(n):
+        b.rx()
+    sys.settrace(None)
+    router = counts.copy()
+    counts.clear()
+    sys.settrace(tracer)
+    softirq.local_bh_enable(k)
+    sys.settrace(None)
+    return router.total() / n, counts.total() / n, router
+
+
 def main() -> None:
     b = build()
     k = b.k
@@ -193,6 +225,7 @@ def main() -> None:
         k.trace.detach("kfree_skb", probe)
         k.trace.detach("consume_skb", probe)
         calls = calls_per_packet(b, BATCH) if "--calls" in sys.argv[1:] else 0.0
+        ops = bytecodes_per_packet(b, 100) if "--bytecodes" in sys.argv[1:] else None
 
     print(f"baseline (alloc+free):       {base:12,.0f} pkt/s")
     print(f"router only (r forwards):    {router:12,.0f} pkt/s  ({router / base:.3f} of baseline)")
@@ -201,6 +234,11 @@ def main() -> None:
     print(f"end to end, tracing on:      {on:12,.0f} pkt/s  ({on / base:.3f} of baseline)")
     if calls:
         print(f"calls per forwarded packet:  {calls:12.1f} (router only, cProfile)")
+    if ops is not None:
+        r_ops, h_ops, per_fn = ops
+        print(f"bytecodes per packet:        {r_ops:12.0f} (router only), {h_ops:.0f} (h2 rx)")
+        for name, count in per_fn.most_common(15):
+            print(f"  {count / 100:8.1f}  {name}")
 
 
 if __name__ == "__main__":

@@ -87,6 +87,10 @@ class HwEvent:
         self.cancelled = False
 
 
+_NO_EVENT = 1 << 63  # past any simulated time: no hardware event pending
+IN4_ADDR_HSIZE = 256  # net/ipv4/devinet.c 1 << IN4_ADDR_HSIZE_SHIFT
+
+
 class Kernel:
     """One simulated machine. See the module docstring for the time and context model."""
 
@@ -111,6 +115,9 @@ class Kernel:
         self.arp_tbl: Any = None  # net/ipv4/arp.c arp_tbl, set by arp_init
         # net/ipv4/devinet.c check_lifetime_work (its timer), set by devinet_init
         self.check_lifetime_work: Any = None
+        # net/ipv4/devinet.c inet_addr_lst[IN4_ADDR_HSIZE]: every local address of the
+        # machine, hashed by devinet.inet_addr_hash (static storage in the kernel)
+        self.inet_addr_lst: list[list[Any]] = [[] for _ in range(IN4_ADDR_HSIZE)]
         self.cpus = [CPU(i, softirq.NR_SOFTIRQS) for i in range(ncpus)]
         self.softirq_vec: list[softirq.SoftirqAction | None] = [None] * softirq.NR_SOFTIRQS
         self.hw = HwController(self)
@@ -128,6 +135,9 @@ class Kernel:
         self.net_ratelimit_state = ratelimit_state(5 * hz, DEFAULT_RATELIMIT_BURST)
         self.timer_seq = 0
         self._events: list[tuple[int, int, HwEvent]] = []
+        # time of the heap's first entry (cancelled or not), _NO_EVENT when empty: charge()
+        # compares against it; every push and pop of _events updates it
+        self._first_event_ns = _NO_EVENT
         self._event_seq = 0
         self._now = 0
         self._cpu: CPU | None = None
@@ -171,11 +181,10 @@ class Kernel:
         if cpu is None:
             raise KernelBug("charge() outside any CPU context")
         target = cpu.clock + ns
-        ev = self._events
-        if ev and ev[0][0] <= target:
-            self._charge_slow(cpu, target)
-        else:
+        if target < self._first_event_ns:
             cpu.clock = target
+        else:
+            self._charge_slow(cpu, target)
 
     def _charge_slow(self, cpu: CPU, target: int) -> None:
         ev = self._events
@@ -196,11 +205,15 @@ class Kernel:
             at_ns = now
         ev = HwEvent(at_ns, fn, args)
         self._event_seq += 1
-        heapq.heappush(self._events, (at_ns, self._event_seq, ev))
+        events = self._events
+        heapq.heappush(events, (at_ns, self._event_seq, ev))
+        self._first_event_ns = events[0][0]
         return ev
 
     def _run_event(self) -> None:
-        t, _, ev = heapq.heappop(self._events)
+        events = self._events
+        t, _, ev = heapq.heappop(events)
+        self._first_event_ns = events[0][0] if events else _NO_EVENT
         if ev.cancelled:
             return
         ev.cancelled = True
@@ -217,6 +230,7 @@ class Kernel:
         ev = self._events
         while ev and ev[0][2].cancelled:
             heapq.heappop(ev)
+        self._first_event_ns = ev[0][0] if ev else _NO_EVENT
         return ev[0][0] if ev else None
 
     # -- running things ---------------------------------------------------------------------

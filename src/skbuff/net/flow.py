@@ -21,7 +21,9 @@ FLOWI_FLAG_KNOWN_NH = 0x02
 class flowi4:
     """struct flowi4 (flowi_common fields are named flowi4_* as the kernel's macros do).
 
-    Kernel: include/net/flow.h struct flowi4.
+    Kernel: include/net/flow.h struct flowi4. Pass fields by keyword; they are not
+    keyword-only because CPython fills a keyword-only default from a dict on every call, and
+    a flowi4 is made for every routed packet.
     """
 
     __slots__ = (
@@ -46,7 +48,6 @@ class flowi4:
 
     def __init__(
         self,
-        *,
         flowi4_oif: int = 0,
         flowi4_iif: int = 0,
         flowi4_l3mdev: int = 0,

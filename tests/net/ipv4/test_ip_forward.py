@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.net.ipv4.ip_testbed import Bed
 
 from skbuff.net.core import dev as core_dev
@@ -87,3 +89,20 @@ def test_ip_decrease_ttl_matches_full_recompute() -> None:
             ref = bytearray(buf)
             ip_send_check(iphdr(ref, 0))
             assert (buf[10:12] == ref[10:12]) or int.from_bytes(buf[10:12], "big") in (0, 0xFFFF)
+
+
+@given(st.binary(min_size=20, max_size=20), st.integers(1, 255))
+def test_ip_decrease_ttl_keeps_any_header_valid(raw: bytes, ttl: int) -> None:
+    """Any header with a correct checksum still verifies after the incremental update, and
+    only the TTL and checksum bytes change (include/net/ip.h ip_decrease_ttl)."""
+    from skbuff.uapi.ip import ip_send_check, iphdr
+
+    buf = bytearray(raw)
+    buf[0] = 0x45
+    buf[8] = ttl
+    ip_send_check(iphdr(buf, 0))
+    before = bytes(buf)
+    assert ip_forward.ip_decrease_ttl(buf, 0) == ttl - 1
+    assert buf[8] == ttl - 1
+    assert ip_fast_csum(buf, 0, 5) == 0
+    assert buf[:8] == before[:8] and buf[9:10] == before[9:10] and buf[12:] == before[12:]

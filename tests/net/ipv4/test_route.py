@@ -79,6 +79,7 @@ class FakeDev:
         ifa.ifa_mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
         ifa.ifa_scope = scope
         self.ip_ptr.ifa_list.append(ifa)
+        devinet.inet_hash_insert(self.nd_net, ifa)  # type: ignore[arg-type]
 
     def conf(self, attr: int, val: int) -> None:
         self.ip_ptr.cnf.data[attr - 1] = val

@@ -58,6 +58,11 @@ class Net:
         self.kernel = kernel
         self.name = name
         self.ns_id = len(kernel.nets)
+        # net->hash_mix (preinit_net): random per namespace, derived from the kernel's seed
+        # and the namespace id so that making it draws nothing from the random stream.
+        self.hash_mix = kernel.rng.siphash(
+            kernel.seed.to_bytes(8, "little", signed=True) + b"hash_mix",
+            self.ns_id.to_bytes(4, "little")) & 0xFFFFFFFF
         self.dev_base_head: dict[str, net_device] = {}
         self.dev_index_head: dict[int, net_device] = {}
         self.ifindex = 0

@@ -138,7 +138,9 @@ class sk_buff:
     """A packet. Kernel: include/linux/skbuff.h struct sk_buff (fields keep the kernel names).
 
     `buf`/`shinfo` are shared with clones; `id` is unique per kernel run and clones record the
-    id they were cloned from in `parent_id`. Create with `alloc_skb` and friends, never directly.
+    id they were cloned from in `parent_id`. Create with `alloc_skb` and friends, never directly:
+    the constructor takes the next id from the head cache, counts the allocation and, under
+    debug, records the allocating kernel function.
     """
 
     __slots__ = ("__weakref__", "_skb_dst_noref", "_skb_refdst", "buf", "cb", "cloned", "csum",
@@ -149,8 +151,11 @@ class sk_buff:
                  "prev", "priority", "protocol", "queue_mapping", "shinfo", "sk", "skb_iif",
                  "tail", "transport_header", "truesize", "tstamp", "users")
 
-    def __init__(self, buf: bytearray, shinfo: skb_shared_info, end: int, truesize: int,
-                 skb_id: int) -> None:
+    def __init__(self, cache: skbuff_head_cache, buf: bytearray, shinfo: skb_shared_info,
+                 end: int, truesize: int) -> None:
+        skb_id = cache.next_id
+        cache.next_id = skb_id + 1
+        cache.alloc_count += 1
         self.next: sk_buff | None = None
         self.prev: sk_buff | None = None
         self.sk: Any = None
@@ -195,6 +200,10 @@ class sk_buff:
         self.id = skb_id
         self.parent_id = 0
         self.free_site = ""
+        if cache.debug:
+            fn, file, line = _caller()
+            cache.live[skb_id] = skb_track(self, fn, file, line,
+                                           current.current_kernel().now_ns)
 
     def __repr__(self) -> str:
         return (f"<sk_buff id={self.id} len={self.len} data_len={self.data_len} "
@@ -258,19 +267,6 @@ def _kmalloc_size_roundup(size: int) -> int:
     return order_size
 
 
-def _new_skb(k: Kernel, cache: skbuff_head_cache, buf: bytearray, shinfo: skb_shared_info,
-             end: int, truesize: int) -> sk_buff:
-    """A new sk_buff struct over `buf`/`shinfo`: next id, counted, tracked under debug."""
-    skb_id = cache.next_id
-    cache.next_id = skb_id + 1
-    cache.alloc_count += 1
-    skb = sk_buff(buf, shinfo, end, truesize, skb_id)
-    if cache.debug:
-        fn, file, line = _caller()
-        cache.live[skb_id] = skb_track(skb, fn, file, line, k.now_ns)
-    return skb
-
-
 def _head_kaddr(cache: skbuff_head_cache, objsize: int) -> int:
     """Simulated kernel address for a new head of `objsize` bytes."""
     kaddr = cache.next_addr
@@ -278,13 +274,13 @@ def _head_kaddr(cache: skbuff_head_cache, objsize: int) -> int:
     return kaddr
 
 
-def _build(k: Kernel, cache: skbuff_head_cache, objsize: int) -> sk_buff:
+def _build(cache: skbuff_head_cache, objsize: int) -> sk_buff:
     """An skb around a fresh head of `objsize` bytes (shinfo included). __finalize_skb_around."""
     end = objsize - cache.shinfo_aligned
     kaddr = cache.next_addr  # _head_kaddr, in line: once per packet
     cache.next_addr = kaddr + objsize
-    return _new_skb(k, cache, bytearray(end), skb_shared_info(kaddr), end,
-                    end + cache.skb_aligned + cache.shinfo_aligned)
+    return sk_buff(cache, bytearray(end), skb_shared_info(kaddr), end,
+                   end + cache.skb_aligned + cache.shinfo_aligned)
 
 
 def _kmalloc_reserve(cache: skbuff_head_cache, size: int) -> int:
@@ -305,7 +301,7 @@ def __alloc_skb(size: int, gfp_mask: int, flags: int = 0,
     """
     k = current.current_kernel()
     cache = _head_cache(k)
-    return _build(k, cache, _kmalloc_reserve(cache, size))
+    return _build(cache, _kmalloc_reserve(cache, size))
 
 
 def alloc_skb(size: int, priority: int) -> sk_buff:
@@ -328,11 +324,11 @@ def __netdev_alloc_skb(dev: Any, length: int, gfp_mask: int) -> sk_buff:
     size = length + pad
     shinfo_aligned = cache.shinfo_aligned
     if size <= cache.SKB_SMALL_HEAD_CACHE_SIZE - shinfo_aligned:
-        skb = _build(k, cache, cache.SKB_SMALL_HEAD_CACHE_SIZE)
+        skb = _build(cache, cache.SKB_SMALL_HEAD_CACHE_SIZE)
     elif size > PAGE_SIZE - shinfo_aligned:
-        skb = _build(k, cache, _kmalloc_reserve(cache, size))
+        skb = _build(cache, _kmalloc_reserve(cache, size))
     else:
-        skb = _build(k, cache, _align(size, cache.l1) + shinfo_aligned)
+        skb = _build(cache, _align(size, cache.l1) + shinfo_aligned)
     skb.data = skb.tail = pad
     skb.dev = dev
     return skb
@@ -371,11 +367,11 @@ def napi_alloc_skb(napi: Any, length: int) -> sk_buff:
     reserve = cache.NET_SKB_PAD + cache.NET_IP_ALIGN
     size = length + reserve
     if size > PAGE_SIZE - cache.shinfo_aligned:
-        skb = _build(k, cache, _kmalloc_reserve(cache, size))
+        skb = _build(cache, _kmalloc_reserve(cache, size))
     elif size <= 1024 - cache.shinfo_aligned:
-        skb = _build(k, cache, 1024)
+        skb = _build(cache, 1024)
     else:
-        skb = _build(k, cache, _align(size, cache.l1) + cache.shinfo_aligned)
+        skb = _build(cache, _align(size, cache.l1) + cache.shinfo_aligned)
     skb.data = skb.tail = reserve
     skb.dev = napi.dev
     return skb
@@ -503,10 +499,13 @@ def skb_put(skb: sk_buff, length: int) -> int:
     """Extend the data at the tail; returns the old tail offset to write at.
 
     Linear skbs only. `skb_over_panic` (SkbPanic) if tail passes end.
-    Kernel: net/core/skbuff.c skb_put.
+    Kernel: net/core/skbuff.c skb_put (which updates tail and len itself, as here).
     """
-    tmp = __skb_put(skb, length)
-    if skb.tail > skb.end:
+    tmp = skb.tail
+    tail = tmp + length
+    skb.tail = tail
+    skb.len += length
+    if tail > skb.end:
         skb_over_panic(skb, length, _caller()[0])
     return tmp
 
@@ -541,11 +540,15 @@ def __skb_push(skb: sk_buff, length: int) -> int:
 def skb_push(skb: sk_buff, length: int) -> int:
     """Prepend `length` bytes; returns the new data offset.
 
-    `skb_under_panic` (SkbPanic) if data passes below head. Kernel: net/core/skbuff.c skb_push.
+    `skb_under_panic` (SkbPanic) if data passes below head. Kernel: net/core/skbuff.c skb_push
+    (which updates data and len itself, as here).
     """
-    if __skb_push(skb, length) < 0:
+    data = skb.data - length
+    skb.data = data
+    skb.len += length
+    if data < 0:
         skb_under_panic(skb, length, _caller()[0])
-    return skb.data
+    return data
 
 
 def __skb_pull(skb: sk_buff, length: int) -> int:
@@ -553,12 +556,13 @@ def __skb_pull(skb: sk_buff, length: int) -> int:
 
     Kernel: include/linux/skbuff.h __skb_pull.
     """
-    skb.len -= length
-    if skb.len < skb.data_len:
-        skb.len += length
+    rest = skb.len - length
+    if rest < skb.data_len:
         raise KernelBug(f"__skb_pull: pulling {length} past the linear part of skb {skb.id}")
-    skb.data += length
-    return skb.data
+    skb.len = rest
+    data = skb.data + length
+    skb.data = data
+    return data
 
 
 def skb_pull(skb: sk_buff, length: int) -> int | None:
@@ -803,7 +807,7 @@ def skb_clone(skb: sk_buff, gfp_mask: int) -> sk_buff:
     """
     k = current.current_kernel()
     cache = _head_cache(k)
-    n = _new_skb(k, cache, skb.buf, skb.shinfo, skb.end, skb.truesize)
+    n = sk_buff(cache, skb.buf, skb.shinfo, skb.end, skb.truesize)
     n.parent_id = skb.id
     _copy_skb_header(n, skb)
     n.len = skb.len

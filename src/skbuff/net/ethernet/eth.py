@@ -66,12 +66,19 @@ def eth_type_trans(skb: sk_buff, dev: net_device) -> int:
     (host order): the ethertype, ETH_P_802_3 for raw IPX (0xFFFF), else ETH_P_802_2.
 
     Kernel: net/ethernet/eth.c eth_type_trans, include/linux/etherdevice.h eth_skb_pkt_type.
+    skb_pull_inline (include/linux/skbuff.h) is expanded: a frame holding the header in its
+    linear part is pulled here; any other goes to the helper (no pull, or its BUG).
     """
     skb.dev = dev
     off = skb.data
     skb.mac_header = off
     buf = skb.buf
-    skbuff.skb_pull_inline(skb, ETH_HLEN)
+    rest = skb.len - ETH_HLEN
+    if rest >= skb.data_len:
+        skb.len = rest
+        skb.data = off + ETH_HLEN
+    else:
+        skbuff.skb_pull_inline(skb, ETH_HLEN)
     dest = buf[off : off + 6]
     if dest != dev.dev_addr:
         if dest[0] & 1:

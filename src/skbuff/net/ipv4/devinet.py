@@ -68,6 +68,11 @@ IPV4_DEVCONF_MAX = 33
 IPV4_MIN_MTU = 68
 INADDR_ANY = 0
 
+# The global hash of every local address, all namespaces: k.inet_addr_lst, its
+# IN4_ADDR_HSIZE buckets. Kernel: net/ipv4/devinet.c IN4_ADDR_HSIZE_SHIFT, inet_addr_lst.
+IN4_ADDR_HSIZE_SHIFT = 8
+GOLDEN_RATIO_32 = 0x61C88647  # include/linux/hash.h
+
 # The net.ipv4.conf.* files, in devinet_sysctl order: (name, IPV4_DEVCONF_*, mode, handler)
 # where handler is "conf" (devinet_conf_proc), "forward" (devinet_sysctl_forward) or "flush"
 # (ipv4_doint_and_flush). Kernel: net/ipv4/devinet.c devinet_sysctl.
@@ -429,18 +434,43 @@ def inet_addr_onlink(in_dev: in_device, a: int, b: int) -> bool:
                for ifa in in_dev.ifa_list)
 
 
+def inet_addr_hash(net: Net, addr: int) -> int:
+    """The inet_addr_lst bucket of `addr` in `net`: hash_32(addr ^ net_hash_mix(net), 8).
+    (skbuff's addresses are host-order ints, so buckets differ from a little-endian
+    kernel's; nothing outside the hash sees them.)
+
+    Kernel: net/ipv4/devinet.c inet_addr_hash, include/linux/hash.h hash_32.
+    """
+    return (((addr ^ net.hash_mix) * GOLDEN_RATIO_32) & 0xFFFFFFFF) >> (32 - IN4_ADDR_HSIZE_SHIFT)
+
+
+def inet_hash_insert(net: Net, ifa: in_ifaddr) -> None:
+    """Put `ifa` at the head of its bucket (hlist_add_head_rcu). RTNL.
+
+    Kernel: net/ipv4/devinet.c inet_hash_insert.
+    """
+    net.kernel.inet_addr_lst[inet_addr_hash(net, ifa.ifa_local)].insert(0, ifa)
+
+
+def inet_hash_remove(ifa: in_ifaddr) -> None:
+    """Take `ifa` out of its bucket (hlist_del_init_rcu). RTNL; `ifa` is still on its
+    device, so its namespace is the one it was hashed in.
+
+    Kernel: net/ipv4/devinet.c inet_hash_remove.
+    """
+    net = ifa.ifa_dev.dev.nd_net
+    net.kernel.inet_addr_lst[inet_addr_hash(net, ifa.ifa_local)].remove(ifa)
+
+
 def inet_lookup_ifaddr_rcu(net: Net, addr: int) -> in_ifaddr | None:
-    """The in_ifaddr whose local address is `addr`.
+    """The in_ifaddr of `net` whose local address is `addr`: the first of its bucket (the
+    newest, when devices share the address). RCU reader, any context.
 
     Kernel: net/ipv4/devinet.c inet_lookup_ifaddr_rcu.
     """
-    for dev in net.dev_base_head.values():
-        in_dev = dev.ip_ptr
-        if in_dev is None:
-            continue
-        for ifa in in_dev.ifa_list:
-            if ifa.ifa_local == addr:
-                return ifa
+    for ifa in net.kernel.inet_addr_lst[inet_addr_hash(net, addr)]:
+        if ifa.ifa_local == addr and ifa.ifa_dev.dev.nd_net is net:
+            return ifa
     return None
 
 
@@ -506,6 +536,7 @@ def __inet_insert_ifa(ifa: in_ifaddr, extack: Any) -> int:
     else:
         lst.insert(last_primary, ifa)
     net = in_dev.dev.nd_net
+    inet_hash_insert(net, ifa)
     net.ipv4.dev_addr_genid += 1
     _rtmsg_ifa(uapi_rt.RTM_NEWADDR, ifa)
     _ifa_notify(net, netdev.NETDEV_UP, ifa)
@@ -539,6 +570,7 @@ def __inet_del_ifa(in_dev: in_device, ifa1: in_ifaddr, destroy: int) -> None:
                 prev_prom = ifa
                 continue
             if not do_promote:
+                inet_hash_remove(ifa)
                 lst.remove(ifa)
                 _rtmsg_ifa(uapi_rt.RTM_DELADDR, ifa)
                 _ifa_notify(net, netdev.NETDEV_DOWN, ifa)
@@ -551,6 +583,7 @@ def __inet_del_ifa(in_dev: in_device, ifa1: in_ifaddr, destroy: int) -> None:
                 fib_frontend.fib_del_ifaddr(ifa, ifa1)
     pos = lst.index(ifa1)
     del lst[pos]
+    inet_hash_remove(ifa1)
     net.ipv4.dev_addr_genid += 1
     _rtmsg_ifa(uapi_rt.RTM_DELADDR, ifa1)
     _ifa_notify(net, netdev.NETDEV_DOWN, ifa1)

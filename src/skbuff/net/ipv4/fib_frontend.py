@@ -237,7 +237,10 @@ def fib_validate_source(skb: sk_buff, src: int, dst: int, tos: int, oif: int,
     # here: this runs for every forwarded packet
     conf_all = net.ipv4.devconf_all.data
     conf = idev.cnf.data
-    r = max(conf_all[devinet.IPV4_DEVCONF_RP_FILTER - 1], conf[devinet.IPV4_DEVCONF_RP_FILTER - 1])
+    rp = devinet.IPV4_DEVCONF_RP_FILTER - 1
+    r = conf_all[rp]
+    if conf[rp] > r:  # max(all, dev)
+        r = conf[rp]
     if not r and (dev.ifindex != oif or not devinet.IN_DEV_TX_REDIRECTS(idev)):
         if (conf_all[devinet.IPV4_DEVCONF_ACCEPT_LOCAL - 1]
                 or conf[devinet.IPV4_DEVCONF_ACCEPT_LOCAL - 1]):

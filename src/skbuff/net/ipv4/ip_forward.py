@@ -7,7 +7,7 @@ include/net/ip.h (ip_decrease_ttl, ip_dst_mtu_maybe_forward, ip_mtu_locked). Run
 
 from __future__ import annotations
 
-import struct
+import sys
 from typing import TYPE_CHECKING
 
 from skbuff.net.core import dev as core_dev
@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
 
-_TTL_PROTO_CHECK = struct.Struct("!BBH")  # iphdr ttl, protocol, check (offset 8)
+# The byte of skb->cb holding IPCB(skb)->flags bits 0-7 (IPSKB_FORWARDED, IPSKB_DOREDIRECT):
+# the flags are a native-endian u16 at IPCB_FLAGS.
+_IPCB_FLAGS_LOW = ip_options.IPCB_FLAGS + (sys.byteorder == "big")
+_HH_DATA_MASK = ~(core_dev.HH_DATA_MOD - 1)
 
 
 def ip_exceeds_mtu(skb: sk_buff, mtu: int) -> bool:
@@ -53,10 +56,13 @@ def ip_decrease_ttl(buf: bytearray, nh: int) -> int:
 
     Kernel: include/net/ip.h ip_decrease_ttl. The header must be private (skb_cow).
     """
-    ttl, proto, check = _TTL_PROTO_CHECK.unpack_from(buf, nh + 8)
-    check += 0x0100
-    ttl -= 1
-    _TTL_PROTO_CHECK.pack_into(buf, nh + 8, ttl, proto, (check + (check >= 0xFFFF)) & 0xFFFF)
+    o = nh + 8  # ttl; check (big-endian) at +2
+    ttl = buf[o] - 1
+    buf[o] = ttl
+    check = (buf[o + 2] << 8 | buf[o + 3]) + 0x0100  # check += htons(0x0100)
+    check = (check + (check >= 0xFFFF)) & 0xFFFF
+    buf[o + 2] = check >> 8
+    buf[o + 3] = check & 0xFF
     return ttl
 
 
@@ -89,9 +95,8 @@ def ip_forward(skb: sk_buff) -> int:
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)
         return core_dev.NET_RX_DROP
     mib[snmp.IPSTATS_MIB_OUTFORWDATAGRAMS] += 1
-    flags, frag_max_size = ip_options.IPCB_FLAGS_FMS.unpack_from(cb, ip_options.IPCB_FLAGS)
-    flags |= ip_options.IPSKB_FORWARDED
-    ip_options.IPCB_FLAGS_FMS.pack_into(cb, ip_options.IPCB_FLAGS, flags, frag_max_size)
+    flags = cb[_IPCB_FLAGS_LOW] | ip_options.IPSKB_FORWARDED  # IPCB(skb)->flags |= ...
+    cb[_IPCB_FLAGS_LOW] = flags
     mtu = route.ip_dst_mtu_maybe_forward(rt, True)
     if ip_exceeds_mtu(skb, mtu):
         mib[snmp.IPSTATS_MIB_FRAGFAILS] += 1
@@ -100,7 +105,7 @@ def ip_forward(skb: sk_buff) -> int:
         return core_dev.NET_RX_DROP
     out = rt.dev
     # LL_RESERVED_SPACE(out) + header_len; skb_cow's work only when short or cloned
-    headroom = ((out.hard_header_len + out.needed_headroom) & ~(core_dev.HH_DATA_MOD - 1)) \
+    headroom = ((out.hard_header_len + out.needed_headroom) & _HH_DATA_MASK) \
         + core_dev.HH_DATA_MOD + rt.header_len
     if (skb.data < headroom or skb.cloned) and skbuff.skb_cow(skb, headroom):
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.NOT_SPECIFIED)

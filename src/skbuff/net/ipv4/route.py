@@ -849,8 +849,6 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
         return -errno.EINVAL
     res.fi = None
     res.table = None
-    flags = 0
-    itag = [0]
     do_cache = True
     if not (daddr == INADDR_BROADCAST or (saddr == 0 and daddr == 0)):
         s8 = saddr >> 24
@@ -866,9 +864,14 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
         elif s8 == 127 and not devinet.IN_DEV_NET_ROUTE_LOCALNET(in_dev, net):
             ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
             return -errno.EINVAL
-        fl4 = flow.flowi4(flowi4_iif=dev.ifindex, flowi4_mark=skb.mark, flowi4_tos=tos,
-                          daddr=daddr, saddr=saddr,
-                          decision=rec)
+        # the kernel fills its on-stack flowi4 field by field; the rest stay zero
+        fl4 = flow.flowi4()
+        fl4.flowi4_iif = dev.ifindex
+        fl4.flowi4_mark = skb.mark
+        fl4.flowi4_tos = tos
+        fl4.daddr = daddr
+        fl4.saddr = saddr
+        fl4.decision = rec
         if net.ipv4.fib_rules_require_fldissect:
             fib4_rules_early_flow_dissect(skb, fl4)
         err = ipv4_fib_rules.fib_lookup(net, fl4, res, 0)
@@ -882,12 +885,13 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
             if devinet.IPV4_DEVCONF_ALL(net, devinet.IPV4_DEVCONF_BC_FORWARDING):
                 do_cache = False
         elif res.type == uapi_rt.RTN_LOCAL:
+            itag = [0]
             err = fib_frontend.fib_validate_source(skb, saddr, daddr, tos, 0, dev, in_dev,
                                                    itag)
             if err < 0:
                 ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
                 return err
-            return _local_input(skb, net, dev, res, flags, 0, itag[0],
+            return _local_input(skb, net, dev, res, 0, 0, itag[0],
                                 rt_nh_cache_enabled(net))
         else:
             if not in_dev.cnf.data[devinet.IPV4_DEVCONF_FORWARDING - 1]:  # IN_DEV_FORWARD
@@ -898,15 +902,15 @@ def ip_route_input_slow(skb: sk_buff, daddr: int, saddr: int, tos: int, dev: net
     # brd_input
     if skb.protocol != ETH_P_IP:
         return -errno.EINVAL
+    itag = [0]
     if not ipv4_is_zeronet(saddr):
         err = fib_frontend.fib_validate_source(skb, saddr, 0, tos, 0, dev, in_dev, itag)
         if err < 0:
             ip_handle_martian_source(dev, in_dev, skb, daddr, saddr)
             return err
-    flags |= RTCF_BROADCAST
     res.type = uapi_rt.RTN_BROADCAST
     RT_CACHE_STAT_INC(net, IN_BRD)
-    return _local_input(skb, net, dev, res, flags, 0, itag[0],
+    return _local_input(skb, net, dev, res, RTCF_BROADCAST, 0, itag[0],
                         do_cache and rt_nh_cache_enabled(net))
 
 
@@ -1447,12 +1451,14 @@ def ip_error(skb: sk_buff) -> int:
     with error_cost/error_burst), free the skb. Not forwarding: silent (InAddrErrors for
     EHOSTUNREACH, InNoRoutes for ENETUNREACH). Consumes the skb.
 
-    Kernel: net/ipv4/route.c ip_error. Softirq context.
+    Kernel: net/ipv4/route.c ip_error. Softirq context. It runs for every packet a host
+    that does not forward has no route for, so the inlines skb_rtable, __in_dev_get_rcu and
+    IN_DEV_FORWARD are expanded.
     """
-    rt = skb_rtable(skb)
+    rt: rtable = skb._skb_refdst
     dev = skb.dev
     reason = SKB_DROP_REASON.NOT_SPECIFIED
-    in_dev = devinet.__in_dev_get_rtnl(dev)
+    in_dev = dev.ip_ptr
     if in_dev is None:
         core_skbuff.kfree_skb_reason(skb, reason)
         return 0
@@ -1460,7 +1466,7 @@ def ip_error(skb: sk_buff) -> int:
     assert rdev is not None
     net = rdev.nd_net
     error = rt.error
-    if not devinet.IN_DEV_FORWARD(in_dev):
+    if not in_dev.cnf.data[devinet.IPV4_DEVCONF_FORWARDING - 1]:
         if error == errno.EHOSTUNREACH:
             reason = SKB_DROP_REASON.IP_INADDRERRORS
             snmp.__IP_INC_STATS(net, snmp.IPSTATS_MIB_INADDRERRORS)

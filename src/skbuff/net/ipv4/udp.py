@@ -373,14 +373,11 @@ def udp_recvmsg(sk: sock_t) -> tuple[bytes, int, int] | None:
 
 
 def net_hash_mix(net: Net) -> int:
-    """The namespace's hash perturbation (random per namespace). Derived from the kernel's
-    seed and the namespace id, so reading it draws nothing from the random stream.
+    """The namespace's hash perturbation (net->hash_mix, set when the Net is made).
 
-    Kernel: include/net/netns/hash.h net_hash_mix (net->hash_mix, set in preinit_net).
+    Kernel: include/net/netns/hash.h net_hash_mix.
     """
-    k = net.kernel
-    key = k.seed.to_bytes(8, "little", signed=True) + b"hash_mix"
-    return k.rng.siphash(key, net.ns_id.to_bytes(4, "little")) & 0xFFFFFFFF
+    return net.hash_mix
 
 
 def udp_hashfn(net: Net, num: int, mask: int) -> int:
