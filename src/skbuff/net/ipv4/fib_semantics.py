@@ -603,13 +603,13 @@ def fib_info_memo_inserted(net: Net, t: Any, genid_before: int, dst: int, dst_le
     """A route dst/dst_len went into trie `t` (whose genid was `genid_before`): entries
     whose gateway it does not cover stay valid (see fib_info_memo). RTNL."""
     memo: fib_info_memo | None = net.ipv4.fib_info_memo
-    if memo is None or t.genid != genid_before + 1:
-        return
+    if memo is None or not dst_len or t.genid != genid_before + 1:
+        return  # a default route covers every gateway
     genid = t.genid
     shift = 32 - dst_len
     for e in memo.entries.values():
-        if dst_len and (e.gw ^ dst) >> shift:
-            tries = e.tries
+        tries = e.tries
+        if tries and (e.gw ^ dst) >> shift:
             for i in range(0, len(tries), 2):
                 if tries[i] is t and tries[i + 1] == genid_before:
                     tries[i + 1] = genid
