@@ -610,9 +610,11 @@ def fib_info_memo_inserted(net: Net, t: Any, genid_before: int, dst: int, dst_le
     for e in memo.entries.values():
         tries = e.tries
         if tries and (e.gw ^ dst) >> shift:
-            for i in range(0, len(tries), 2):
-                if tries[i] is t and tries[i + 1] == genid_before:
-                    tries[i + 1] = genid
+            i = 1
+            for u in tries[::2]:
+                if u is t and tries[i] == genid_before:
+                    tries[i] = genid
+                i += 2
 
 
 def fib_info_memo_flush(net: Net) -> None:
