@@ -255,7 +255,8 @@ def fib_validate_source(skb: sk_buff, src: int, dst: int, tos: int, oif: int,
 
 
 def rtm_to_fib_config(net: Net, msg: uapi_rt.nlmsg, cfg: fib_config, extack: Any) -> int:
-    """Parse an RTM_NEWROUTE/DELROUTE request. Kernel: net/ipv4/fib_frontend.c rtm_to_fib_config."""
+    """Parse an RTM_NEWROUTE/DELROUTE request into `cfg` (fib_config.unset()): every field is
+    set; on an error the caller drops cfg. Kernel: net/ipv4/fib_frontend.c rtm_to_fib_config."""
     rtm: uapi_rt.rtmsg = msg.hdr
     tos = rtm.tos
     if tos & ~INET_DSCP_MASK:
@@ -268,10 +269,7 @@ def rtm_to_fib_config(net: Net, msg: uapi_rt.nlmsg, cfg: fib_config, extack: Any
     cfg.fc_type = rtm.type
     cfg.fc_flags = rtm.flags
     cfg.fc_nlflags = msg.flags
-    info = cfg.fc_nlinfo
-    info.nl_net = net
-    info.nlh = msg
-    info.portid = msg.pid
+    cfg.fc_nlinfo = ip_fib.nl_info(net, msg, msg.pid)
     if cfg.fc_type > uapi_rt.RTN_MAX:
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid route type")
         return -errno.EINVAL
@@ -279,10 +277,8 @@ def rtm_to_fib_config(net: Net, msg: uapi_rt.nlmsg, cfg: fib_config, extack: Any
     get = a.get
     cfg.fc_dst = dst = get(RTA_DST, 0)
     cfg.fc_oif = oif = get(RTA_OIF, 0)
-    gw = get(RTA_GATEWAY, 0)
-    if gw:
-        cfg.fc_gw4 = gw
-        cfg.fc_gw_family = uapi_rt.AF_INET
+    cfg.fc_gw4 = gw = get(RTA_GATEWAY, 0)
+    cfg.fc_gw_family = uapi_rt.AF_INET if gw else 0
     if RTA_GATEWAY in a and RTA_VIA in a:
         rtnetlink.NL_SET_ERR_MSG(extack, "Nexthop configuration can not contain both GATEWAY "
                                  "and VIA")
@@ -311,7 +307,7 @@ def rtm_to_fib_config(net: Net, msg: uapi_rt.nlmsg, cfg: fib_config, extack: Any
 
 def inet_rtm_delroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
     """RTM_DELROUTE doit (`ip route del`). Kernel: net/ipv4/fib_frontend.c inet_rtm_delroute."""
-    cfg = fib_config()
+    cfg = fib_config.unset()
     err = rtm_to_fib_config(net, msg, cfg, extack)
     if err < 0:
         return err
@@ -330,7 +326,7 @@ def inet_rtm_newroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
 
     Kernel: net/ipv4/fib_frontend.c inet_rtm_newroute.
     """
-    cfg = fib_config()
+    cfg = fib_config.unset()
     err = rtm_to_fib_config(net, msg, cfg, extack)
     if err < 0:
         return err

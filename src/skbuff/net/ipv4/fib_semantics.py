@@ -485,7 +485,7 @@ class fib_info_memo_entry:
     __slots__ = ("check", "dev", "fi", "gw", "oif", "table", "tries")
 
     def __init__(self, fi: fib_info, check: int, dev: net_device | None, oif: int, gw: int,
-                 table: int, tries: list[list[Any]]) -> None:
+                 table: int, tries: list[Any]) -> None:
         self.fi = fi
         self.check = check
         self.dev = dev
@@ -541,6 +541,16 @@ def _memo_tables(net: Net, check: int, table: int) -> tuple[Any, ...]:
     return (ipv4.fib_main, ipv4.fib_default)
 
 
+def _memo_tries(net: Net, check: int, table: int) -> list[Any]:
+    """What the check's lookup would read, flat: each _memo_tables trie (None for a missing
+    table) followed by its genid. Equal lists: the lookup reads the same tries, unchanged."""
+    out: list[Any] = []
+    for tb in _memo_tables(net, check, table):
+        t = tb.tb_data if tb is not None else None
+        out += (t, t.genid) if t is not None else (None, 0)
+    return out
+
+
 def fib_info_memo_get(net: Net, memo: fib_info_memo, key: tuple[Any, ...]) -> fib_info | None:
     """The fib_info the full fib_create_info would return for the request `key`, when the
     memo can vouch for it (see fib_info_memo); None otherwise."""
@@ -549,11 +559,8 @@ def fib_info_memo_get(net: Net, memo: fib_info_memo, key: tuple[Any, ...]) -> fi
         return None
     check = e.check
     if check >= MEMO_GW:
-        for tb, dep in zip(_memo_tables(net, check, e.table), e.tries, strict=True):
-            t = tb.tb_data if tb is not None else None
-            if t is not dep[0] or (t is not None and t.genid != dep[1]):
-                return None
-        if net.ipv4.fib_has_custom_rules or net.kernel.trace.attached("fib_table_lookup"):
+        if (_memo_tries(net, check, e.table) != e.tries or net.ipv4.fib_has_custom_rules
+                or net.kernel.trace.attached("fib_table_lookup")):
             return None
         if check == MEMO_GW:
             dev = e.dev
@@ -584,10 +591,7 @@ def _memo_record(net: Net, memo: fib_info_memo, key: tuple[Any, ...], cfg: fib_c
         check = MEMO_ONLINK
     else:
         check = MEMO_GW
-    tries = []
-    if check >= MEMO_GW:
-        for tb in _memo_tables(net, check, cfg.fc_table):
-            tries.append([tb.tb_data, tb.tb_data.genid] if tb is not None else [None, 0])
+    tries = _memo_tries(net, check, cfg.fc_table) if check >= MEMO_GW else []
     entries = memo.entries
     if len(entries) >= FIB_INFO_MEMO_SIZE:
         entries.clear()
@@ -599,15 +603,18 @@ def fib_info_memo_inserted(net: Net, t: Any, genid_before: int, dst: int, dst_le
     """A route dst/dst_len went into trie `t` (whose genid was `genid_before`): entries
     whose gateway it does not cover stay valid (see fib_info_memo). RTNL."""
     memo: fib_info_memo | None = net.ipv4.fib_info_memo
-    if memo is None or t.genid != genid_before + 1:
-        return
+    if memo is None or not dst_len or t.genid != genid_before + 1:
+        return  # a default route covers every gateway
     genid = t.genid
     shift = 32 - dst_len
     for e in memo.entries.values():
-        if dst_len and (e.gw ^ dst) >> shift:
-            for dep in e.tries:
-                if dep[0] is t and dep[1] == genid_before:
-                    dep[1] = genid
+        tries = e.tries
+        if tries and (e.gw ^ dst) >> shift:
+            i = 1
+            for u in tries[::2]:
+                if u is t and tries[i] == genid_before:
+                    tries[i] = genid
+                i += 2
 
 
 def fib_info_memo_flush(net: Net) -> None:

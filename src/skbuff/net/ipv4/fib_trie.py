@@ -568,8 +568,8 @@ def fib_table_insert(net: Net, tb: fib_table, cfg: fib_config, extack: Any) -> i
         return fi
     dscp = cfg.fc_dscp
     l, tp = fib_find_node(t, key)
-    fa = fib_find_alias(leaf_aliases(l) if l else None, slen, dscp, fi.fib_priority, tb.tb_id,
-                        False)
+    fa = (fib_find_alias(leaf_aliases(l), slen, dscp, fi.fib_priority, tb.tb_id, False)
+          if l is not None else None)
     nlflags = cfg.fc_nlflags
     if fa is not None and fa.fa_dscp == dscp and fa.fa_info.fib_priority == fi.fib_priority:
         if nlflags & uapi_rt.NLM_F_EXCL:

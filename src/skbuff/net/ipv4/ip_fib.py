@@ -84,6 +84,12 @@ class fib_config:
         self.fc_nlflags = 0
         self.fc_nlinfo = nl_info()
 
+    @classmethod
+    def unset(cls) -> fib_config:
+        """A fib_config with no field set yet: rtm_to_fib_config's own, which it fills whole
+        (the kernel's memset then parse) without the defaults being written first."""
+        return cls.__new__(cls)
+
     @property
     def fc_tos(self) -> int:
         """The dsfield byte (the kernel keeps dscp_t; iproute2 says `tos`)."""

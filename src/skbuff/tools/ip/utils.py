@@ -274,9 +274,10 @@ def get_prefix(text: str, family: int) -> tuple[int, int]:
         raise _prefix_expected(text, family)
     if not slash:
         return addr, 32
-    if not plen_s.isdigit() or int(plen_s) > 32:
+    plen = int(plen_s) if plen_s.isdigit() else 33
+    if plen > 32:
         raise _prefix_expected(text, family)
-    return addr, int(plen_s)
+    return addr, plen
 
 
 _STRTOL = re.compile(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
