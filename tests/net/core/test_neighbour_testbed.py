@@ -36,6 +36,11 @@ nb = importlib.import_module("skbuff.net.core.neighbour")
 arp = importlib.import_module("skbuff.net.ipv4.arp")
 neigh_lookup_noref = nb.___neigh_lookup_noref
 
+
+def stat(tbl: Any, field: str) -> int:
+    """A neigh_statistics counter summed over the CPUs (what `ip ntable` reports)."""
+    return sum(getattr(st, field) for st in tbl.stats)
+
 HZ = 1000
 MS = 1_000_000
 

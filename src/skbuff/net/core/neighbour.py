@@ -196,7 +196,7 @@ class neigh_parms:
 
 
 class neigh_statistics:
-    """Kernel: include/net/neighbour.h struct neigh_statistics (summed over CPUs)."""
+    """Kernel: include/net/neighbour.h struct neigh_statistics (one per CPU: `tbl.stats`)."""
 
     __slots__ = (
         "allocs", "destroys", "forced_gc_runs", "hash_grows", "hits", "lookups",
@@ -319,12 +319,20 @@ class neigh_table:
         self.managed_list: dict[neighbour, None] = {}
         self.entries = 0
         self.net_entries: dict[Net, int] = {}
-        self.stats = neigh_statistics()
+        self.stats = [neigh_statistics() for _ in k.cpus]
         self.phash_buckets: dict[tuple[Net, int, net_device | None], pneigh_entry] = {}
         self.proxy_queue: deque[tuple[int, sk_buff]] = deque()
         self.proxy_timer = ktimer.timer_list()
         self.gc_work = ktimer.timer_list()
         self.managed_work = ktimer.timer_list()
+
+
+def NEIGH_CACHE_STAT(tbl: neigh_table) -> neigh_statistics:
+    """This CPU's counters of `tbl` (`NEIGH_CACHE_STAT(tbl).allocs += 1` is the kernel's
+    NEIGH_CACHE_STAT_INC(tbl, allocs)). Needs a CPU context.
+
+    Kernel: include/net/neighbour.h NEIGH_CACHE_STAT_INC (this_cpu_inc)."""
+    return tbl.stats[tbl.kernel.this_cpu().id]
 
 
 # --- reference counting, timers -------------------------------------------------------------
@@ -355,7 +363,7 @@ def neigh_release(n: neighbour) -> None:
 def neigh_destroy(n: neighbour) -> None:
     """Free a dead entry: purge its queue, count it. Kernel: net/core/neighbour.c neigh_destroy."""
     tbl = n.tbl
-    tbl.stats.destroys += 1
+    NEIGH_CACHE_STAT(tbl).destroys += 1
     if not n.dead:
         raise bug.KernelBug(f"neigh_destroy: {n!r} is alive")
     if ktimer.timer_pending(n.timer):
@@ -513,7 +521,7 @@ def neigh_invalidate(neigh: neighbour) -> None:
 
     `ops.error_report` owns each skb it is given (ARP: dst_link_failure + free).
     """
-    neigh.tbl.stats.res_failed += 1
+    NEIGH_CACHE_STAT(neigh.tbl).res_failed += 1
     neigh.updated = neigh.tbl.kernel.jiffies
     assert neigh.ops is not None
     q = neigh.arp_queue.q
@@ -674,7 +682,7 @@ def __neigh_event_send(neigh: neighbour, skb: sk_buff | None, immediate_ok: bool
                 old = q.popleft()
                 neigh.arp_queue_len_bytes -= old.truesize
                 skbmod.kfree_skb_reason(old, SKB_DROP_REASON.NEIGH_QUEUEFULL)
-                tbl.stats.unres_discards += 1
+                NEIGH_CACHE_STAT(tbl).unres_discards += 1
             skbmod.skb_dst_force(skb)
             q.append(skb)
             neigh.arp_queue_len_bytes += skb.truesize
@@ -929,11 +937,11 @@ def ___neigh_lookup_noref(tbl: neigh_table, pkey: int, dev: net_device) -> neigh
 
 def neigh_lookup(tbl: neigh_table, pkey: int, dev: net_device) -> neighbour | None:
     """Find and hold the entry for (pkey, dev). Kernel: net/core/neighbour.c neigh_lookup."""
-    tbl.stats.lookups += 1
+    NEIGH_CACHE_STAT(tbl).lookups += 1
     n = tbl.hash_buckets.get((pkey, dev))
     if n is not None:
         neigh_hold(n)
-        tbl.stats.hits += 1
+        NEIGH_CACHE_STAT(tbl).hits += 1
     return n
 
 
@@ -946,7 +954,7 @@ def neigh_forced_gc(tbl: neigh_table) -> int:
     max_clean = len(tbl.gc_list) - tbl.gc_thresh2
     tref = k.jiffies - 5 * k.hz
     shrunk = 0
-    tbl.stats.forced_gc_runs += 1
+    NEIGH_CACHE_STAT(tbl).forced_gc_runs += 1
     for n in list(tbl.gc_list):
         if n.refcnt != 1:
             continue
@@ -1005,11 +1013,11 @@ def neigh_alloc(
         want_gc = full or (entries >= tbl.gc_thresh2 and k.jiffies > tbl.last_flush + 5 * k.hz)
         if want_gc and not neigh_forced_gc(tbl) and full:
             printk.net_info_ratelimited(k, f"{tbl.id}: neighbor table overflow!")
-            tbl.stats.table_fulls += 1
+            NEIGH_CACHE_STAT(tbl).table_fulls += 1
             return None
     n = neighbour(tbl, dev, 0, k.jiffies)
     n.flags = flags
-    tbl.stats.allocs += 1
+    NEIGH_CACHE_STAT(tbl).allocs += 1
     tbl.entries += 1
     net = dev.nd_net
     tbl.net_entries[net] = tbl.net_entries.get(net, 0) + 1
@@ -1038,7 +1046,7 @@ def ___neigh_create(
     n.confirmed = k.jiffies - (n.parms.base_reachable_time << 1)
     if tbl.entries > (1 << tbl.hash_shift):
         tbl.hash_shift += 1
-        tbl.stats.hash_grows += 1
+        NEIGH_CACHE_STAT(tbl).hash_grows += 1
     if n.parms.dead:
         neigh_release(n)
         return -errno.EINVAL
@@ -1176,7 +1184,7 @@ def neigh_periodic_work(tbl: neigh_table) -> None:
     """
     k = tbl.kernel
     now = k.jiffies
-    tbl.stats.periodic_gc_runs += 1
+    NEIGH_CACHE_STAT(tbl).periodic_gc_runs += 1
     if now > tbl.last_rand + 300 * k.hz:
         tbl.last_rand = now
         for p in tbl.parms_list:
@@ -1351,23 +1359,25 @@ def neigh_table_init(k: Kernel, tbl: neigh_table) -> None:
 
 
 def neigh_stat_seq_show(tbl: neigh_table) -> str:
-    """/proc/net/stat/<tbl> (one row: the kernel prints one per CPU; we have one sum).
+    """/proc/net/stat/<tbl>: the header, then one row per CPU (`entries` is the table's on
+    every row), spaced as the kernel's format string spaces them.
 
     Kernel: net/core/neighbour.c neigh_stat_seq_show.
     """
-    s = tbl.stats
-    head = (
+    out = [
         "entries  allocs   destroys hash_grows lookups  hits     res_failed "
         "rcv_probes_mcast rcv_probes_ucast periodic_gc_runs forced_gc_runs "
         "unresolved_discards table_fulls\n"
-    )
-    row = (
-        f"{tbl.entries:08x} {s.allocs:08x} {s.destroys:08x} {s.hash_grows:08x} "
-        f"{s.lookups:08x} {s.hits:08x} {s.res_failed:08x} {s.rcv_probes_mcast:08x} "
-        f"{s.rcv_probes_ucast:08x} {s.periodic_gc_runs:08x} {s.forced_gc_runs:08x} "
-        f"{s.unres_discards:08x} {s.table_fulls:08x}\n"
-    )
-    return head + row
+    ]
+    for s in tbl.stats:
+        out.append(
+            f"{tbl.entries:08x} {s.allocs:08x} {s.destroys:08x} {s.hash_grows:08x}   "
+            f"{s.lookups:08x} {s.hits:08x} {s.res_failed:08x}   "
+            f"{s.rcv_probes_mcast:08x}         {s.rcv_probes_ucast:08x}         "
+            f"{s.periodic_gc_runs:08x}         {s.forced_gc_runs:08x}       "
+            f"{s.unres_discards:08x}            {s.table_fulls:08x}\n"
+        )
+    return "".join(out)
 
 
 # --- rtnetlink: ip neigh add/del/get/show ----------------------------------------------------
