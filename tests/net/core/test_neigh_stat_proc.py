@@ -17,9 +17,9 @@ ip -n a link set v0 up
 ip -n b link set v1 up
 ip netns exec a ping -c 1 -q 10.0.0.2
 """
-FIELDS = ("entries allocs destroys hash_grows lookups hits res_failed rcv_probes_mcast "
-          "rcv_probes_ucast periodic_gc_runs forced_gc_runs unresolved_discards "
-          "table_fulls").split()
+FIELDS = ["entries", "allocs", "destroys", "hash_grows", "lookups", "hits", "res_failed",
+          "rcv_probes_mcast", "rcv_probes_ucast", "periodic_gc_runs", "forced_gc_runs",
+          "unresolved_discards", "table_fulls"]
 
 
 def _template(row: str) -> str:
