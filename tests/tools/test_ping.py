@@ -185,3 +185,24 @@ def test_triptime_format() -> None:
     assert ping.format_triptime(1234) == " time=1.23 ms"
     assert ping.format_triptime(12345) == " time=12.3 ms"
     assert ping.format_triptime(123456) == " time=123 ms"
+
+
+def test_record_route(world: World) -> None:
+    """ping -R: 40 bytes of options in the header line; the first reply lists the route as
+    Linux records it (a's source, r's outgoing address towards b, b on receipt, b again on
+    the reply, r towards a, a on receipt); the second reply's identical route is
+    "(same route)" on its line. Kernel: ip_options_build, ip_forward_options,
+    ip_options_compile, __ip_options_echo; iputils ping.c pr_options."""
+    status, out, err = run(world, "ip netns exec a ping -R -c 2 -i 0.2 10.0.2.2")
+    assert status == 0 and err == ""
+    assert out[0] == "PING 10.0.2.2 (10.0.2.2) 56(124) bytes of data."
+    assert TIME.sub("T", out[1]) == "64 bytes from 10.0.2.2: icmp_seq=1 ttl=63 T"
+    assert out[2:9] == ["RR: \t10.0.1.1", "\t10.0.2.254", "\t10.0.2.2", "\t10.0.2.2",
+                        "\t10.0.1.254", "\t10.0.1.1", ""]
+    assert TIME.sub("T", out[9]) == "64 bytes from 10.0.2.2: icmp_seq=2 ttl=63 T\t(same route)"
+    assert out[10:12] == ["", "--- 10.0.2.2 ping statistics ---"]
+
+
+def test_record_route_quiet_prints_no_route(world: World) -> None:
+    status, out, _ = run(world, "ip netns exec a ping -R -q -c 1 10.0.2.2")
+    assert status == 0 and not any(line.startswith("RR:") for line in out)

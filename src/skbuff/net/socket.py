@@ -19,6 +19,7 @@ import os
 import struct
 from socket import (
     AF_INET,
+    IP_OPTIONS,
     IP_TOS,
     IP_TTL,
     IPPROTO_ICMP,
@@ -36,12 +37,12 @@ from socket import (
     SOL_SOCKET,
     SOL_UDP,
 )
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, overload
 
 from skbuff.net import flow
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core import sock
-from skbuff.net.ipv4 import fib_frontend, ping, raw, route, udp
+from skbuff.net.ipv4 import fib_frontend, ip_options, ping, raw, route, udp
 from skbuff.uapi import rtnetlink, snmp
 from skbuff.uapi.in_ import (
     IP_MTU,
@@ -238,6 +239,13 @@ class Socket:
                 _raise(errno.ENODEV)
             sk.sk_bound_dev_if = dev.ifindex if dev is not None else 0
             return
+        if level == IPPROTO_IP and optname == IP_OPTIONS:
+            opt = ip_options.ip_options_get(self.net, bytes(value) if isinstance(value, bytes)
+                                            else b"")
+            if isinstance(opt, int):
+                _raise(-opt)
+            sk.inet_opt = opt
+            return
         val = int.from_bytes(value, "little", signed=True) if isinstance(value, bytes) \
             else int(value)
         if level == SOL_SOCKET:
@@ -273,8 +281,25 @@ class Socket:
         else:
             _raise(errno.ENOPROTOOPT)
 
-    def getsockopt(self, level: int, optname: int) -> int:
-        """Kernel: do_ip_getsockopt (IP_MTU needs a connected socket: ENOTCONN), sk_getsockopt."""
+    @overload
+    def getsockopt(self, level: int, optname: int) -> int: ...
+
+    @overload
+    def getsockopt(self, level: int, optname: int, buflen: int) -> bytes: ...
+
+    def getsockopt(self, level: int, optname: int, buflen: int = 0) -> int | bytes:
+        """The value as an int, or with `buflen` its first `buflen` bytes (as Python's
+        socket does). IP_OPTIONS gives the options as set (ip_options_undo), b"" if none.
+
+        Kernel: do_ip_getsockopt (IP_MTU needs a connected socket: ENOTCONN), sk_getsockopt.
+        """
+        if level == IPPROTO_IP and optname == IP_OPTIONS:
+            opt = self.sk.inet_opt
+            return ip_options.ip_options_undo(opt)[:buflen] if opt is not None else b""
+        val = self._getsockopt_int(level, optname)
+        return val.to_bytes(4, "little", signed=True)[:buflen] if buflen else val
+
+    def _getsockopt_int(self, level: int, optname: int) -> int:
         sk = self.sk
         if level == SOL_SOCKET:
             values = {SO_RCVBUF: sk.sk_rcvbuf, SO_BROADCAST: int(sk.broadcast),

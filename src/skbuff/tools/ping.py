@@ -20,6 +20,7 @@ import struct
 from dataclasses import dataclass, field
 from socket import (
     AF_INET,
+    IP_OPTIONS,
     IP_TTL,
     IPPROTO_ICMP,
     IPPROTO_IP,
@@ -37,6 +38,7 @@ from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt
 from skbuff.uapi import checksum
 from skbuff.uapi.in_ import IP_MTU_DISCOVER, IP_RECVERR
 from skbuff.uapi.inet import ntoa
+from skbuff.uapi.ip import IPOPT_EOL, IPOPT_MINOFF, IPOPT_NOP, IPOPT_RR, MAX_IPOPTLEN
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -64,7 +66,8 @@ Options:
 
 For more details see ping(8).
 """
-SHORTOPTS = "4c:hI:i:M:nqs:t:Vw:W:"
+SHORTOPTS = "4c:hI:i:M:nqRs:t:Vw:W:"
+NROUTES = 9  # ping.c: record route slots
 MAXWAIT = 10
 MININTERVAL = 10
 FOREGROUND_NS = 10 * 1_000_000_000
@@ -167,6 +170,7 @@ class ping_rts:
     lingertime: int = MAXWAIT * 1000
     deadline: int = 0
     quiet: bool = False
+    rroute: bool = False
     hostname: str = ""
     whereto: int = 0
     ident: int = 0
@@ -183,6 +187,7 @@ class ping_rts:
     timing: bool = False
     exiting: bool = False
     rcvd: set[int] = field(default_factory=set)
+    old_rr: bytes = b""  # pr_options' static old_rr[:old_rrlen]
 
 
 class _Ping:
@@ -240,6 +245,15 @@ class _Ping:
             except OSError as e:
                 raise ToolExit(2, "ping: cannot set unicast time-to-live: "
                                f"{os.strerror(e.errno or 0)}\n") from None
+        if rts.rroute:
+            # rspace: NOP, then RR of NROUTES slots, pointer at the first (IPOPT_MINOFF).
+            rspace = bytearray(3 + 4 * NROUTES + 1)
+            rspace[0:4] = bytes((IPOPT_NOP, IPOPT_RR, len(rspace) - 1, IPOPT_MINOFF))
+            try:
+                self.sock.setsockopt(IPPROTO_IP, IP_OPTIONS, bytes(rspace))
+            except OSError as e:
+                raise ToolExit(2, f"ping: record route: {os.strerror(e.errno or 0)}\n") \
+                    from None
         rts.timing = rts.datalen >= TIMEVAL_LEN
         rts.ident = self.k.rng.get_random_u32() & 0xFFFF
 
@@ -263,7 +277,8 @@ class _Ping:
         text = f"PING {rts.hostname} ({ntoa(rts.whereto)}) "
         if rts.device or rts.strictsource:
             text += f"from {ntoa(rts.source)} {rts.device}: "
-        return text + f"{rts.datalen}({rts.datalen + 28}) bytes of data.\n"
+        optlen = MAX_IPOPTLEN if rts.rroute else 0  # get_ipv4_optlen
+        return text + f"{rts.datalen}({rts.datalen + 28 + optlen}) bytes of data.\n"
 
     def send_probe(self) -> None:
         """pinger + ping4_send_probe: one echo request; send errors as iputils handles them."""
@@ -338,9 +353,10 @@ class _Ping:
         icp = buf[hlen:]
         ident = int.from_bytes(icp[4:6], "big")
         if icp[0] == ICMP_ECHOREPLY:
-            if ident == rts.ident:
-                self.gather_statistics(icp, int.from_bytes(icp[6:8], "big"), buf[8], frm,
-                                       recv_us)
+            if ident == rts.ident and \
+                    self.gather_statistics(icp, int.from_bytes(icp[6:8], "big"), buf[8], frm,
+                                           recv_us):
+                self.out.write(self.pr_options(buf[20:hlen]) + "\n")  # ping_finish_line
             return
         if icp[0] in (ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED, ICMP_PARAMETERPROB,
                       ICMP_SOURCE_QUENCH, ICMP_REDIRECT) and len(icp) >= 8 + 20 + 8:
@@ -353,9 +369,42 @@ class _Ping:
             if icp[0] not in (ICMP_REDIRECT, ICMP_SOURCE_QUENCH):
                 self.acknowledge(int.from_bytes(inner[6:8], "big"))
 
+    def pr_options(self, opts: bytes) -> str:
+        """ping.c pr_options, for the options iputils sends (record route): the RR addresses
+        one per line, or "(same route)" when they repeat the previous reply's.
+        """
+        text = ""
+        i = 0
+        while i < len(opts):
+            if opts[i] == IPOPT_EOL:
+                break
+            if opts[i] == IPOPT_NOP:
+                text += "\nNOP"
+                i += 1
+                continue
+            olen = opts[i + 1] if i + 1 < len(opts) else 0
+            if olen < 2 or olen > len(opts) - i:
+                break
+            if opts[i] == IPOPT_RR:
+                n = min(opts[i + 2], olen) - IPOPT_MINOFF
+                if n > 0:
+                    rr = opts[i + 2:i + 2 + n]
+                    if rr == self.rts.old_rr:
+                        text += "\t(same route)"
+                    else:
+                        self.rts.old_rr = rr
+                        text += "\nRR: " + "".join(
+                            f"\t{ntoa(int.from_bytes(opts[a:a + 4], 'big'))}\n"
+                            for a in range(i + 3, i + 3 + n, 4))
+            else:
+                text += f"\nunknown option {opts[i]:x}"
+            i += olen
+        return text
+
     def gather_statistics(self, icp: bytes, seq: int, ttl: int, frm: int, recv_us: int
-                          ) -> None:
-        """ping_common.c gather_statistics: count, time and print one reply."""
+                          ) -> bool:
+        """ping_common.c gather_statistics: count, time and print one reply (its line left
+        open for the options when the result is True)."""
         rts = self.rts
         cc = len(icp)
         rts.nreceived += 1
@@ -375,18 +424,19 @@ class _Ping:
         else:
             rts.rcvd.add(seq)
         if rts.quiet:
-            return
+            return False
         line = f"{cc} bytes from {ntoa(frm)}: icmp_seq={seq} ttl={ttl}"
         if cc < rts.datalen + 8:
             self.out.write(line + " (truncated)\n")
-            return
+            return False
         if rts.timing:
             line += format_triptime(triptime)
         if dup:
             line += " (DUP!)"
         if frm != rts.whereto:
             line += " (DIFFERENT ADDRESS!)"
-        self.out.write(line + "\n")
+        self.out.write(line)
+        return True
 
     def drain(self) -> None:
         """main_loop's receive part: everything queued on the socket, errors first."""
@@ -530,6 +580,8 @@ def parse_args(argv: list[str], out: Output) -> ping_rts:
             pass
         elif opt == "-q":
             rts.quiet = True
+        elif opt == "-R":
+            rts.rroute = True
         elif opt == "-s":
             rts.datalen = strtol_or_err(val, "invalid argument", 0, INT_MAX)
         elif opt == "-t":

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.core.skbuff import sk_buff
+    from skbuff.net.ipv4.ip_options import ip_options_data
 
 SK_WMEM_MAX = 212992  # include/net/sock.h: _SK_MEM_OVERHEAD * _SK_MEM_PACKETS
 SOCK_RCVBUF_DEFAULT = 212992  # net.core.rmem_default
@@ -106,6 +107,7 @@ class sock:
         "inet_dport",
         "inet_id",
         "inet_num",
+        "inet_opt",
         "inet_rcv_saddr",
         "inet_saddr",
         "inet_sport",
@@ -160,6 +162,7 @@ class sock:
         self.inet_dport = 0
         self.inet_num = 0
         self.inet_id = 0
+        self.inet_opt: ip_options_data | None = None  # IP_OPTIONS (inet_sock.inet_opt)
         self.uc_ttl = -1
         self.mc_ttl = 1
         self.mc_loop = True

@@ -204,11 +204,20 @@ def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
 
     Kernel: net/ipv4/ip_options.c __ip_options_compile (the skb != NULL, receive case).
     """
-    buf = skb.buf
-    nh = skbuff.skb_network_header(skb)
+    return _options_compile(net, opt, skb.buf, skb.network_header, skb)
+
+
+def _options_compile(net: Net, opt: ip_options, buf: bytearray, nh: int,
+                     skb: sk_buff | None) -> int:
+    """__ip_options_compile on the options at `buf[nh + 20:]`. With no skb (user mode,
+    setsockopt) nothing is recorded: RR/TS pointers advance past the slots that
+    ip_options_build fills, a source route's first hop moves into `faddr`.
+
+    Kernel: net/ipv4/ip_options.c __ip_options_compile.
+    """
     optptr = nh + 20
     end = optptr + opt.optlen
-    rt = route.skb_rtable(skb)
+    rt = route.skb_rtable(skb) if skb is not None else None
     pp = -1
     spec_dst = -1
     while optptr < end:
@@ -239,6 +248,13 @@ def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
             if opt.srr:
                 pp = optptr
                 break
+            if skb is None:
+                if ptr != 4 or optlen < 7 or (optlen - 3) & 3:
+                    pp = optptr + 1
+                    break
+                opt.faddr = int(_BE32.unpack_from(buf, optptr + 3)[0])
+                if optlen > 7:
+                    buf[optptr + 3:optptr + optlen - 4] = buf[optptr + 7:optptr + optlen]
             opt.is_strictroute = otype == IPOPT_SSRR
             opt.srr = optptr - nh
         elif otype == IPOPT_RR:
@@ -255,7 +271,7 @@ def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
                 if ptr + 3 > optlen:
                     pp = optptr + 2
                     break
-                if rt is not None:
+                if rt is not None and skb is not None:
                     if spec_dst < 0:
                         spec_dst = fib_frontend.fib_compute_spec_dst(skb)
                     _BE32.pack_into(buf, optptr + ptr - 1, spec_dst)
@@ -280,14 +296,15 @@ def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
                     break
                 flg = buf[optptr + 3] & 0xF
                 if flg == IPOPT_TS_TSONLY:
-                    timeptr = optptr + ptr - 1
+                    if skb is not None:
+                        timeptr = optptr + ptr - 1
                     opt.ts_needtime = True
                     buf[optptr + 2] = ptr + 4
                 elif flg == IPOPT_TS_TSANDADDR:
                     if ptr + 7 > optlen:
                         pp = optptr + 2
                         break
-                    if rt is not None:
+                    if rt is not None and skb is not None:
                         if spec_dst < 0:
                             spec_dst = fib_frontend.fib_compute_spec_dst(skb)
                         _BE32.pack_into(buf, optptr + ptr - 1, spec_dst)
@@ -301,7 +318,8 @@ def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
                         break
                     addr = int(_BE32.unpack_from(buf, optptr + ptr - 1)[0])
                     if fib_frontend.inet_addr_type(net, addr) != rtnetlink.RTN_UNICAST:
-                        timeptr = optptr + ptr + 3
+                        if skb is not None:
+                            timeptr = optptr + ptr + 3
                         opt.ts_needtime = True
                         buf[optptr + 2] = ptr + 8
                 if timeptr >= 0:
@@ -312,8 +330,9 @@ def __ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
                 if overflow == 15:
                     pp = optptr + 3
                     break
-                buf[optptr + 3] = (buf[optptr + 3] & 0xF) | ((overflow + 1) << 4)
-                opt.is_changed = True
+                if skb is not None:
+                    buf[optptr + 3] = (buf[optptr + 3] & 0xF) | ((overflow + 1) << 4)
+                    opt.is_changed = True
             opt.ts = optptr - nh
         elif otype == IPOPT_RA:
             if optlen < 4:
@@ -340,6 +359,56 @@ def ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
         icmp.icmp_send(skb, ICMP_PARAMETERPROB, 0, (bad - 1) << 24)
         return -errno.EINVAL
     return 0
+
+
+def ip_options_get(net: Net, data: bytes) -> ip_options_data | int:
+    """setsockopt(IP_OPTIONS): `data` padded with IPOPT_END to a multiple of 4 and compiled
+    in user mode. The options (the socket's inet_opt), or -EINVAL for more than 40 bytes or
+    a malformed option (the caller has CAP_NET_RAW, so a source route is allowed).
+
+    Kernel: net/ipv4/ip_sockglue.c do_ip_setsockopt (IP_OPTIONS); net/ipv4/ip_options.c
+    ip_options_get.
+    """
+    if len(data) > MAX_IPOPTLEN:
+        return -errno.EINVAL
+    optlen = (len(data) + 3) & ~3
+    opt = ip_options_data()
+    opt.buf[OPT_DATA:OPT_DATA + len(data)] = data
+    opt.buf[IPCB_OPT_OPTLEN] = optlen
+    if optlen and _options_compile(net, opt.opt, opt.buf, OPT_DATA - 20, None):
+        return -errno.EINVAL
+    return opt
+
+
+def ip_options_undo(opt: ip_options_data) -> bytes:
+    """The options as the user gave them (getsockopt(IP_OPTIONS)): the source route's first
+    hop back in place, the RR/TS pointers moved back over the slots compile reserved.
+
+    Kernel: net/ipv4/ip_options.c ip_options_undo.
+    """
+    o = ip_options_data()
+    o.buf[:] = opt.buf
+    buf, base, oo = o.buf, OPT_DATA - 20, o.opt
+    if oo.srr:
+        p = base + oo.srr
+        olen = buf[p + 1]
+        buf[p + 7:p + olen] = buf[p + 3:p + olen - 4]
+        _BE32.pack_into(buf, p + 3, oo.faddr)
+    if oo.rr_needaddr:
+        p = base + oo.rr
+        buf[p + 2] -= 4
+        buf[p + buf[p + 2] - 1:p + buf[p + 2] + 3] = bytes(4)
+    if oo.ts:
+        p = base + oo.ts
+        if oo.ts_needtime:
+            buf[p + 2] -= 4
+            buf[p + buf[p + 2] - 1:p + buf[p + 2] + 3] = bytes(4)
+            if buf[p + 3] & 0xF == IPOPT_TS_PRESPEC:
+                buf[p + 2] -= 4
+        if oo.ts_needaddr:
+            buf[p + 2] -= 4
+            buf[p + buf[p + 2] - 1:p + buf[p + 2] + 3] = bytes(4)
+    return o.options()
 
 
 def ip_options_build(skb: sk_buff, opt: ip_options_data, daddr: int, rt: route.rtable) -> None:

@@ -520,6 +520,16 @@ class ipcm_cookie:
         self.mark = sk.sk_mark
 
 
+def inet_opt_faddr(sk: Any, daddr: int) -> int:
+    """Where a datagram to `daddr` is routed: the first hop of the socket's source route
+    option (IP_OPTIONS), else `daddr`.
+
+    Kernel: net/ipv4/ping.c ping_v4_sendmsg, raw.c raw_sendmsg, udp.c udp_sendmsg (faddr).
+    """
+    opt = sk.inet_opt
+    return opt.opt.faddr if opt is not None and opt.opt.srr else daddr
+
+
 def ip_setup_cork(sk: Any, cork: core_sock.inet_cork, ipc: ipcm_cookie, rtp: list[Any]) -> int:
     """Start a datagram: fragment size from the route (path MTU unless PROBE or above),
     options and their destination, TTL/TOS/mark. The cork takes the route (`rtp[0]` becomes
@@ -888,11 +898,13 @@ def ip_send_skb(net: Net, skb: sk_buff) -> int:
 
 
 def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], transhdrlen: int,
-                      ttl: int, tos: int) -> int:
+                      ttl: int, tos: int, daddr: int) -> int:
     """The common tail of ping_v4_sendmsg and raw_sendmsg (uncorked): output route (errors
     as -errno, ENETUNREACH counting OutNoRoutes), SO_BROADCAST check (-EACCES), build the
     transport message for the chosen source (`build(fl4)`, its first `transhdrlen` bytes
     the transport header), ip_make_skb, ip_send_skb. The message length or -errno.
+    The socket's IP_OPTIONS go into the header; `daddr` is the final destination (a source
+    route's last slot), `fl4.daddr` the first hop (inet_opt_faddr).
 
     Kernel: net/ipv4/ping.c ping_v4_sendmsg, raw.c raw_sendmsg (ip_append_data +
     ip_push_pending_frames, here on a private queue as ip_make_skb does).
@@ -907,7 +919,7 @@ def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], transhdr
         core_dst.dst_release(rt)
         return -errno.EACCES
     message = build(fl4)
-    ipc = ipcm_cookie(sk, fl4.daddr)
+    ipc = ipcm_cookie(sk, daddr, sk.inet_opt)
     ipc.ttl = ttl
     ipc.tos = tos
     rtp: list[Any] = [rt]

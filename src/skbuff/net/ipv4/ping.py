@@ -97,7 +97,8 @@ def ping_v4_sendmsg(sk: sock_t, data: bytes, daddr: int, ttl: int, tos: int) -> 
             return err
     fl4 = flow.flowi4(flowi4_oif=sk.sk_bound_dev_if, flowi4_mark=sk.sk_mark,
                       flowi4_tos=(sk.tos if tos < 0 else tos) & 0xFC,
-                      flowi4_proto=IPPROTO_ICMP, daddr=daddr, saddr=sk.inet_saddr)
+                      flowi4_proto=IPPROTO_ICMP,
+                      daddr=ip_output.inet_opt_faddr(sk, daddr), saddr=sk.inet_saddr)
     fl4.fl4_icmp_type = ICMP_ECHO
 
     def build(_: flow.flowi4) -> bytes:
@@ -106,5 +107,5 @@ def ping_v4_sendmsg(sk: sock_t, data: bytes, daddr: int, ttl: int, tos: int) -> 
         msg[2:4] = checksum.ip_compute_csum(msg, 0, len(msg)).to_bytes(2, "big")
         return bytes(msg)
 
-    sent = ip_output.ip4_datagram_send(sk, fl4, build, 8, ttl, tos)
+    sent = ip_output.ip4_datagram_send(sk, fl4, build, 8, ttl, tos, daddr)
     return sent if sent < 0 else len(data)

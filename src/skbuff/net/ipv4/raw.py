@@ -76,9 +76,10 @@ def raw_sendmsg(sk: sock_t, data: bytes, daddr: int) -> int:
     IP_HDRINCL). Kernel: net/ipv4/raw.c raw_sendmsg.
     """
     fl4 = flow.flowi4(flowi4_oif=sk.sk_bound_dev_if, flowi4_mark=sk.sk_mark,
-                      flowi4_tos=sk.tos & 0xFC, flowi4_proto=sk.sk_protocol, daddr=daddr,
+                      flowi4_tos=sk.tos & 0xFC, flowi4_proto=sk.sk_protocol,
+                      daddr=ip_output.inet_opt_faddr(sk, daddr),
                       saddr=sk.inet_saddr)
     if sk.sk_protocol == 1 and data:
         fl4.fl4_icmp_type = data[0]
         fl4.fl4_icmp_code = data[1] if len(data) > 1 else 0
-    return ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, 0, -1)
+    return ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, 0, -1, daddr)

@@ -306,7 +306,8 @@ def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: 
             return err
     fl4 = flow.flowi4(flowi4_oif=sk.sk_bound_dev_if, flowi4_mark=sk.sk_mark,
                       flowi4_tos=(sk.tos if tos < 0 else tos) & 0xFC,
-                      flowi4_proto=IPPROTO_UDP, daddr=daddr, saddr=sk.inet_saddr)
+                      flowi4_proto=IPPROTO_UDP,
+                      daddr=ip_output.inet_opt_faddr(sk, daddr), saddr=sk.inet_saddr)
     fl4.fl4_sport = sk.inet_sport
     fl4.fl4_dport = dport
     rt = route.ip_route_output_key(net, fl4)
@@ -317,7 +318,7 @@ def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: 
     if rt.rt_flags & route.RTCF_BROADCAST and not sk.broadcast:
         core_dst.dst_release(rt)
         return -errno.EACCES
-    ipc = ip_output.ipcm_cookie(sk, fl4.daddr)
+    ipc = ip_output.ipcm_cookie(sk, daddr, sk.inet_opt)
     ipc.ttl = ttl
     ipc.tos = tos
     rtp: list[Any] = [rt]
