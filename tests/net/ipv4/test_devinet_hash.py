@@ -63,6 +63,7 @@ def test_lookup_equals_scan(ops: list[tuple[str, int, str, str, int]]) -> None:
             for name in DEVS:
                 T.set_up(T.add_dev(net, name))
         seq: dict[int, int] = {}  # id(ifa) -> when it was hashed
+        seen: list[Any] = []  # every ifa keyed in seq, kept alive so no id is reused
         for n, (what, i, name, a, plen) in enumerate(ops):
             net = nets[i]
             dev = net.dev_base_head[name]
@@ -74,7 +75,9 @@ def test_lookup_equals_scan(ops: list[tuple[str, int, str, str, int]]) -> None:
             else:
                 T.addr(net, what, dev, f"{a}/{plen}")
             for d in dev.ip_ptr.ifa_list:
-                seq.setdefault(id(d), n)
+                if id(d) not in seq:
+                    seq[id(d)] = n
+                    seen.append(d)
             hashed = [ifa for bucket in k.inet_addr_lst for ifa in bucket]
             listed = [ifa for nt in nets for d in nt.dev_base_head.values()
                       if d.ip_ptr is not None for ifa in d.ip_ptr.ifa_list]
