@@ -14,6 +14,7 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.tools.test_ping import TOPO  # a (10.0.1.1) - r - b (10.0.2.2)
 
 from skbuff.net import socket as bsd
 from skbuff.net.core.net_namespace import Net
@@ -23,24 +24,6 @@ from skbuff.sim.world import World
 from skbuff.uapi.inet import ntoa
 from skbuff.uapi.ip import IPOPT_LSRR, IPOPT_NOP, IPOPT_RR, IPOPT_TIMESTAMP
 
-TOPO = """\
-ip netns add a
-ip netns add b
-ip netns add r
-ip -n a link add veth0 type veth peer name veth1 netns r
-ip -n r link add veth2 type veth peer name veth3 netns b
-ip -n a addr add 10.0.1.1/24 dev veth0
-ip -n r addr add 10.0.1.254/24 dev veth1
-ip -n r addr add 10.0.2.254/24 dev veth2
-ip -n b addr add 10.0.2.2/24 dev veth3
-ip -n a link set veth0 up
-ip -n r link set veth1 up
-ip -n r link set veth2 up
-ip -n b link set veth3 up
-ip -n a route add default via 10.0.1.254
-ip -n b route add default via 10.0.2.254
-ip netns exec r sysctl -qw net.ipv4.ip_forward=1
-"""
 """Host a (10.0.1.1) - router r - host b (10.0.2.2)."""
 
 RR9 = bytes((IPOPT_NOP, IPOPT_RR, 39, 4)) + bytes(36)
