@@ -20,7 +20,7 @@ from skbuff.net import socket as bsd
 from skbuff.net.core import dev as core_dev
 from skbuff.net.ipv4 import arp
 from skbuff.net.packet import af_packet
-from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt
+from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt, strtol_or_err
 from skbuff.tools.ping import ntoa, parse_ipv4
 from skbuff.uapi import if_arp, if_link
 from skbuff.uapi.if_ether import ETH_P_ARP
@@ -52,20 +52,6 @@ Options:
 
 For more details see arping(8).
 """
-INT_MAX = 2**31 - 1
-
-
-def _num(text: str, lo: int) -> int:
-    try:
-        v = int(text, 10)
-    except ValueError:
-        raise ToolExit(1, f"arping: invalid argument: '{text}'\n") from None
-    if not lo <= v <= INT_MAX:
-        raise ToolExit(1, f"arping: invalid argument: '{text}': out of range: "
-                          f"{lo} <= value <= {INT_MAX}\n")
-    return v
-
-
 class _Arping:
     """arping.c struct run_state and its event loop."""
 
@@ -294,11 +280,11 @@ def main(world: World, net: Net, argv: list[str]) -> Result:
             elif opt == "-q":
                 a.quiet = True
             elif opt == "-c":
-                a.count = _num(val, 1)
+                a.count = strtol_or_err("arping", val, 1)
             elif opt == "-w":
-                a.timeout = _num(val, 0)
+                a.timeout = strtol_or_err("arping", val, 0)
             elif opt == "-i":
-                a.interval = _num(val, 0)
+                a.interval = strtol_or_err("arping", val, 0)
             elif opt == "-I":
                 a.device = val
             elif opt == "-f":

@@ -65,6 +65,23 @@ def gnu_getopt(prog: str, argv: list[str], shortopts: str,
 _SHELL_SPECIAL = re.compile(r"[\"'\\#]")
 
 
+INT_MAX = 2**31 - 1
+
+
+def strtol_or_err(prog: str, text: str, lo: int, hi: int = INT_MAX) -> int:
+    """A decimal option value in [lo, hi], or iputils' error (status 1) naming `prog`.
+
+    iputils: iputils_common.c strtol_or_err."""
+    try:
+        v = int(text, 10)
+    except ValueError:
+        raise ToolExit(1, f"{prog}: invalid argument: '{text}'\n") from None
+    if not lo <= v <= hi:
+        raise ToolExit(1, f"{prog}: invalid argument: '{text}': out of range: "
+                          f"{lo} <= value <= {hi}\n")
+    return v
+
+
 def shell_split(line: str) -> list[str]:
     """shlex.split(line, comments=True), with a fast path for the common line that has no
     quote, backslash or comment (a 1,000,000-line batch spends a third of its time in shlex).

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from skbuff.kernel.clock import NSEC_PER_SEC
 from skbuff.net import socket as bsd
-from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt
+from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt, strtol_or_err
 from skbuff.tools.ping import ntoa, parse_ipv4
 from skbuff.uapi.icmp import ICMP_TIME_EXCEEDED
 from skbuff.uapi.in_ import IP_MTU_DISCOVER, IP_PMTUDISC_DO, IP_RECVERR, IP_RECVTTL
@@ -60,17 +60,6 @@ SO_EE_ORIGIN_LOCAL, SO_EE_ORIGIN_ICMP = 1, 2
 BOOT_NS = NSEC_PER_SEC
 _PROBEHDR = struct.Struct("=I4xqq")
 _EE = struct.Struct("=IBBBBII")
-
-
-def _strtol(text: str, lo: int, hi: int) -> int:
-    try:
-        v = int(text, 10)
-    except ValueError:
-        raise ToolExit(1, f"tracepath: invalid argument: '{text}'\n") from None
-    if not lo <= v <= hi:
-        raise ToolExit(1, f"tracepath: invalid argument: '{text}': out of range: "
-                          f"{lo} <= value <= {hi}\n")
-    return v
 
 
 class _Tracepath:
@@ -284,11 +273,11 @@ def main(world: World, net: Net, argv: list[str]) -> Result:
                 elif opt == "-b":
                     t.show_both = True
                 elif opt == "-l":
-                    t.mtu = _strtol(val, t.overhead, 2**31 - 1)
+                    t.mtu = strtol_or_err("tracepath", val, t.overhead)
                 elif opt == "-m":
-                    t.max_hops = _strtol(val, 0, MAX_HOPS_LIMIT)
+                    t.max_hops = strtol_or_err("tracepath", val, 0, MAX_HOPS_LIMIT)
                 elif opt == "-p":
-                    t.base_port = _strtol(val, 0, 0xFFFF)
+                    t.base_port = strtol_or_err("tracepath", val, 0, 0xFFFF)
                 elif opt == "-V":
                     return Result(0, "tracepath from iputils 20221126\n", "")
                 elif opt in ("-h", "-?"):
@@ -298,7 +287,8 @@ def main(world: World, net: Net, argv: list[str]) -> Result:
             dest = args[0]
             if not t.base_port:
                 dest, _, port = dest.partition("/")
-                t.base_port = _strtol(port, 0, 0xFFFF) if port else DEFAULT_BASEPORT
+                t.base_port = (strtol_or_err("tracepath", port, 0, 0xFFFF) if port
+                               else DEFAULT_BASEPORT)
             target = parse_ipv4(dest)
             if target is None:
                 raise ToolExit(1, f"tracepath: {dest}: Temporary failure in name "
