@@ -21,6 +21,7 @@ import numpy as np
 import pytricia
 
 from skbuff import cli
+from skbuff.compat import gc_set_threshold
 from skbuff.net import flow
 from skbuff.net.ipv4 import fib_trie, ip_fib
 from skbuff.uapi import rtnetlink as uapi_rt
@@ -75,7 +76,7 @@ def main() -> None:
         fi.fib_nhs = 1
         fis.append(fi)
     strs = [f"{k >> 24}.{k >> 16 & 255}.{k >> 8 & 255}.{k & 255}/{p}" for k, p in pfx]
-    gc.set_threshold(*cli.GC_THRESHOLDS)
+    gc_set_threshold(*cli.GC_THRESHOLDS)
 
     rss0 = _rss_mb()
     t0 = clock()

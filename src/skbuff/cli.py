@@ -7,7 +7,6 @@ reported as one line ending "(this is a bug in skbuff)" with status 70 — no tr
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import signal
 import sys
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from skbuff.compat import gc_set_threshold
 from skbuff.kernel import procfs
 from skbuff.sim import demo, script
 from skbuff.sim.world import Job, World
@@ -51,7 +51,7 @@ GC_THRESHOLDS = (100_000, 50, 1000)
 
 def cmd_run(path: str, keep_going: bool, seed: int, out: TextIO, err: TextIO,
             trace: TraceOptions | None = None) -> int:
-    gc.set_threshold(*GC_THRESHOLDS)
+    gc_set_threshold(*GC_THRESHOLDS)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:

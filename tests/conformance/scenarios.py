@@ -22,7 +22,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, Union
 
 from tests.conformance.harness import (
     MAC_RE,
@@ -241,7 +241,7 @@ class SkbuffSide:
         pass
 
 
-Step = str | tuple[str, Callable[[Side], str]]
+Step = Union[str, tuple[str, Callable[[Side], str]]]
 
 
 def _normalize(line: str, text: str) -> str:

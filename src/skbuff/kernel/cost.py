@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbuff.compat import slotted
 
-@dataclass(slots=True)
+
+@slotted
+@dataclass
 class CostModel:
     """Named per-operation CPU costs in ns. Every field must stay > 0 (time must advance)."""
 

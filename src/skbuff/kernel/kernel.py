@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from skbuff.compat import slotted
 from skbuff.kernel import printk, softirq, timer
 from skbuff.kernel.bug import KernelBug
 from skbuff.kernel.clock import NSEC_PER_SEC
@@ -62,7 +63,8 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net, pernet_operations
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class arch:
     """Architecture constants the skb layer uses (x86-64 defaults; settable per machine).
 

@@ -498,7 +498,7 @@ class SysctlRegistry:
             if full in scope or full in self._global:
                 raise KernelBug(f"sysctl duplicate entry: /{base}/{entry.procname}")
             paths.append(full)
-        for entry, full in zip(table, paths, strict=True):
+        for entry, full in zip(table, paths):
             scope[full] = entry
         return ctl_table_header(self, net, paths)
 

@@ -27,10 +27,8 @@ from socket import (
     IPPROTO_UDP,
     MSG_DONTWAIT,
     MSG_ERRQUEUE,
-    SO_BINDTODEVICE,
     SO_BROADCAST,
     SO_ERROR,
-    SO_MARK,
     SO_RCVBUF,
     SOCK_DGRAM,
     SOCK_RAW,
@@ -58,6 +56,7 @@ from skbuff.uapi.in_ import IP_PMTUDISC_DO as IP_PMTUDISC_DO
 from skbuff.uapi.in_ import IP_PMTUDISC_PROBE as IP_PMTUDISC_PROBE
 from skbuff.uapi.in_ import IP_PMTUDISC_WANT as IP_PMTUDISC_WANT
 from skbuff.uapi.inet import ntoa
+from skbuff.uapi.socket import SO_BINDTODEVICE, SO_MARK
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net

@@ -22,6 +22,7 @@ from socket import AF_INET, IP_TTL, IPPROTO_ICMP, IPPROTO_IP, MSG_ERRQUEUE, SOCK
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from skbuff.compat import slotted
 from skbuff.net import socket as net_socket
 from skbuff.uapi import in_ as uapi_in
 from skbuff.uapi.icmp import ICMP_ECHO
@@ -110,7 +111,8 @@ def routed(mtu2: int | None = None, forwarding: bool = True) -> list[str]:
             *sysctl("r1", "net.ipv4.ip_forward", int(forwarding))]
 
 
-@dataclass(frozen=True, slots=True)
+@slotted
+@dataclass(frozen=True)
 class icmp_error:
     """An error-queue entry (IP_RECVERR): errno, ICMP type/code/info, the reporting host."""
 
@@ -121,7 +123,8 @@ class icmp_error:
     offender: str
 
 
-@dataclass(frozen=True, slots=True)
+@slotted
+@dataclass(frozen=True)
 class ping_result:
     """What one echo got: the reply (ICMP message, sender) or an error, or neither (timeout).
     `send_errno` is set when sendto(2) itself failed (EMSGSIZE with -M do, ENETUNREACH…)."""

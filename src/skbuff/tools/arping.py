@@ -12,7 +12,7 @@ found with -D), 2 setup errors.
 from __future__ import annotations
 
 import os
-from socket import AF_INET, SO_BINDTODEVICE, SOCK_DGRAM, SOL_SOCKET
+from socket import AF_INET, SOCK_DGRAM, SOL_SOCKET
 from typing import TYPE_CHECKING
 
 from skbuff.kernel.clock import NSEC_PER_SEC
@@ -25,6 +25,7 @@ from skbuff.tools.ping import ntoa, parse_ipv4
 from skbuff.uapi import if_arp, if_link
 from skbuff.uapi.if_ether import ETH_P_ARP
 from skbuff.uapi.if_packet import PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST
+from skbuff.uapi.socket import SO_BINDTODEVICE
 
 if TYPE_CHECKING:
     from skbuff.net.core.dev import net_device

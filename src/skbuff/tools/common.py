@@ -7,8 +7,11 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from skbuff.compat import slotted
 
-@dataclass(slots=True)
+
+@slotted
+@dataclass
 class Result:
     """One command's outcome, as a shell sees it: exit status and the text it printed."""
 

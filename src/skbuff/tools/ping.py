@@ -26,7 +26,6 @@ from socket import (
     IPPROTO_IP,
     MSG_DONTWAIT,
     MSG_ERRQUEUE,
-    SO_BINDTODEVICE,
     SOCK_DGRAM,
     SOCK_RAW,
     SOL_SOCKET,
@@ -39,6 +38,7 @@ from skbuff.uapi import checksum
 from skbuff.uapi.in_ import IP_MTU_DISCOVER, IP_RECVERR
 from skbuff.uapi.inet import ntoa
 from skbuff.uapi.ip import IPOPT_EOL, IPOPT_MINOFF, IPOPT_NOP, IPOPT_RR, MAX_IPOPTLEN
+from skbuff.uapi.socket import SO_BINDTODEVICE
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net

@@ -9,6 +9,8 @@ Summing uses `int.from_bytes` (2**16 = 1 mod 0xffff), not a per-byte loop.
 
 from __future__ import annotations
 
+from typing import Union
+
 CHECKSUM_NONE = 0
 CHECKSUM_UNNECESSARY = 1
 CHECKSUM_COMPLETE = 2
@@ -16,7 +18,7 @@ CHECKSUM_PARTIAL = 3
 
 CSUM_MANGLED_0 = 0xFFFF
 
-Buffer = bytes | bytearray | memoryview
+Buffer = Union[bytes, bytearray, memoryview]
 
 
 def csum_partial(buf: Buffer, off: int, length: int, sum: int = 0) -> int:

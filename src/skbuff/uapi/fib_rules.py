@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbuff.compat import slotted
+
 FIB_RULE_PERMANENT = 0x00000001
 FIB_RULE_INVERT = 0x00000002
 FIB_RULE_UNRESOLVED = 0x00000004
@@ -51,7 +53,8 @@ FR_ACT_UNREACHABLE = 7
 FR_ACT_PROHIBIT = 8
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class fib_rule_hdr:
     """Kernel: include/uapi/linux/fib_rules.h struct fib_rule_hdr."""
 
@@ -66,7 +69,8 @@ class fib_rule_hdr:
     flags: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class fib_rule_uid_range:
     """Kernel: include/uapi/linux/fib_rules.h struct fib_rule_uid_range."""
 
@@ -74,7 +78,8 @@ class fib_rule_uid_range:
     end: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class fib_rule_port_range:
     """Kernel: include/uapi/linux/fib_rules.h struct fib_rule_port_range."""
 

@@ -9,11 +9,11 @@ under `k.skb_debug`) raises `KernelBug` on write: the caller forgot `skb_cow`.
 from __future__ import annotations
 
 import struct
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Union
 
 from skbuff.kernel.bug import KernelBug
 
-Buffer = bytearray | memoryview
+Buffer = Union[bytearray, memoryview]
 
 
 def _readonly(view: hdrview, field: str) -> KernelBug:

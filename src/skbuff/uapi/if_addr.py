@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbuff.compat import slotted
+
 IFA_UNSPEC = 0
 IFA_ADDRESS = 1
 IFA_LOCAL = 2
@@ -34,7 +36,8 @@ IFA_F_STABLE_PRIVACY = 0x800
 INFINITY_LIFE_TIME = 0xFFFFFFFF
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class ifaddrmsg:
     """Kernel: include/uapi/linux/if_addr.h struct ifaddrmsg."""
 
@@ -45,7 +48,8 @@ class ifaddrmsg:
     index: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class ifa_cacheinfo:
     """Kernel: include/uapi/linux/if_addr.h struct ifa_cacheinfo (lifetimes in seconds)."""
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbuff.compat import slotted
+
 IFF_UP = 1 << 0
 IFF_BROADCAST = 1 << 1
 IFF_DEBUG = 1 << 2
@@ -113,7 +115,8 @@ VETH_INFO_UNSPEC = 0
 VETH_INFO_PEER = 1
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class rtnl_link_stats64:
     """Kernel: include/uapi/linux/if_link.h struct rtnl_link_stats64."""
 

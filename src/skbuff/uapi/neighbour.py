@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbuff.compat import slotted
+
 NDA_UNSPEC = 0
 NDA_DST = 1
 NDA_LLADDR = 2
@@ -52,7 +54,8 @@ NUD_STATE_NAMES: tuple[tuple[int, str], ...] = (
 )
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class ndmsg:
     """Kernel: include/uapi/linux/neighbour.h struct ndmsg."""
 
@@ -63,7 +66,8 @@ class ndmsg:
     type: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class nda_cacheinfo:
     """Kernel: include/uapi/linux/neighbour.h struct nda_cacheinfo (times in clock_t)."""
 

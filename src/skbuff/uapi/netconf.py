@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbuff.compat import slotted
 from skbuff.uapi.rtnetlink import AF_UNSPEC
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class netconfmsg:
     """Kernel: include/uapi/linux/netconf.h struct netconfmsg."""
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from skbuff.compat import slotted
+
 AF_UNSPEC = 0
 AF_INET = 2
 AF_INET6 = 10
@@ -233,14 +235,16 @@ RTNLGRP_IPV4_NETCONF = 24
 RTNLGRP_NSID = 28
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class rtgenmsg:
     """Kernel: include/uapi/linux/rtnetlink.h struct rtgenmsg."""
 
     rtgen_family: int = AF_UNSPEC
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class ifinfomsg:
     """Kernel: include/uapi/linux/rtnetlink.h struct ifinfomsg."""
 
@@ -251,7 +255,8 @@ class ifinfomsg:
     ifi_change: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class rtmsg:
     """Kernel: include/uapi/linux/rtnetlink.h struct rtmsg (field names without `rtm_`)."""
 
@@ -266,7 +271,8 @@ class rtmsg:
     flags: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class rtnexthop:
     """One RTA_MULTIPATH hop. `hops` is the weight minus one, as on the wire.
 
@@ -279,7 +285,8 @@ class rtnexthop:
     attrs: dict[int, Any] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class rta_cacheinfo:
     """Kernel: include/uapi/linux/rtnetlink.h struct rta_cacheinfo."""
 
@@ -293,7 +300,8 @@ class rta_cacheinfo:
     rta_tsage: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class nlmsg:
     """One netlink message: nlmsghdr fields + family header + attributes.
 
@@ -308,7 +316,8 @@ class nlmsg:
     pid: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class nlreply:
     """What the kernel sends back for one request: the ack/error (0 or -errno), the extack
     message if any, and the messages (dump parts, or the answer of a GET doit). `ack` tells

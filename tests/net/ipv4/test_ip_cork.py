@@ -22,8 +22,8 @@ from skbuff.net.ipv4 import ip_options, ip_output, route, udp
 from skbuff.uapi import snmp
 from skbuff.uapi.inet import in_aton
 from skbuff.uapi.ip import IP_DF, IP_MF, IPOPT_RR
+from skbuff.uapi.socket import MSG_MORE
 
-MSG_MORE = socket.MSG_MORE
 
 def geometry(frames: list[bytes]) -> list[tuple[int, int, int, int]]:
     """(tot_len, offset, MF, DF) per IPv4 packet."""

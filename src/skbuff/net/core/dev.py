@@ -13,9 +13,10 @@ from __future__ import annotations
 import errno
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from skbuff.compat import slotted
 from skbuff.kernel import cpu, notifier, printk, softirq, timer
 from skbuff.kernel import jiffies as kjiffies
 from skbuff.kernel.bug import KernelBug, NapiContractViolation
@@ -215,7 +216,8 @@ IFF_VOLATILE = (
 # Structures
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class net_device_ops:
     """Kernel: include/linux/netdevice.h struct net_device_ops (the callbacks we model).
 
@@ -243,7 +245,8 @@ class net_device_ops:
     ndo_change_carrier: Callable[[net_device, bool], int] | None = None
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class header_ops:
     """Kernel: include/linux/netdevice.h struct header_ops.
 
@@ -261,7 +264,8 @@ class header_ops:
     parse_protocol: Callable[[sk_buff], int] | None = None
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class net_device_stats:
     """Kernel: include/linux/netdevice.h struct net_device_stats (also rtnl_link_stats64)."""
 
@@ -292,7 +296,17 @@ class net_device_stats:
     rx_otherhost_dropped: int = 0
 
 
-@dataclass(slots=True)
+NET_DEVICE_STATS_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(net_device_stats))
+
+
+def netdev_stats_to_stats64(stats64: net_device_stats, netdev_stats: net_device_stats) -> None:
+    """Copy every counter. Kernel: net/core/dev.c netdev_stats_to_stats64."""
+    for name in NET_DEVICE_STATS_FIELDS:
+        setattr(stats64, name, getattr(netdev_stats, name))
+
+
+@slotted
+@dataclass
 class net_device_core_stats:
     """Kernel: include/linux/netdevice.h struct net_device_core_stats.
 
@@ -330,7 +344,8 @@ class netdev_queue:
         self.queue_index = index
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class rtnl_link_ops:
     """Kernel: include/net/rtnetlink.h struct rtnl_link_ops.
 
@@ -351,7 +366,8 @@ class rtnl_link_ops:
     netns_refund: bool = False
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class netdev_notifier_info:
     """Kernel: include/linux/netdevice.h struct netdev_notifier_info."""
 
@@ -359,7 +375,8 @@ class netdev_notifier_info:
     extack: netlink_ext_ack | None = None
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class netdev_notifier_change_info(netdev_notifier_info):
     """NETDEV_CHANGE: which flags changed.
 
@@ -369,7 +386,8 @@ class netdev_notifier_change_info(netdev_notifier_info):
     flags_changed: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class netdev_notifier_info_ext(netdev_notifier_info):
     """NETDEV_CHANGEMTU / PRECHANGEMTU carry the old/new mtu in `ext_mtu`;
     NETDEV_PRE_CHANGEADDR carries the new address in `ext_addr`.
@@ -542,7 +560,8 @@ def dev_net(dev: net_device) -> Net:
     return dev.nd_net
 
 
-@dataclass(slots=True, eq=False)
+@slotted
+@dataclass(eq=False)
 class packet_type:
     """Kernel: include/linux/netdevice.h struct packet_type.
 
@@ -778,8 +797,7 @@ def dev_get_stats(dev: net_device) -> net_device_stats:
     if ndo is not None:
         ndo(dev, storage)
     else:
-        for name in net_device_stats.__slots__:
-            setattr(storage, name, getattr(dev.stats, name))
+        netdev_stats_to_stats64(storage, dev.stats)
     core = dev.core_stats
     storage.rx_dropped += core.rx_dropped
     storage.tx_dropped += core.tx_dropped

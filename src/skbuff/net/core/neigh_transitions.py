@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skbuff.compat import slotted
 from skbuff.uapi.neighbour import (
     NUD_DELAY,
     NUD_FAILED,
@@ -33,7 +34,8 @@ _VALID_DYNAMIC = (NUD_REACHABLE, NUD_STALE, NUD_DELAY, NUD_PROBE)
 SAME = -1  # `new` meaning: the entry keeps the state it had
 
 
-@dataclass(frozen=True, slots=True)
+@slotted
+@dataclass(frozen=True)
 class nud_transition:
     """From any of `states`, on `event`, to `new` (or `SAME`), doing `action`, because of
     `rule`.

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from skbuff.compat import slotted
 from skbuff.net.core import rtnetlink
 from skbuff.net.netns.ipv4 import netns_core, netns_ipv4
 from skbuff.uapi.net_namespace import (
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
     from skbuff.uapi.snmp import netns_mib
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class pernet_operations:
     """Kernel: include/net/net_namespace.h struct pernet_operations."""
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from skbuff.compat import slotted
 from skbuff.net.core import net_namespace
 from skbuff.uapi.rtnetlink import (
     AF_UNSPEC,
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class netlink_ext_ack:
     """Kernel: include/linux/netlink.h struct netlink_ext_ack (the message part).
 
@@ -64,7 +66,8 @@ Dumpit = Callable[["Net", nlmsg], "list[nlmsg] | nlreply"]  # nlreply: a failed 
 Listener = Callable[["Net", int, nlmsg], None]
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class rtnl_link:
     """Kernel: net/core/rtnetlink.c struct rtnl_link."""
 

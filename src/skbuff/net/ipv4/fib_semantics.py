@@ -180,7 +180,7 @@ def fib_get_nhs(fi: fib_info, mp: list[uapi_rt.rtnexthop], cfg: fib_config, exta
     """Fill fi's nexthops from RTA_MULTIPATH. Kernel: net/ipv4/fib_semantics.c fib_get_nhs."""
     net = fi.fib_net
     assert net is not None
-    for nh, rtnh in zip(fi.fib_nh, mp, strict=True):
+    for nh, rtnh in zip(fi.fib_nh, mp):
         if rtnh.flags & (uapi_rt.RTNH_F_DEAD | uapi_rt.RTNH_F_LINKDOWN):
             rtnetlink.NL_SET_ERR_MSG(
                 extack, "Invalid flags for nexthop - can not contain DEAD or LINKDOWN")

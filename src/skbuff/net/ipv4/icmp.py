@@ -38,6 +38,7 @@ from skbuff.uapi.icmp import (
 from skbuff.uapi.in_ import INADDR_DUMMY, IPPROTO_ICMP
 from skbuff.uapi.ip import IP_OFFSET
 from skbuff.uapi.rtnetlink import AF_INET, RT_SCOPE_LINK
+from skbuff.uapi.socket import MSG_DONTWAIT
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -167,7 +168,7 @@ def icmp_push_reply(net: Net, fl4: flow.flowi4, rt: route.rtable, message: bytes
     ipc.tos = tos
     rtp: list[route.rtable | None] = [rt]
     if ip_output.ip_append_data(sk, fl4, message, len(message), 8, ipc, rtp,
-                                ip_output.MSG_DONTWAIT) < 0:
+                                MSG_DONTWAIT) < 0:
         net.mib.icmp_statistics[snmp.ICMP_MIB_OUTERRORS] += 1
         ip_output.ip_flush_pending_frames(sk)
     else:

@@ -35,6 +35,7 @@ from skbuff.uapi.in_ import (
     IPPROTO_TCP,
 )
 from skbuff.uapi.ip import IP_DF, IP_MF, IP_OFFSET, ip_send_check
+from skbuff.uapi.socket import MSG_PROBE
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -493,9 +494,6 @@ def ip_select_ttl(sk: Any, dst: Any) -> int:
     return int(hoplimit) if hoplimit else int(dst.dev.nd_net.ipv4.sysctl_ip_default_ttl)
 
 
-MSG_PROBE = 0x10  # include/linux/socket.h
-MSG_DONTWAIT = 0x40
-MSG_MORE = 0x8000
 IPCORK_OPT = 1  # include/net/inet_sock.h: cork->opt holds options
 _ALLOC_EXTRA = 15  # __ip_append_data: hh_len + 15 bytes beyond the frame
 SKB_MAX_ALLOC = 4 * 4096 - skbuff.SKB_SHINFO_SIZEOF  # SKB_MAX_ORDER(0, 2)

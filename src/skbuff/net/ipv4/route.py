@@ -1944,7 +1944,7 @@ def rt_cpu_seq_show(net: Net) -> str:
     widths = (1, 1, 4, 3, 4, 1, 7, 7, 1, 5, 4, 1, 3, 5, 8, 8)
     for st in g.rt_cache_stat:
         row = f"{g.dst_entries:08x}"
-        for w, v in zip(widths, st[1:], strict=True):
+        for w, v in zip(widths, st[1:]):
             row += " " * w + f"{v:08x}"
         lines.append(row)
     return "\n".join(lines) + "\n"

@@ -26,6 +26,7 @@ from skbuff.uapi.icmp import (
 )
 from skbuff.uapi.in_ import IPPROTO_UDP
 from skbuff.uapi.rtnetlink import AF_INET
+from skbuff.uapi.socket import MSG_MORE
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -295,7 +296,7 @@ def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: 
     Kernel: net/ipv4/udp.c udp_sendmsg.
     """
     net = sk.sk_net
-    corkreq = sk.corkflag or bool(flags & ip_output.MSG_MORE)
+    corkreq = sk.corkflag or bool(flags & MSG_MORE)
     if len(data) > 0xFFFF:
         return -errno.EMSGSIZE
     if sk.pending:
@@ -344,7 +345,7 @@ def _udp_append(sk: sock_t, fl4: flow.flowi4, message: bytes, sent: int,
     if ipc is None:
         ipc = ip_output.ipcm_cookie(sk, fl4.daddr)
     err = ip_output.ip_append_data(sk, fl4, message, len(message), 8, ipc, rtp,
-                                   flags | ip_output.MSG_MORE if corkreq else flags)
+                                   flags | MSG_MORE if corkreq else flags)
     if err:
         udp_flush_pending_frames(sk)
     elif not corkreq:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from skbuff.compat import slotted
 from skbuff.kernel import jiffies as kjiffies
 from skbuff.kernel import printk, timer
 from skbuff.kernel.current import current_kernel
@@ -47,7 +48,8 @@ PFIFO_FAST_BANDS = 3
 sch_default_prio2band = (1, 2, 2, 2, 1, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class gnet_stats_queue:
     """Kernel: include/uapi/linux/gen_stats.h struct gnet_stats_queue."""
 
@@ -58,7 +60,8 @@ class gnet_stats_queue:
     overlimits: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class gnet_stats_basic:
     """Kernel: include/net/gen_stats.h struct gnet_stats_basic_sync."""
 
@@ -66,7 +69,8 @@ class gnet_stats_basic:
     packets: int = 0
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class Qdisc_ops:
     """Kernel: include/net/sch_generic.h struct Qdisc_ops.
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from skbuff.compat import slotted
 from skbuff.net.core import rtnetlink
 from skbuff.tools.common import Output, ToolExit
 from skbuff.uapi.inet import format_mac, ntoa
@@ -341,7 +342,8 @@ def ll_addr_a2n(text: str) -> bytes | None:
     return raw
 
 
-@dataclass(slots=True)
+@slotted
+@dataclass
 class IpCtx:
     """One `ip` invocation: global options, the target namespace and the output buffers."""
 

@@ -416,9 +416,7 @@ def simnic_get_stats64(dev: net_device, stats: net_device_stats) -> None:
     rx_fifo_errors = RQDPC, rx_length_errors = RLEC).
     """
     hw: simhw.simnic_hw = dev.priv.hw
-    src = dev.stats
-    for name in core_dev.net_device_stats.__slots__:
-        setattr(stats, name, getattr(src, name))
+    core_dev.netdev_stats_to_stats64(stats, dev.stats)
     stats.rx_missed_errors = hw.mpc
     stats.rx_fifo_errors = hw.rqdpc
     stats.rx_length_errors = hw.rlec
