@@ -7,6 +7,8 @@ import re
 import pytest
 from tests.tools.test_ping import topo_world
 
+from skbuff.tools.common import FOREGROUND_NS
+
 MS = re.compile(r"\d+\.\d{3}ms$")
 
 
@@ -32,6 +34,19 @@ def test_no_reply_and_timeout() -> None:
     assert w.kernel.now_ns - t0 >= 1_000_000_000
     r = w.run("ip netns exec a arping -w 2 -I veth0 10.0.1.9")
     assert "Sent 3 probes (3 broadcast(s))" in r.stdout and r.status == 1
+
+
+def test_without_count_or_deadline_a_script_interrupts_it() -> None:
+    """arping with neither -c nor -w runs until ^C: a script gives it FOREGROUND_NS of
+    simulated time (one probe a second), then it prints its summary as after ^C."""
+    w = topo_world()
+    t0 = w.kernel.now_ns
+    r = w.run("ip netns exec a arping -I veth0 10.0.1.9")
+    assert w.kernel.now_ns - t0 >= FOREGROUND_NS
+    probes = FOREGROUND_NS // 1_000_000_000 + 1
+    assert r.stdout.endswith(f"Sent {probes} probes ({probes} broadcast(s))\n"
+                             "Received 0 response(s)\n")
+    assert r.status == 1
 
 
 @pytest.mark.parametrize(("target", "status", "received"), [

@@ -20,7 +20,14 @@ from skbuff.net import socket as bsd
 from skbuff.net.core import dev as core_dev
 from skbuff.net.ipv4 import arp
 from skbuff.net.packet import af_packet
-from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt, strtol_or_err
+from skbuff.tools.common import (
+    FOREGROUND_NS,
+    Output,
+    Result,
+    ToolExit,
+    gnu_getopt,
+    strtol_or_err,
+)
 from skbuff.tools.ping import ntoa, parse_ipv4
 from skbuff.uapi import if_arp, if_link
 from skbuff.uapi.if_ether import ETH_P_ARP
@@ -202,7 +209,8 @@ class _Arping:
         return False
 
     def event_loop(self) -> int:
-        """event_loop in simulated time: interval ticks, the -w deadline, replies."""
+        """event_loop in simulated time: interval ticks, the -w deadline, replies. Without -c or
+        -w it is interrupted after FOREGROUND_NS (a script has no ^C)."""
         k = self.k
         assert self.dev is not None
         po = af_packet.packet_create(self.net, self.dev)
@@ -210,7 +218,12 @@ class _Arping:
             start = k.now_ns
             self.send_pack()
             ticks = 0
-            deadline = start + self.timeout * NSEC_PER_SEC if self.timeout else None
+            if self.timeout:
+                deadline: int | None = start + self.timeout * NSEC_PER_SEC
+            elif self.count <= 0:
+                deadline = start + FOREGROUND_NS  # no -c or -w: then ^C, as a user would
+            else:
+                deadline = None
             done = False
             while not done:
                 next_tick = start + (ticks + 1) * self.interval * NSEC_PER_SEC

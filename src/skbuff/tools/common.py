@@ -9,6 +9,10 @@ from dataclasses import dataclass
 
 from skbuff.compat import slotted
 
+# Simulated time a command that runs until ^C (ping or arping without -c/-w, a foreground
+# tcpdump or `ip monitor`) gets in a script before it is interrupted, as a user would.
+FOREGROUND_NS = 10 * 1_000_000_000
+
 
 @slotted
 @dataclass

@@ -33,7 +33,7 @@ from socket import (
 from typing import TYPE_CHECKING
 
 from skbuff.net import socket as bsd
-from skbuff.tools.common import Output, Result, ToolExit, gnu_getopt
+from skbuff.tools.common import FOREGROUND_NS, Output, Result, ToolExit, gnu_getopt
 from skbuff.uapi import checksum
 from skbuff.uapi.in_ import IP_MTU_DISCOVER, IP_RECVERR
 from skbuff.uapi.inet import ntoa
@@ -70,7 +70,6 @@ SHORTOPTS = "4c:hI:i:M:nqRs:t:Vw:W:"
 NROUTES = 9  # ping.c: record route slots
 MAXWAIT = 10
 MININTERVAL = 10
-FOREGROUND_NS = 10 * 1_000_000_000
 """A ping with neither -c nor -w runs this long (simulated), then stops as ^C stops it."""
 LONG_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from skbuff.net.packet import af_packet
 from skbuff.tools.bpf_filter import FilterError, Predicate, compile_filter
-from skbuff.tools.common import Result, ToolExit, gnu_getopt
+from skbuff.tools.common import FOREGROUND_NS, Result, ToolExit, gnu_getopt
 from skbuff.trace import pcapng
 from skbuff.uapi import if_link
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from skbuff.net.packet.af_packet import packet_record
     from skbuff.sim.world import World
 
-FOREGROUND_NS = 10 * 1_000_000_000
 SHORTOPTS = "c:ei:lnps:w:"
 USAGE = """tcpdump version 4.99.3
 libpcap version 1.10.3 (with TPACKET_V3)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from skbuff.net.core import rtnetlink
-from skbuff.tools.common import ToolExit
+from skbuff.tools.common import FOREGROUND_NS, ToolExit
 from skbuff.tools.ip import addr, ipnetconf, link, neigh, netns, route, rule
 from skbuff.tools.ip.utils import IpCtx, invarg, matches
 from skbuff.uapi.if_addr import ifaddrmsg
@@ -70,8 +70,6 @@ USAGE = (
     "FILE := file FILENAME\n"
 )
 
-# Simulated time a foreground `ip monitor` runs in a script before it is interrupted.
-FOREGROUND_NS = 10 * 1_000_000_000
 
 # ipmonitor.c IPMON_L* bits, by the keyword that sets them (matched in this order).
 _OBJECT_BITS = (
