@@ -23,12 +23,14 @@ measure of how much of the kernel's inlining the hot path mirrors; `--bytecodes`
 bytecodes executed per packet on r and on h2 (opcode tracing: exact and independent of
 machine load, so two trees compare run to run) with the functions that execute the most.
 
-Run: python benchmarks/bench_forward.py [--calls] [--bytecodes]
+Run: python benchmarks/bench_forward.py [--calls] [--bytecodes] (any runtime: CPython or PyPy,
+see docs/runtimes.md; best of TRIALS also lets PyPy's JIT warm up)
 """
 
 from __future__ import annotations
 
 import cProfile
+import platform
 import pstats
 import sys
 import time
@@ -227,6 +229,7 @@ def main() -> None:
         calls = calls_per_packet(b, BATCH) if "--calls" in sys.argv[1:] else 0.0
         ops = bytecodes_per_packet(b, 100) if "--bytecodes" in sys.argv[1:] else None
 
+    print(f"runtime: {platform.python_implementation()} {platform.python_version()}")
     print(f"baseline (alloc+free):       {base:12,.0f} pkt/s")
     print(f"router only (r forwards):    {router:12,.0f} pkt/s  ({router / base:.3f} of baseline)")
     print(f"receiving host (h2 rx):      {host:12,.0f} pkt/s  ({host / base:.3f} of baseline)")

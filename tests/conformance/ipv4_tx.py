@@ -18,6 +18,7 @@ import socket
 import struct
 from typing import Any
 
+from skbuff.uapi.socket import MSG_MORE
 from tests.conformance.harness import Comparison
 from tests.conformance.scenarios import Side, Step, _frames_text, run_steps
 
@@ -83,7 +84,7 @@ def cork_steps(seed: int) -> list[Step]:
         if mode == "cork":
             tx.setsockopt(SOL_UDP, UDP_CORK, 1)
         for i, size in enumerate(pieces):
-            flags = socket.MSG_MORE if mode == "more" and i < len(pieces) - 1 else 0
+            flags = MSG_MORE if mode == "more" and i < len(pieces) - 1 else 0
             try:
                 results.append(str(tx.sendto(bytes([65 + i]) * size, flags, (H2, 6000))))
             except OSError as e:

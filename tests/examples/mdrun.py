@@ -26,6 +26,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,18 @@ def blocks(page: str) -> list[Block]:
     return out
 
 
+
+@contextlib.contextmanager
+def _chdir(path: Path) -> Iterator[None]:
+    """contextlib.chdir (Python 3.11), which PyPy 3.9 lacks."""
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
 def run_command(cmd: str, cwd: Path) -> str:
     """Run one console command in `cwd`; what a terminal shows (stdout, then stderr)."""
     argv = shlex.split(cmd)
@@ -90,7 +103,7 @@ def run_command(cmd: str, cwd: Path) -> str:
                 if str(getattr(mod, "__file__", "") or "").startswith(roots)}
     for name in shadowed:
         del sys.modules[name]
-    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), \
+    with _chdir(cwd), contextlib.redirect_stdout(out), \
             contextlib.redirect_stderr(err):
         try:
             if argv[0] == "skbuff":

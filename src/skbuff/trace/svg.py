@@ -4,7 +4,6 @@ of each neighbour, and the NAPI/softirq/IRQ timeline of each CPU."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from html import escape
 
@@ -186,7 +185,7 @@ def _compressed_axis(times: Sequence[int], left: float, width: float
     """x of each event time, with idle gaps over IDLE_GAP_NS drawn as a fixed BREAK_PX
     break; returns the positions and the breaks (x, idle ns)."""
     ts = sorted(set(times))
-    gaps = [b - a for a, b in itertools.pairwise(ts)]
+    gaps = [b - a for a, b in zip(ts, ts[1:])]
     active = sum(g for g in gaps if g <= IDLE_GAP_NS)
     nbreaks = sum(1 for g in gaps if g > IDLE_GAP_NS)
     scale = max(width - nbreaks * BREAK_PX, 1) / max(active, 1)

@@ -4,7 +4,6 @@ never-completing flood that stays within ipfrag_high_thresh and leaks nothing.""
 from __future__ import annotations
 
 import errno
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -160,7 +159,7 @@ def test_any_split_any_order_with_exact_duplicates(bed: Bed, size: int, cuts: li
     d = data(size, seed=size)
     bounds = sorted({min(size, c * 8) for c in cuts} - {0, size})
     edges = [0, *bounds, size]
-    parts = [(a, d[a:b], b != size) for a, b in itertools.pairwise(edges)]
+    parts = [(a, d[a:b], b != size) for a, b in zip(edges, edges[1:])]
     order.shuffle(parts)
     final = parts.pop()
     seq = parts + [parts[i % len(parts)] for i in range(dups) if parts]

@@ -6,7 +6,6 @@ so these tests exercise route.c alone (net/ipv4/route.c)."""
 from __future__ import annotations
 
 import errno
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -517,7 +516,7 @@ def test_send_redirect_token_bucket(env: Env) -> None:
     assert all(c == (route.ICMP_REDIRECT, route.ICMP_REDIR_HOST, ip("10.0.0.1"))
                for c in env.icmp)
     assert len(sent_at) == g.redirect_number  # 9, then silence
-    gaps = [b - a for a, b in itertools.pairwise(sent_at)]
+    gaps = [b - a for a, b in zip(sent_at, sent_at[1:])]
     for n, gap in enumerate(gaps, start=1):
         assert gap > g.redirect_load << n - 1  # spacing doubles
     # after redirect_silence without redirected traffic the algorithm resets

@@ -10,6 +10,7 @@ import socket
 from tests.net.ipv4.pair import H1, H2, Pair
 
 from skbuff.net.ipv4 import udp
+from skbuff.uapi.socket import MSG_MORE
 
 HEADER = ("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
           "timeout inode ref pointer drops")
@@ -76,7 +77,7 @@ def test_tx_queue_while_corked_and_cat_in_a_script() -> None:
     p = Pair()
     tx = p.socket(p.h1)
     p.call(tx.bind, (H1, 4000))
-    p.call(tx.sendto, b"a" * 700, socket.MSG_MORE, (H2, 6000))
+    p.call(tx.sendto, b"a" * 700, MSG_MORE, (H2, 6000))
     r = p.w.run("ip netns exec h1 cat /proc/net/udp")
     assert r.status == 0
     (m,) = rows(r.stdout)
