@@ -16,7 +16,8 @@ pass is the steady state (on CPython the passes differ only by noise).
 
 The builds run with the garbage collector thresholds `skbuff run` sets for bulk loads
 (`cli.GC_THRESHOLDS`, CPython only); one more fib_trie build runs with the collector paused,
-for reference.
+for reference (on PyPy gc.disable() pauses only major collections, and that build runs with
+the JIT already warm: it is no measure of the collector alone there).
 """
 
 from __future__ import annotations
