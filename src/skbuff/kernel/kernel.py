@@ -144,7 +144,7 @@ class Kernel:
         self._now = 0
         self._cpu: CPU | None = None
         self._horizon: int | None = None
-        self._entered: list[tuple[object, tuple[CPU, int, bool] | None]] = []
+        self._entered: list[tuple[Kernel | None, tuple[CPU, int, bool] | None]] = []
         softirq.open_softirq(self, softirq.TIMER_SOFTIRQ, timer.run_timer_softirq)
 
     def __repr__(self) -> str:
