@@ -8,7 +8,8 @@ with the ratios. The baselines:
 
 - `dict`, on every runtime: a pure-Python longest-prefix match, one dict per prefix length
   (key -> value), probed longest length first; what plain Python code does without a trie.
-- `pytricia` (a C patricia trie), where it is importable (it does not build on PyPy).
+- `pytricia` (a C patricia trie), where it is importable (on PyPy it builds with Debian's
+  pypy3-dev and runs through cpyext, slower than on CPython).
 
 Scalar lookups are timed as the best of LOOKUP_PASSES passes over the same addresses, for
 every structure alike: PyPy's JIT compiles the lookup during the first pass(es), and the best
@@ -40,7 +41,7 @@ from skbuff.uapi import rtnetlink as uapi_rt
 
 try:
     import pytricia
-except ImportError:  # PyPy: the C extension does not build there
+except ImportError:  # e.g. PyPy without pypy3-dev: the C extension did not build
     pytricia = None
 
 LOOKUPS = 200_000
