@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from skbuff import cli
-from skbuff.compat import gc_set_threshold
+from skbuff.compat import gc_set_threshold, pypy_bulk_gc
 from skbuff.sim import script
 from skbuff.sim.world import World
 
@@ -88,6 +88,7 @@ def baseline(lines: list[str]) -> float:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    pypy_bulk_gc(sys.argv)  # as `skbuff run` does on PyPy
     gc_set_threshold(*cli.GC_THRESHOLDS)  # as `skbuff run` sets them
     lines = prefixes(n)
     print(f"{n} routes")

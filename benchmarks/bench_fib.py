@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from skbuff import cli
-from skbuff.compat import gc_set_threshold
+from skbuff.compat import gc_set_threshold, pypy_bulk_gc
 from skbuff.net import flow
 from skbuff.net.ipv4 import fib_trie, ip_fib
 from skbuff.uapi import rtnetlink as uapi_rt
@@ -160,6 +160,7 @@ def best_pass(run: Callable[[list[int]], int], addrs: list[int]) -> tuple[float,
 
 
 def main() -> None:
+    pypy_bulk_gc(sys.argv)  # as `skbuff run` does on PyPy
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     pfx = prefixes(n)
     fis = []

@@ -4,6 +4,8 @@ tty, and internal errors reported without a traceback."""
 from __future__ import annotations
 
 import io
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,29 @@ def test_a_failing_script_leaves_no_tracer_attached(tmp_path: Path,
     patched = [fn.__name__ for fn in ftrace.traceable_functions()
                if fn.__code__.co_name != fn.__name__]
     assert patched == []
+
+
+def test_pypy_bulk_gc_restarts_with_a_nursery_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PyPy `skbuff run` restarts itself with PYPY_GC_NURSERY (read only at start-up);
+    never on CPython, and not again once it is set."""
+    import platform
+
+    from skbuff import compat
+
+    calls: list[tuple[str, list[str], str | None]] = []
+
+    def execv(path: str, args: list[str]) -> None:
+        calls.append((path, args, os.environ.get("PYPY_GC_NURSERY")))
+
+    monkeypatch.setattr(os, "execv", execv)
+    monkeypatch.setenv("PYPY_GC_NURSERY", "")  # recorded, so undone after the test
+    monkeypatch.delenv("PYPY_GC_NURSERY")
+    monkeypatch.setattr(platform, "python_implementation", lambda: "CPython")
+    compat.pypy_bulk_gc(["skbuff", "run", "x.sh"])
+    assert calls == []
+    monkeypatch.setattr(platform, "python_implementation", lambda: "PyPy")
+    compat.pypy_bulk_gc(["skbuff", "run", "x.sh"])
+    assert calls == [(sys.executable, [sys.executable, "skbuff", "run", "x.sh"],
+                      compat.PYPY_GC_NURSERY)]
+    compat.pypy_bulk_gc(["skbuff", "run", "x.sh"])
+    assert len(calls) == 1
