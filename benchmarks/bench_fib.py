@@ -24,6 +24,7 @@ the JIT already warm: it is no measure of the collector alone there).
 from __future__ import annotations
 
 import gc
+import os
 import random
 import resource
 import sys
@@ -161,6 +162,7 @@ def best_pass(run: Callable[[list[int]], int], addrs: list[int]) -> tuple[float,
 
 def main() -> None:
     pypy_bulk_gc(sys.argv)  # as `skbuff run` does on PyPy
+    gc_env = f"PYPY_GC_NURSERY={os.environ.get('PYPY_GC_NURSERY')}"
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     pfx = prefixes(n)
     fis = []
@@ -221,7 +223,7 @@ def main() -> None:
 
     impl = sys.implementation.name
     print(f"prefixes: {n} on {impl} {sys.version.split()[0]} (CPU seconds of this process; "
-          f"gc thresholds {cli.GC_THRESHOLDS if impl == 'cpython' else 'the runtime default'})")
+          f"gc: {f'thresholds {cli.GC_THRESHOLDS}' if impl == 'cpython' else gc_env})")
     print(f"build:   fib_trie {t_fib:7.2f} s" + "".join(
         f"   {name} {b:6.2f} s ({t_fib / b:5.1f}x)" for name, (b, _, _) in rows.items()))
     print(f"  gc paused: fib_trie {t_fib_nogc:7.2f} s" + "".join(

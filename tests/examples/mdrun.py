@@ -75,7 +75,6 @@ def blocks(page: str) -> list[Block]:
     return out
 
 
-
 @contextlib.contextmanager
 def _chdir(path: Path) -> Iterator[None]:
     """contextlib.chdir (Python 3.11), which PyPy 3.9 lacks."""
