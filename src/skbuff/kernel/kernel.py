@@ -314,10 +314,14 @@ class Kernel:
         if self._cpu is None:
             until = self._now + ns
             ev = self._events
-            if (not ev or ev[0][0] > until) and not any(c.ksoftirqd_woken for c in self.cpus):
-                if until > self._now:
-                    self._now = until
-                return
+            if not ev or ev[0][0] > until:
+                for c in self.cpus:
+                    if c.ksoftirqd_woken:
+                        break
+                else:
+                    if until > self._now:
+                        self._now = until
+                    return
             self._advance(until, stop_when_idle=False)
             return
         self._advance(self.now_ns + ns, stop_when_idle=False)
