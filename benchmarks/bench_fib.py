@@ -30,7 +30,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -50,6 +50,7 @@ LOOKUP_PASSES = 5
 # CPU time of this process: steady when other jobs share the machine (wall time is not), and
 # equal to wall time on an idle one for this single-threaded work.
 clock = time.process_time
+T = TypeVar("T")
 
 
 def _rss_mb() -> float:
@@ -149,6 +150,15 @@ def pytricia_lookups(pyt: Any) -> Callable[[list[int]], int]:
     return run
 
 
+def measured_build(build: Callable[[], T]) -> tuple[T, float, float]:
+    """build()'s result, its CPU seconds, and the RSS it added in MB."""
+    rss0 = _rss_mb()
+    t0 = clock()
+    out = build()
+    dt = clock() - t0
+    return out, dt, _rss_mb() - rss0
+
+
 def best_pass(run: Callable[[list[int]], int], addrs: list[int]) -> tuple[float, int]:
     """(lookups/s of the fastest of LOOKUP_PASSES passes, hits of a pass)."""
     best = float("inf")
@@ -180,29 +190,17 @@ def main() -> None:
     # name -> (build s, RSS MB, lookups/s)
     rows: dict[str, tuple[float, float, float]] = {}
     hits: dict[str, int] = {}
-    rss0 = _rss_mb()
-    t0 = clock()
-    tables = build_dict(pfx)
-    t_build = clock() - t0
-    rss = _rss_mb() - rss0
+    tables, t_build, rss = measured_build(lambda: build_dict(pfx))
     rate, hits["dict"] = best_pass(dict_lookups(tables), addrs)
     rows["dict"] = (t_build, rss, rate)
 
     if pytricia is not None:
         strs = [f"{k >> 24}.{k >> 16 & 255}.{k >> 8 & 255}.{k & 255}/{p}" for k, p in pfx]
-        rss0 = _rss_mb()
-        t0 = clock()
-        pyt = build_pytricia(strs)
-        t_build = clock() - t0
-        rss = _rss_mb() - rss0
+        pyt, t_build, rss = measured_build(lambda: build_pytricia(strs))
         rate, hits["pytricia"] = best_pass(pytricia_lookups(pyt), addrs)
         rows["pytricia"] = (t_build, rss, rate)
 
-    rss0 = _rss_mb()
-    t0 = clock()
-    tb = build_fib(pfx, fis)
-    t_fib = clock() - t0
-    rss_fib = _rss_mb() - rss0
+    tb, t_fib, rss_fib = measured_build(lambda: build_fib(pfx, fis))
     rate_fib, fhits = best_pass(fib_lookups(tb), addrs)
     assert all(h == fhits for h in hits.values()), (fhits, hits)
 
