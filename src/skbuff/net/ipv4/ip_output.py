@@ -895,6 +895,26 @@ def ip_send_skb(net: Net, skb: sk_buff) -> int:
     return err
 
 
+def ip4_datagram_route(sk: Any, fl4: Any) -> Any:
+    """A datagram sendmsg's output route for `fl4`, or -errno: ENETUNREACH counts
+    OutNoRoutes; a broadcast route without SO_BROADCAST is -EACCES. The caller owns the
+    returned rtable's reference.
+
+    Kernel: net/ipv4/udp.c udp_sendmsg, ping.c ping_v4_sendmsg, raw.c raw_sendmsg (each
+    has these lines inline).
+    """
+    net = sk.sk_net
+    rt = route.ip_route_output_key(net, fl4)
+    if isinstance(rt, int):
+        if rt == -errno.ENETUNREACH:
+            net.mib.ip_statistics[snmp.IPSTATS_MIB_OUTNOROUTES] += 1
+        return rt
+    if rt.rt_flags & route.RTCF_BROADCAST and not sk.broadcast:
+        core_dst.dst_release(rt)
+        return -errno.EACCES
+    return rt
+
+
 def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], transhdrlen: int,
                       ttl: int, tos: int, daddr: int) -> int:
     """The common tail of ping_v4_sendmsg and raw_sendmsg (uncorked): output route (errors
@@ -908,14 +928,9 @@ def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], transhdr
     ip_push_pending_frames, here on a private queue as ip_make_skb does).
     """
     net = sk.sk_net
-    rt = route.ip_route_output_key(net, fl4)
+    rt = ip4_datagram_route(sk, fl4)
     if isinstance(rt, int):
-        if rt == -errno.ENETUNREACH:
-            net.mib.ip_statistics[snmp.IPSTATS_MIB_OUTNOROUTES] += 1
         return rt
-    if rt.rt_flags & route.RTCF_BROADCAST and not sk.broadcast:
-        core_dst.dst_release(rt)
-        return -errno.EACCES
     message = build(fl4)
     ipc = ipcm_cookie(sk, daddr, sk.inet_opt)
     ipc.ttl = ttl

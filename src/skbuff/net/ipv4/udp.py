@@ -295,7 +295,6 @@ def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: 
 
     Kernel: net/ipv4/udp.c udp_sendmsg.
     """
-    net = sk.sk_net
     corkreq = sk.corkflag or bool(flags & MSG_MORE)
     if len(data) > 0xFFFF:
         return -errno.EMSGSIZE
@@ -311,14 +310,9 @@ def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: 
                       daddr=ip_output.inet_opt_faddr(sk, daddr), saddr=sk.inet_saddr)
     fl4.fl4_sport = sk.inet_sport
     fl4.fl4_dport = dport
-    rt = route.ip_route_output_key(net, fl4)
+    rt = ip_output.ip4_datagram_route(sk, fl4)
     if isinstance(rt, int):
-        if rt == -errno.ENETUNREACH:
-            net.mib.ip_statistics[snmp.IPSTATS_MIB_OUTNOROUTES] += 1
         return rt
-    if rt.rt_flags & route.RTCF_BROADCAST and not sk.broadcast:
-        core_dst.dst_release(rt)
-        return -errno.EACCES
     ipc = ip_output.ipcm_cookie(sk, daddr, sk.inet_opt)
     ipc.ttl = ttl
     ipc.tos = tos
