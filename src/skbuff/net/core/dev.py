@@ -299,8 +299,10 @@ class net_device_stats:
 NET_DEVICE_STATS_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(net_device_stats))
 
 
-def netdev_stats_to_stats64(stats64: net_device_stats, netdev_stats: net_device_stats) -> None:
-    """Copy every counter. Kernel: net/core/dev.c netdev_stats_to_stats64."""
+def netdev_stats_to_stats64(stats64: net_device_stats | if_link.rtnl_link_stats64,
+                            netdev_stats: net_device_stats) -> None:
+    """Copy every counter (both structs have the same fields, in the same order).
+    Kernel: net/core/dev.c netdev_stats_to_stats64."""
     for name in NET_DEVICE_STATS_FIELDS:
         setattr(stats64, name, getattr(netdev_stats, name))
 

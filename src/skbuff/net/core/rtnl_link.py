@@ -13,7 +13,6 @@ IFLA_INFO_DATA[VETH_INFO_PEER] = (ifinfomsg, attrs); `IFLA_STATS64` is an `rtnl_
 from __future__ import annotations
 
 import errno
-from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import notifier
@@ -215,15 +214,11 @@ def set_operstate(dev: net_device, transition: int) -> None:
 # Filling messages
 
 
-_STATS64_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(rtnl_link_stats64))
-
-
 def rtnl_fill_stats(dev: net_device) -> rtnl_link_stats64:
     """Kernel: net/core/rtnetlink.c rtnl_fill_stats (dev_get_stats)."""
     stats = core_dev.dev_get_stats(dev)
     out = rtnl_link_stats64()
-    for name in _STATS64_FIELDS:
-        setattr(out, name, getattr(stats, name))
+    core_dev.netdev_stats_to_stats64(out, stats)
     return out
 
 
