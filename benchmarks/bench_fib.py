@@ -2,9 +2,9 @@
 
 Run: python benchmarks/bench_fib.py [N] (default 1,000,000 prefixes), on CPython or PyPy.
 Prefix lengths follow the global table's mix (≈60% /24, 10% /23, 10% /22, the rest /8-/21).
-Prints, for skbuff's fib_trie and each baseline: build time, RSS growth (after a full
-collection), scalar lookups/s, and skbuff's batched numpy lookups/s (`fib_table_lookup_batch`),
-with the ratios. The baselines:
+Prints, for skbuff's fib_trie and each baseline: build time, the resident memory the build
+adds to a fresh process (after a full collection; see `footprint`), scalar lookups/s, and
+skbuff's batched numpy lookups/s (`fib_table_lookup_batch`), with the ratios. The baselines:
 
 - `dict`, on every runtime: a pure-Python longest-prefix match, one dict per prefix length
   (key -> value), probed longest length first; what plain Python code does without a trie.
@@ -27,6 +27,7 @@ import gc
 import os
 import random
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -70,6 +71,24 @@ def prefixes(n: int, seed: int = 1) -> list[tuple[int, int]]:
         key = rng.getrandbits(32) & ((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF)
         out.add((key, plen))
     return sorted(out, key=lambda kp: rng.random())
+
+
+def fib_infos() -> list[ip_fib.fib_info]:
+    """Eight fib_infos (one nexthop each, oif 1-8) for the routes to share."""
+    fis = []
+    for oif in range(1, 9):
+        fi = ip_fib.fib_info(None)
+        nh = ip_fib.fib_nh()
+        nh.nhc_oif = oif
+        fi.fib_nh = [nh]
+        fi.fib_nhs = 1
+        fis.append(fi)
+    return fis
+
+
+def prefix_strings(pfx: list[tuple[int, int]]) -> list[str]:
+    """The prefixes as dotted "a.b.c.d/len" strings (pytricia's usual input)."""
+    return [f"{k >> 24}.{k >> 16 & 255}.{k >> 8 & 255}.{k & 255}/{p}" for k, p in pfx]
 
 
 def build_fib(pfx: list[tuple[int, int]], fis: list[ip_fib.fib_info]) -> ip_fib.fib_table:
@@ -150,13 +169,42 @@ def pytricia_lookups(pyt: Any) -> Callable[[list[int]], int]:
     return run
 
 
-def measured_build(build: Callable[[], T]) -> tuple[T, float, float]:
-    """build()'s result, its CPU seconds, and the RSS it added in MB."""
-    rss0 = _rss_mb()
+def measured_build(build: Callable[[], T]) -> tuple[T, float]:
+    """build()'s result and its CPU seconds."""
     t0 = clock()
     out = build()
-    dt = clock() - t0
-    return out, dt, _rss_mb() - rss0
+    return out, clock() - t0
+
+
+def footprint(name: str, n: int) -> float:
+    """The RSS in MB that building structure `name` adds to a fresh process, measured in a
+    child process (`--footprint NAME N`): in this one, every earlier build's garbage, freed
+    arenas and heap growth would be counted against the next (on PyPy the fib_trie's figure
+    moved from 230 to 320 MB with the build order)."""
+    out = subprocess.run([sys.executable, __file__, "--footprint", name, str(n)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def footprint_child(name: str, n: int) -> None:
+    """Print the RSS `name`'s build adds, after the inputs exist and the allocator is warm
+    (PyPy's nursery, 64 MB here, is touched by the first objects allocated in it: it is the
+    runtime's, not the structure's)."""
+    pfx = prefixes(n)
+    inputs = {"fib_trie": lambda: build_fib(pfx, fib_infos()), "dict": lambda: build_dict(pfx)}
+    if name == "pytricia":
+        strs = prefix_strings(pfx)
+        inputs["pytricia"] = lambda: build_pytricia(strs)
+    young: list[list[int]] = []
+    for i in range(4_000_000):  # garbage that dies young (the JIT cannot elide it)
+        young.append([i])
+        if len(young) == 1000:
+            young = []
+    gc_set_threshold(*cli.GC_THRESHOLDS)
+    rss0 = _rss_mb()
+    built = inputs[name]()
+    print(_rss_mb() - rss0)
+    del built
 
 
 def best_pass(run: Callable[[list[int]], int], addrs: list[int]) -> tuple[float, int]:
@@ -175,14 +223,7 @@ def main() -> None:
     gc_env = f"PYPY_GC_NURSERY={os.environ.get('PYPY_GC_NURSERY')}"
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     pfx = prefixes(n)
-    fis = []
-    for oif in range(1, 9):
-        fi = ip_fib.fib_info(None)
-        nh = ip_fib.fib_nh()
-        nh.nhc_oif = oif
-        fi.fib_nh = [nh]
-        fi.fib_nhs = 1
-        fis.append(fi)
+    fis = fib_infos()
     rng = random.Random(2)
     addrs = [rng.getrandbits(32) for _ in range(LOOKUPS)]
     gc_set_threshold(*cli.GC_THRESHOLDS)
@@ -190,17 +231,18 @@ def main() -> None:
     # name -> (build s, RSS MB, lookups/s)
     rows: dict[str, tuple[float, float, float]] = {}
     hits: dict[str, int] = {}
-    tables, t_build, rss = measured_build(lambda: build_dict(pfx))
+    tables, t_build = measured_build(lambda: build_dict(pfx))
     rate, hits["dict"] = best_pass(dict_lookups(tables), addrs)
-    rows["dict"] = (t_build, rss, rate)
+    rows["dict"] = (t_build, footprint("dict", n), rate)
 
     if pytricia is not None:
-        strs = [f"{k >> 24}.{k >> 16 & 255}.{k >> 8 & 255}.{k & 255}/{p}" for k, p in pfx]
-        pyt, t_build, rss = measured_build(lambda: build_pytricia(strs))
+        strs = prefix_strings(pfx)
+        pyt, t_build = measured_build(lambda: build_pytricia(strs))
         rate, hits["pytricia"] = best_pass(pytricia_lookups(pyt), addrs)
-        rows["pytricia"] = (t_build, rss, rate)
+        rows["pytricia"] = (t_build, footprint("pytricia", n), rate)
 
-    tb, t_fib, rss_fib = measured_build(lambda: build_fib(pfx, fis))
+    tb, t_fib = measured_build(lambda: build_fib(pfx, fis))
+    rss_fib = footprint("fib_trie", n)
     rate_fib, fhits = best_pass(fib_lookups(tb), addrs)
     assert all(h == fhits for h in hits.values()), (fhits, hits)
 
@@ -238,4 +280,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--footprint"]:
+        footprint_child(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()
