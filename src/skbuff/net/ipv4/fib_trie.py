@@ -938,18 +938,19 @@ def fib_info_notify_update(net: Net, info: nl_info, fis: set[int]) -> None:
 
 
 def fib_table_flush(net: Net, tb: fib_table, flush_all: bool) -> int:
-    """Remove this table's aliases whose fib_info is dead, and its error routes when the
-    namespace goes away (flush_all). Returns how many. Kernel: net/ipv4/fib_trie.c fib_table_flush.
-    Process context, RTNL.
+    """Remove this table's aliases whose fib_info is dead (error routes too, as a removed
+    nexthop leaves them), and every error route when the namespace goes away (flush_all).
+    Returns how many. Kernel: net/ipv4/fib_trie.c fib_table_flush. Process context, RTNL.
     """
     props = fib_semantics.fib_props
 
     def remove(fa: fib_alias) -> bool:
         fi = fa.fa_info
         err = props[fa.fa_type][0]
-        if tb.tb_id != fa.tb_id or (not fi.fib_flags & uapi_rt.RTNH_F_DEAD and not err):
+        dead = fi.fib_flags & uapi_rt.RTNH_F_DEAD
+        if tb.tb_id != fa.tb_id or (not dead and not err):
             return False
-        if not flush_all and err:
+        if not flush_all and err and not dead:  # error routes go only when dead
             return False
         if fa.fa_slen == KEYLENGTH:
             tb.tb_num_default -= 1
