@@ -6,7 +6,10 @@ on the kernel's random hash key."""
 
 from __future__ import annotations
 
-from tests.conformance.harness import run_both
+import pytest
+
+from tests.conformance import test_monitor
+from tests.conformance.harness import _normalize_macs, run_both
 
 SETUP = """\
 ip netns add a
@@ -158,3 +161,33 @@ def test_ip_nexthop_and_nhid_routes_match_linux(real_kernel_ok: None) -> None:
 def test_nexthop_compat_mode_matches_linux(real_kernel_ok: None) -> None:
     result = run_both(COMPAT_SCRIPT)
     assert result.ok, result.render()
+
+
+MONITOR_SEQUENCE = """\
+ip -n a link add d0 type veth peer name d1
+ip -n a link set d0 up
+ip -n a link set d1 up
+ip -n a addr add 10.9.0.1/24 dev d0
+sleep 0.3
+ip -n a nexthop add id 1 via 10.9.0.2 dev d0
+ip -n a nexthop add id 2 dev d0 proto static
+ip -n a nexthop add id 3 blackhole
+ip -n a nexthop add id 10 group 1/2,4
+ip -n a route add 10.5.0.0/16 nhid 10
+ip -n a route add 10.6.0.0/16 nhid 1
+ip -n a nexthop replace id 1 via 10.9.0.3 dev d0
+ip -n a nexthop del id 2
+ip -n a nexthop del id 3
+ip -n a link set d0 down
+sleep 0.5
+"""
+
+
+@pytest.mark.parametrize("args", ["-4 monitor nexthop", "-4 monitor nexthop route",
+                                  "-4 monitor all"])
+def test_ip_monitor_nexthop_matches_linux(real_kernel_ok: None, args: str) -> None:
+    real_results, real_out = test_monitor.run_real(args, MONITOR_SEQUENCE)
+    ours_results, ours_out = test_monitor.run_skbuff(args, MONITOR_SEQUENCE)
+    for a, b in zip(real_results, ours_results, strict=True):
+        assert (a.status, a.stdout, a.stderr) == (b.status, b.stdout, b.stderr)
+    assert _normalize_macs(ours_out, set(), {}) == _normalize_macs(real_out, set(), {})
