@@ -135,6 +135,18 @@ ip -n a nexthop flush
 ip -n a nexthop flush
 ip -n a nexthop show
 ip -n a -j nexthop show
+ip -n a link set lo up
+ip -n a nexthop add id 4 blackhole proto static
+ip -n a nexthop add id 5 blackhole
+ip -n a nexthop add id 6 blackhole onlink
+ip -n a nexthop del id 4 onlink
+ip -n a nexthop flush id 9
+ip -n a nexthop flush id 5
+ip -n a nexthop show vrf foo
+ip -n a nexthop show master lo
+ip -n a -j -p nexthop show
+ip -n a nexthop flush protocol 4
+ip -n a nexthop show
 """
 
 COMPAT_SCRIPT = SETUP + """\

@@ -355,7 +355,7 @@ def ipnh_list_flush(ctx: IpCtx, a: Args, flush: bool) -> None:
             if not flush:
                 ipnh_get_id(ctx, nh_id)
             elif not delete_nexthop(ctx, nh_id):
-                raise ToolExit(255)
+                raise ToolExit(1)  # ipnh_list_flush_id's -1
             return
         elif matches(kw, "protocol"):
             arg = a.next_arg()
