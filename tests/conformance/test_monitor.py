@@ -91,7 +91,7 @@ def _lines(text: str) -> list[str]:
     return [ln for ln in text.splitlines() if ln.strip()]
 
 
-def run_real(args: str) -> tuple[list[LineResult], str]:
+def run_real(args: str, sequence: str = SEQUENCE) -> tuple[list[LineResult], str]:
     """The sequence on the real kernel with `ip -n a ARGS` listening: (line results, what the
     monitor printed)."""
     real = RealKernel()
@@ -104,7 +104,7 @@ def run_real(args: str) -> tuple[list[LineResult], str]:
                                stderr=subprocess.PIPE, text=True)
         try:
             time.sleep(0.5)
-            results = [real.run(line) for line in _lines(SEQUENCE)]
+            results = [real.run(line) for line in _lines(sequence)]
             time.sleep(0.5)
         finally:
             mon.terminate()
@@ -115,7 +115,7 @@ def run_real(args: str) -> tuple[list[LineResult], str]:
         real.close()
 
 
-def run_skbuff(args: str) -> tuple[list[LineResult], str]:
+def run_skbuff(args: str, sequence: str = SEQUENCE) -> tuple[list[LineResult], str]:
     """The sequence on skbuff with `ip -n a ARGS &` as a background job."""
     world = Skbuff().world
     for line in ("ip netns add a", "ip netns add b"):
@@ -125,7 +125,7 @@ def run_skbuff(args: str) -> tuple[list[LineResult], str]:
     assert len(world.jobs) == 1
     results: list[LineResult] = []
     printed: list[str] = []
-    for line in _lines(SEQUENCE):
+    for line in _lines(sequence):
         r = script.run_line(world, world.init_net, line)
         results.append(LineResult(r.status, r.stdout, r.stderr))
         printed.append(world.poll_jobs().stdout)

@@ -20,6 +20,7 @@ from skbuff.net.ipv4 import af_inet
 from skbuff.net.ipv4 import arp as ipv4_arp
 from skbuff.net.ipv4 import devinet as ipv4_devinet
 from skbuff.net.ipv4 import fib_frontend as ipv4_fib_frontend
+from skbuff.net.ipv4 import nexthop as ipv4_nexthop
 from skbuff.net.ipv4 import route as ipv4_route
 
 
@@ -30,6 +31,7 @@ def _net_initcalls(k: Kernel) -> None:
     core_dev.net_dev_init(k)
     core_fib_rules.fib_rules_init(k)
     core_rtnl_link.rtnl_link_init(k)
+    ipv4_nexthop.nexthop_init(k)  # subsys_initcall, before inet_init (fs_initcall)
     # inet_init: arp_init, then ip_init → ip_rt_init (→ devinet_init, ip_fib_init), then the
     # protocols.
     ipv4_arp.arp_init(k)

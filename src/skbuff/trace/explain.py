@@ -360,7 +360,9 @@ def _prefix_lines(net: Net, rec: fib_decision.DecisionRecord, daddr: int) -> lis
                      f"{len(cands) or 'none'}")
         for prefix, plen, fa in cands:
             desc = fib_semantics.fa_desc(fa)
-            nhs = ", ".join(fib_semantics.nhc_desc(nh) for nh in fa.fa_info.fib_nh)
+            fi = fa.fa_info
+            nhs = ", ".join(fib_semantics.nhc_desc(ip_fib.fib_info_nhc(fi, i))
+                            for i in range(ip_fib.fib_info_num_path(fi)))
             if chosen is not None and (prefix, plen, desc) == chosen:
                 why = "CHOSEN"
             elif chosen is not None and plen < chosen[1]:

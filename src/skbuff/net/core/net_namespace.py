@@ -74,6 +74,7 @@ class Net:
         self.mib: netns_mib
         self.gen: dict[str, Any] = {}
         self.netns_ids: dict[int, Net] = {}
+        self.nexthop: Any = None  # struct netns_nexthop (net/ipv4/nexthop.py)
         self.dead = False
 
     def __repr__(self) -> str:

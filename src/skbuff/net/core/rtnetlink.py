@@ -134,13 +134,13 @@ def rtnetlink_init(k: Kernel) -> None:
 
 def _family(msg: nlmsg) -> int:
     """The family byte of the request's header (every header names it `family` but
-    ifinfomsg and rtgenmsg)."""
+    ifinfomsg, rtgenmsg, netconfmsg and nhmsg)."""
     hdr = msg.hdr
     try:
         return int(hdr.family)
     except AttributeError:
         pass
-    for name in ("ifi_family", "rtgen_family", "ncm_family"):
+    for name in ("ifi_family", "rtgen_family", "ncm_family", "nh_family"):
         fam = getattr(hdr, name, None)
         if fam is not None:
             return int(fam)

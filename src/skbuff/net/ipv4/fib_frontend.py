@@ -18,7 +18,7 @@ from skbuff.net import flow
 from skbuff.net.core import dev as netdev
 from skbuff.net.core import net_namespace, rtnetlink
 from skbuff.net.core import skbuff as core_skbuff
-from skbuff.net.ipv4 import arp, devinet, fib_rules, fib_semantics, fib_trie, ip_fib, route
+from skbuff.net.ipv4 import arp, devinet, fib_rules, fib_semantics, fib_trie, ip_fib, nexthop, route
 from skbuff.net.ipv4.ip_fib import FIB_LOOKUP_IGNORE_LINKSTATE, FIB_LOOKUP_NOREF, fib_config
 from skbuff.uapi import if_addr, in_
 from skbuff.uapi import rtnetlink as uapi_rt
@@ -131,7 +131,7 @@ def __inet_dev_addr_type(net: Net, dev: net_device | None, addr: int, tb_id: int
     res = ip_fib.fib_result()
     if not fib_trie.fib_table_lookup(table, flow.flowi4(daddr=addr), res, FIB_LOOKUP_NOREF):
         assert res.fi is not None
-        if dev is None or dev is res.fi.fib_nh[0].nhc_dev:
+        if dev is None or dev is ip_fib.fib_info_nhc(res.fi, 0).nhc_dev:
             return res.type
     return uapi_rt.RTN_UNICAST
 
@@ -311,7 +311,7 @@ def inet_rtm_delroute(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
     err = rtm_to_fib_config(net, msg, cfg, extack)
     if err < 0:
         return err
-    if cfg.fc_nh_id:
+    if cfg.fc_nh_id and nexthop.nexthop_find_by_id(net, cfg.fc_nh_id) is None:
         rtnetlink.NL_SET_ERR_MSG(extack, "Nexthop id does not exist")
         return -errno.EINVAL
     tb = fib_get_table(net, cfg.fc_table)

@@ -18,13 +18,15 @@ from skbuff.net.core import dev as netdev
 from skbuff.net.core import neighbour as nb
 from skbuff.net.core import rtnetlink
 from skbuff.net.core import skbuff as core_skbuff
-from skbuff.net.ipv4 import arp, devinet, fib_frontend, fib_rules, fib_trie
+from skbuff.net.ipv4 import arp, devinet, fib_frontend, fib_rules, fib_trie, nexthop
 from skbuff.net.ipv4.ip_fib import (
     FIB_LOOKUP_IGNORE_LINKSTATE,
     FIB_LOOKUP_NOREF,
     fib_alias,
     fib_config,
     fib_info,
+    fib_info_nhc,
+    fib_info_num_path,
     fib_nh,
     fib_nh_common,
     fib_result,
@@ -91,9 +93,10 @@ def ip_ignore_linkdown(dev: net_device | None) -> bool:
 
 
 def _fib_info_key(fi: fib_info) -> tuple[Any, ...]:
-    """What fib_find_info compares (the hash and equality of fib_info_hashfn/nh_comp)."""
+    """What fib_find_info compares (the hash and equality of fib_info_hashfn/nh_comp; a
+    nexthop object compares by identity, nexthop_cmp)."""
     mask = ~uapi_rt.RTNH_COMPARE_MASK
-    return (fi.fib_nhs, fi.fib_protocol, fi.fib_scope, fi.fib_prefsrc, fi.fib_priority,
+    return (fi.nh, fi.fib_nhs, fi.fib_protocol, fi.fib_scope, fi.fib_prefsrc, fi.fib_priority,
             fi.fib_type, fi.fib_tb_id, tuple(fi.fib_metrics), fi.fib_flags & mask,
             tuple((nh.nhc_oif, nh.nhc_gw_family, nh.nhc_gw, nh.nhc_scope, nh.nhc_weight,
                    nh.nh_tclassid, nh.nhc_flags & mask) for nh in fi.fib_nh))
@@ -129,6 +132,8 @@ def fib_release_info(fi: fib_info) -> None:
             for k, v in list(h.items()):
                 if v is fi:
                     del h[k]
+    if fi.nh is not None:
+        fi.nh.fi_list.remove(fi)
     fi.fib_dead = 1
 
 
@@ -377,10 +382,14 @@ def _fib_create_info(net: Net, cfg: fib_config, extack: Any) -> fib_info | int:
     if cfg.fc_flags & (uapi_rt.RTNH_F_DEAD | uapi_rt.RTNH_F_LINKDOWN):
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid rtm_flags - can not contain DEAD or LINKDOWN")
         return -errno.EINVAL
-    if cfg.fc_nh_id:
-        rtnetlink.NL_SET_ERR_MSG(extack, "Nexthop id does not exist")
-        return -errno.EINVAL
     nhs = 1
+    nh = None
+    if cfg.fc_nh_id:
+        nh = nexthop.nexthop_find_by_id(net, cfg.fc_nh_id)
+        if nh is None:
+            rtnetlink.NL_SET_ERR_MSG(extack, "Nexthop id does not exist")
+            return -errno.EINVAL
+        nhs = 0
     if cfg.fc_mp is not None:
         nhs = len(cfg.fc_mp)
         if not nhs:
@@ -400,16 +409,19 @@ def _fib_create_info(net: Net, cfg: fib_config, extack: Any) -> fib_info | int:
     fi.fib_type = cfg.fc_type
     fi.fib_tb_id = cfg.fc_table
     fi.fib_nhs = nhs
-    for _ in range(nhs):
-        nh = fib_nh()
-        nh.nh_parent = fi
-        fi.fib_nh.append(nh)
-    if cfg.fc_mp is not None:
-        err = fib_get_nhs(fi, cfg.fc_mp, cfg, extack)
+    if nh is not None:
+        fi.nh = nh
     else:
-        err = fib_nh_init(net, fi.fib_nh[0], cfg, 1, extack)
-    if err:
-        return err
+        for _ in range(nhs):
+            fnh = fib_nh()
+            fnh.nh_parent = fi
+            fi.fib_nh.append(fnh)
+        if cfg.fc_mp is not None:
+            err = fib_get_nhs(fi, cfg.fc_mp, cfg, extack)
+        else:
+            err = fib_nh_init(net, fi.fib_nh[0], cfg, 1, extack)
+        if err:
+            return err
     if fib_props[cfg.fc_type][0]:
         if cfg.fc_gw_family or cfg.fc_oif or cfg.fc_mp:
             rtnetlink.NL_SET_ERR_MSG(
@@ -423,34 +435,38 @@ def _fib_create_info(net: Net, cfg: fib_config, extack: Any) -> fib_info | int:
     if cfg.fc_scope > uapi_rt.RT_SCOPE_HOST:
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid scope")
         return -errno.EINVAL
-    if cfg.fc_scope == uapi_rt.RT_SCOPE_HOST:
-        nh = fi.fib_nh[0]
+    if nh is not None:
+        err = nexthop.fib_check_nexthop(nh, cfg.fc_scope, extack)
+        if err:
+            return err
+    elif cfg.fc_scope == uapi_rt.RT_SCOPE_HOST:
+        fnh = fi.fib_nh[0]
         if nhs != 1:
             rtnetlink.NL_SET_ERR_MSG(extack,
                                      "Route with host scope can not have multiple nexthops")
             return -errno.EINVAL
-        if nh.nhc_gw_family:
+        if fnh.nhc_gw_family:
             rtnetlink.NL_SET_ERR_MSG(extack, "Route with host scope can not have a gateway")
             return -errno.EINVAL
-        nh.nhc_scope = uapi_rt.RT_SCOPE_NOWHERE
-        nh.nhc_dev = net.dev_index_head.get(nh.nhc_oif)
-        if nh.nhc_dev is None:
+        fnh.nhc_scope = uapi_rt.RT_SCOPE_NOWHERE
+        fnh.nhc_dev = net.dev_index_head.get(fnh.nhc_oif)
+        if fnh.nhc_dev is None:
             return -errno.ENODEV
     else:
         linkdown = 0
-        for nh in fi.fib_nh:
-            err = fib_check_nh(net, nh, cfg.fc_table, cfg.fc_scope, extack)
+        for fnh in fi.fib_nh:
+            err = fib_check_nh(net, fnh, cfg.fc_table, cfg.fc_scope, extack)
             if err:
                 return err
-            if nh.nhc_flags & uapi_rt.RTNH_F_LINKDOWN:
+            if fnh.nhc_flags & uapi_rt.RTNH_F_LINKDOWN:
                 linkdown += 1
         if linkdown == fi.fib_nhs:
             fi.fib_flags |= uapi_rt.RTNH_F_LINKDOWN
     if fi.fib_prefsrc and not fib_valid_prefsrc(cfg, fi.fib_prefsrc):
         rtnetlink.NL_SET_ERR_MSG(extack, "Invalid prefsrc address")
         return -errno.EINVAL
-    for nh in fi.fib_nh:
-        fib_info_update_nhc_saddr(net, nh, fi.fib_scope)
+    for fnh in fi.fib_nh:
+        fib_info_update_nhc_saddr(net, fnh, fi.fib_scope)
     fib_rebalance(fi)
     return _link_it(fi)
 
@@ -467,6 +483,8 @@ def _link_it(fi: fib_info) -> fib_info:
     net = fi.fib_net
     assert net is not None
     _info_hash(net)[_fib_info_key(fi)] = fi
+    if fi.nh is not None:
+        fi.nh.fi_list.append(fi)
     return fi
 
 
@@ -631,6 +649,10 @@ def fib_nh_match(net: Net, cfg: fib_config, fi: fib_info, extack: Any) -> int:
     """
     if cfg.fc_priority and cfg.fc_priority != fi.fib_priority:
         return 1
+    if cfg.fc_nh_id:
+        return 0 if fi.nh is not None and fi.nh.id == cfg.fc_nh_id else 1
+    if fi.nh is not None:
+        return 1 if cfg.fc_oif or cfg.fc_gw_family or cfg.fc_mp else 0
     if cfg.fc_oif or cfg.fc_gw_family:
         nh = fi.fib_nh[0]
         if cfg.fc_flow and cfg.fc_flow != nh.nh_tclassid:
@@ -665,7 +687,9 @@ def fib_metrics_match(cfg: fib_config, fi: fib_info) -> bool:
 
 
 def fib_info_nh_uses_dev(fi: fib_info, dev: net_device) -> bool:
-    """Kernel: net/ipv4/fib_semantics.c fib_info_nh_uses_dev."""
+    """Kernel: net/ipv4/fib_frontend.c fib_info_nh_uses_dev."""
+    if fi.nh is not None:
+        return nexthop.nexthop_uses_dev(fi.nh, dev)
     return any(nh.nhc_dev is dev for nh in fi.fib_nh)
 
 
@@ -712,8 +736,8 @@ def fib_sync_down_dev(dev: net_device, event: int, force: bool) -> int:
     fib_info_memo_flush(dev.nd_net)
     ret = 0
     for fi in _net_fib_infos(dev.nd_net):
-        if not fib_info_nh_uses_dev(fi, dev):
-            continue
+        if fi.nh is not None or not fib_info_nh_uses_dev(fi, dev):
+            continue  # a nexthop object's routes: nh_netdev_event removes them
         dead = 0
         for nh in fi.fib_nh:
             if nh.nhc_flags & uapi_rt.RTNH_F_DEAD:
@@ -750,8 +774,8 @@ def fib_sync_up(dev: net_device, nh_flags: int) -> int:
     fib_info_memo_flush(dev.nd_net)
     ret = 0
     for fi in _net_fib_infos(dev.nd_net):
-        if not fib_info_nh_uses_dev(fi, dev):
-            continue
+        if fi.nh is not None or not fib_info_nh_uses_dev(fi, dev):
+            continue  # not in the kernel's fib_info_devhash
         alive = 0
         for nh in fi.fib_nh:
             if not nh.nhc_flags & nh_flags:
@@ -787,6 +811,9 @@ def fib_select_multipath(res: fib_result, hash: int) -> None:
     with fib_multipath_use_neigh). Kernel: net/ipv4/fib_semantics.c fib_select_multipath."""
     fi = res.fi
     assert fi is not None and fi.fib_net is not None
+    if fi.nh is not None:
+        nexthop.nexthop_path_fib_result(res, hash)
+        return
     use_neigh = fi.fib_net.ipv4.sysctl_fib_multipath_use_neigh
     first = False
     for nhsel, nh in enumerate(fi.fib_nh):
@@ -836,7 +863,7 @@ def fib_detect_death(fi: fib_info, order: int, last_resort: list[Any], last_idx:
                      dflt: int) -> bool:
     """Is the default gateway of fi unusable (neighbour not valid)? Keeps the best fallback in
     last_resort[0]/last_idx[0]. Kernel: net/ipv4/fib_semantics.c fib_detect_death."""
-    nh = fi.fib_nh[0]
+    nh = fib_info_nhc(fi, 0)
     n = arp.__ipv4_neigh_lookup_noref(nh.nhc_dev, nh.nhc_gw) if nh.nhc_dev else None
     state = n.nud_state if n is not None else 0
     if state == NUD_REACHABLE or (state & nb.NUD_VALID and order != dflt):
@@ -876,7 +903,7 @@ def fib_select_default(flp: flow.flowi4, res: fib_result) -> None:
         last_prio = next_fi.fib_priority
         if next_fi.fib_scope != res.scope or fa.fa_type != uapi_rt.RTN_UNICAST:
             continue
-        nhc = next_fi.fib_nh[0]
+        nhc = fib_info_nhc(next_fi, 0)
         if not nhc.nhc_gw_family or nhc.nhc_scope != uapi_rt.RT_SCOPE_LINK:
             continue
         fa.fa_state |= fib_trie.FA_S_ACCESSED
@@ -906,7 +933,7 @@ def fib_select_default(flp: flow.flowi4, res: fib_result) -> None:
 
 def _result_assign(res: fib_result, fi: fib_info) -> None:
     res.fi = fi
-    res.nhc = fi.fib_nh[0]
+    res.nhc = fib_info_nhc(fi, 0)
     res.nh_sel = 0
 
 
@@ -916,7 +943,8 @@ def fib_select_path(net: Net, res: fib_result, fl4: flow.flowi4, skb: sk_buff | 
     fi = res.fi
     assert fi is not None
     if not fl4.flowi4_oif:
-        if fi.fib_nhs > 1:
+        # fib_info_num_path(fi) > 1: fib_nhs is 0 with a nexthop object, 1 for a plain path
+        if fi.fib_nhs != 1 and fib_info_num_path(fi) > 1:
             fib_select_multipath(res, fib_multipath_hash(net, fl4, skb))
         elif (not res.prefixlen and res.table is not None and res.table.tb_num_default > 1
               and res.type == uapi_rt.RTN_UNICAST):
@@ -972,34 +1000,50 @@ def fib_dump_info(msgtype: int, tb_id: int, dst: int, dst_len: int, fa: fib_alia
         attrs[uapi_rt.RTA_METRICS] = mx
     if fi.fib_prefsrc:
         attrs[uapi_rt.RTA_PREFSRC] = fi.fib_prefsrc
-    if fi.fib_nhs == 1:
-        nh = fi.fib_nh[0]
-        rtm_flags = nh.nhc_flags & 0xFF
-        if nh.nhc_flags & uapi_rt.RTNH_F_LINKDOWN and ip_ignore_linkdown(nh.nhc_dev):
-            rtm_flags |= uapi_rt.RTNH_F_DEAD
-        hdr.flags = rtm_flags
-        if nh.nhc_gw_family == uapi_rt.AF_INET:
-            attrs[uapi_rt.RTA_GATEWAY] = nh.nhc_gw
-        if nh.nhc_dev is not None:
-            attrs[uapi_rt.RTA_OIF] = nh.nhc_dev.ifindex
-        if nh.nh_tclassid:
-            attrs[uapi_rt.RTA_FLOW] = nh.nh_tclassid
+    nh = fi.nh
+    if nh is not None:
+        attrs[uapi_rt.RTA_NH_ID] = nh.id
+        if nexthop.nexthop_is_blackhole(nh):
+            hdr.type = uapi_rt.RTN_BLACKHOLE
+        if not fi.fib_net or not fi.fib_net.ipv4.sysctl_nexthop_compat_mode:
+            return uapi_rt.nlmsg(type=msgtype, flags=flags, hdr=hdr, attrs=attrs)
+    if fib_info_num_path(fi) == 1:
+        nhc = fib_info_nhc(fi, 0)
+        hdr.flags = _nexthop_flags(nhc)
+        if nhc.nhc_gw_family == uapi_rt.AF_INET:
+            attrs[uapi_rt.RTA_GATEWAY] = nhc.nhc_gw
+        if nhc.nhc_dev is not None:
+            attrs[uapi_rt.RTA_OIF] = nhc.nhc_dev.ifindex
+        if isinstance(nhc, fib_nh) and nhc.nh_tclassid:
+            attrs[uapi_rt.RTA_FLOW] = nhc.nh_tclassid
+    elif nh is not None:  # fib_add_multipath
+        attrs[uapi_rt.RTA_MULTIPATH] = nexthop.nexthop_mpath_fill_node(nh)
     else:
-        hops = []
-        for nh in fi.fib_nh:
-            rtnh_flags = nh.nhc_flags & 0xFF
-            if nh.nhc_flags & uapi_rt.RTNH_F_LINKDOWN and ip_ignore_linkdown(nh.nhc_dev):
-                rtnh_flags |= uapi_rt.RTNH_F_DEAD
-            hop_attrs: dict[int, Any] = {}
-            if nh.nhc_gw_family == uapi_rt.AF_INET:
-                hop_attrs[uapi_rt.RTA_GATEWAY] = nh.nhc_gw
-            if nh.nh_tclassid:
-                hop_attrs[uapi_rt.RTA_FLOW] = nh.nh_tclassid
-            hops.append(uapi_rt.rtnexthop(flags=rtnh_flags, hops=nh.nhc_weight - 1,
-                                          ifindex=nh.nhc_dev.ifindex if nh.nhc_dev else 0,
-                                          attrs=hop_attrs))
-        attrs[uapi_rt.RTA_MULTIPATH] = hops
+        attrs[uapi_rt.RTA_MULTIPATH] = [fib_add_nexthop(fnh, fnh.nhc_weight, fnh.nh_tclassid)
+                                        for fnh in fi.fib_nh]
     return uapi_rt.nlmsg(type=msgtype, flags=flags, hdr=hdr, attrs=attrs)
+
+
+def _nexthop_flags(nhc: fib_nh_common) -> int:
+    """The rtm/rtnh flags byte fib_nexthop_info reports (DEAD too for a link-down nexthop
+    whose device ignores routes with linkdown)."""
+    flags = nhc.nhc_flags & 0xFF
+    if nhc.nhc_flags & uapi_rt.RTNH_F_LINKDOWN and ip_ignore_linkdown(nhc.nhc_dev):
+        flags |= uapi_rt.RTNH_F_DEAD
+    return flags
+
+
+def fib_add_nexthop(nhc: fib_nh_common, nh_weight: int, nh_tclassid: int) -> uapi_rt.rtnexthop:
+    """One RTA_MULTIPATH hop. Kernel: net/ipv4/fib_semantics.c fib_add_nexthop,
+    fib_nexthop_info."""
+    hop_attrs: dict[int, Any] = {}
+    if nhc.nhc_gw_family == uapi_rt.AF_INET:
+        hop_attrs[uapi_rt.RTA_GATEWAY] = nhc.nhc_gw
+    if nh_tclassid:
+        hop_attrs[uapi_rt.RTA_FLOW] = nh_tclassid
+    return uapi_rt.rtnexthop(flags=_nexthop_flags(nhc), hops=nh_weight - 1,
+                             ifindex=nhc.nhc_dev.ifindex if nhc.nhc_dev else 0,
+                             attrs=hop_attrs)
 
 
 def rtmsg_fib(event: int, key: int, fa: fib_alias, dst_len: int, tb_id: int,

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from skbuff.net.ipv4 import devinet, fib_frontend, fib_semantics, route
+from skbuff.net import flow
+from skbuff.net.core import rtnetlink
+from skbuff.net.ipv4 import devinet, fib_frontend, fib_semantics, nexthop, route
 from skbuff.net.ipv4.ip_fib import (
     FA_S_ACCESSED,
     FIB_LOOKUP_IGNORE_LINKSTATE,
@@ -27,9 +29,11 @@ from skbuff.net.ipv4.ip_fib import (
     fib_alias,
     fib_config,
     fib_info,
+    fib_info_nhc,
     fib_nh_common,
     fib_result,
     fib_table,
+    nl_info,
 )
 from skbuff.uapi import inet
 from skbuff.uapi import rtnetlink as uapi_rt
@@ -55,6 +59,7 @@ RTF_REJECT = 0x0200
 IPTOS_RT_MASK = 0x1C  # inet_dsfield_to_dscp(RT_TOS(tos))
 RTNH_F_DEAD = uapi_rt.RTNH_F_DEAD
 RTN_UNICAST = uapi_rt.RTN_UNICAST
+RTN_BLACKHOLE = uapi_rt.RTN_BLACKHOLE
 NHC_BAD_FLAGS = uapi_rt.RTNH_F_DEAD | uapi_rt.RTNH_F_LINKDOWN
 
 
@@ -759,24 +764,40 @@ def fib_table_lookup(tb: fib_table, flp: flowi4, res: fib_result, fib_flags: int
                                     dec.nexthop(fib_semantics.nhc_desc(nhc), False, why)
                                 nhsel += 1
                                 continue
-                        res.prefix = n.key
-                        res.prefixlen = KEYLENGTH - slen
-                        res.nh_sel = nhsel
-                        res.nhc = nhc
-                        res.type = fa.fa_type
-                        res.scope = fi.fib_scope
-                        res.fi = fi
-                        res.table = tb
-                        res.fa_head = n
-                        if dec is not None:
-                            _record_alias(dec, tb, n, fa, True, "first usable alias")
-                            dec.nexthop(fib_semantics.nhc_desc(nhc), True, "usable")
-                        tr = t.trace
-                        if tr is not None:
-                            tr.fib_table_lookup(tb.tb_id, flp, nhc, 0)
-                        return 0
+                        break
+                    else:
+                        # No usable nexthop of its own; a nexthop object (fi.nh) has none:
+                        # the kernel tests it first, the empty loop makes that order moot.
+                        nh = fi.nh
+                        if nh is not None and nexthop.nexthop_is_blackhole(nh):
+                            err = fib_semantics.fib_props[RTN_BLACKHOLE][0]
+                            if dec is not None:
+                                _record_alias(dec, tb, n, fa, True,
+                                              f"blackhole nexthop {nh.id}, error {err}")
+                            return _lookup_done(t, tb, flp, None, err)
+                        found = (nexthop.nexthop_get_nhc_lookup(nh, fib_flags, flp)
+                                 if nh is not None else None)
+                        if found is None:
+                            if dec is not None:
+                                _record_alias(dec, tb, n, fa, False, "no usable nexthop")
+                            continue
+                        nhc, nhsel = found
+                    res.prefix = n.key
+                    res.prefixlen = KEYLENGTH - slen
+                    res.nh_sel = nhsel
+                    res.nhc = nhc
+                    res.type = fa.fa_type
+                    res.scope = fi.fib_scope
+                    res.fi = fi
+                    res.table = tb
+                    res.fa_head = n
                     if dec is not None:
-                        _record_alias(dec, tb, n, fa, False, "no usable nexthop")
+                        _record_alias(dec, tb, n, fa, True, "first usable alias")
+                        dec.nexthop(fib_semantics.nhc_desc(nhc), True, "usable")
+                    tr = t.trace
+                    if tr is not None:
+                        tr.fib_table_lookup(tb.tb_id, flp, nhc, 0)
+                    return 0
         # Backtrace: clear the lowest index bit until a child passes Step 2's test, climbing
         # to the parent when the index runs out.
         children = pn.tnode
@@ -900,19 +921,36 @@ def fib_table_dump(tb: fib_table, flags: int) -> list[uapi_rt.nlmsg]:
     return out
 
 
+def fib_info_notify_update(net: Net, info: nl_info, fis: set[int]) -> None:
+    """RTM_NEWROUTE with NLM_F_REPLACE for every route whose fib_info is in `fis` (ids of the
+    fib_infos a replaced nexthop serves; the kernel marks them with fi->nh_updated), table by
+    table, each trie walked from its highest key down. Kernel: net/ipv4/fib_trie.c
+    fib_info_notify_update, __fib_info_notify_update."""
+    if not rtnetlink.rtnl_has_listeners(net, uapi_rt.RTNLGRP_IPV4_ROUTE):
+        return
+    for tb in fib_frontend.fib_tables(net):
+        for l in reversed(list(fib_trie_leaves(tb.tb_data))):
+            for fa in leaf_aliases(l):
+                if id(fa.fa_info) in fis and fa.tb_id == tb.tb_id:
+                    fib_semantics.rtmsg_fib(uapi_rt.RTM_NEWROUTE, l.key, fa,
+                                            KEYLENGTH - fa.fa_slen, tb.tb_id, info,
+                                            uapi_rt.NLM_F_REPLACE)
+
+
 def fib_table_flush(net: Net, tb: fib_table, flush_all: bool) -> int:
-    """Remove this table's aliases whose fib_info is dead, and its error routes when the
-    namespace goes away (flush_all). Returns how many. Kernel: net/ipv4/fib_trie.c fib_table_flush.
-    Process context, RTNL.
+    """Remove this table's aliases whose fib_info is dead (error routes too, as a removed
+    nexthop leaves them), and every error route when the namespace goes away (flush_all).
+    Returns how many. Kernel: net/ipv4/fib_trie.c fib_table_flush. Process context, RTNL.
     """
     props = fib_semantics.fib_props
 
     def remove(fa: fib_alias) -> bool:
         fi = fa.fa_info
         err = props[fa.fa_type][0]
-        if tb.tb_id != fa.tb_id or (not fi.fib_flags & uapi_rt.RTNH_F_DEAD and not err):
+        dead = fi.fib_flags & uapi_rt.RTNH_F_DEAD
+        if tb.tb_id != fa.tb_id or (not dead and not err):
             return False
-        if not flush_all and err:
+        if not flush_all and err and not dead:  # error routes go only when dead
             return False
         if fa.fa_slen == KEYLENGTH:
             tb.tb_num_default -= 1
@@ -1085,7 +1123,7 @@ def fib_route_seq_show(net: Net) -> str:
             mask = devinet.inet_make_mask(KEYLENGTH - fa.fa_slen)
             flags = RTF_REJECT if fa.fa_type in (uapi_rt.RTN_UNREACHABLE,
                                                  uapi_rt.RTN_PROHIBIT) else 0
-            nhc = fi.fib_nh[0]
+            nhc = fib_info_nhc(fi, 0)
             if nhc.nhc_gw:
                 flags |= RTF_GATEWAY
             if mask == KEY_MAX:
@@ -1123,12 +1161,14 @@ class fib_batch_table:
         self.tbl8 = tbl8
 
 
-def _nh_state(fis: list[fib_info]) -> list[bool]:
+def _nh_state(fis: list[fib_info]) -> list[int]:
     """Per fib_info, then per nexthop, whether a plain-flow lookup may use it (the tests of
     _plain_result that do not depend on the trie)."""
-    out = []
+    out: list[int] = []
     for fi in fis:
         out.append(not fi.fib_dead and not fi.fib_flags & RTNH_F_DEAD)
+        if fi.nh is not None:  # a nexthop object: its paths change only with the seq
+            out.append(fi.nh.net.nexthop.seq)
         for nhc in fi.fib_nh:
             flags = nhc.nhc_flags
             out.append(not flags & RTNH_F_DEAD and not (
@@ -1148,6 +1188,13 @@ def _plain_result(fa_list: list[fib_alias] | tuple[fib_alias], plen: int) -> int
             return err
         fi = fa.fa_info
         if fi.fib_flags & uapi_rt.RTNH_F_DEAD:
+            continue
+        if fi.nh is not None:
+            if nexthop.nexthop_is_blackhole(fi.nh):
+                return fib_semantics.fib_props[RTN_BLACKHOLE][0]
+            found = nexthop.nexthop_get_nhc_lookup(fi.nh, 0, flow.flowi4())
+            if found is not None:
+                return found[0].nhc_oif
             continue
         for nhc in fi.fib_nh:
             if nhc.nhc_flags & uapi_rt.RTNH_F_DEAD:

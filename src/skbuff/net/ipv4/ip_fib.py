@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from skbuff.net.core.dev import net_device
     from skbuff.net.core.net_namespace import Net
     from skbuff.net.ipv4.fib_trie import key_vector
+    from skbuff.net.ipv4.nexthop import nexthop
 
 KEYLENGTH = 32
 FIB_LOOKUP_NOREF = 1
@@ -188,17 +189,29 @@ class fib_info:
         self.fib_metrics: list[int] = [0] * FIB_RES_METRICS_LEN
         self.fib_nhs = 0
         self.fib_nh_is_v6 = False
-        self.nh: Any = None
+        self.nh: nexthop | None = None  # a nexthop object (`nhid`): fib_nh is empty
         self.fib_nh: list[fib_nh] = []
 
 
 def fib_info_num_path(fi: fib_info) -> int:
-    """Kernel: include/net/ip_fib.h fib_info_num_path."""
+    """Kernel: include/net/nexthop.h fib_info_num_path."""
+    if fi.nh is not None:
+        from skbuff.net.ipv4 import nexthop  # nexthop.py is built on this module
+
+        return nexthop.nexthop_num_path(fi.nh)
     return fi.fib_nhs
 
 
 def fib_info_nhc(fi: fib_info, nhsel: int) -> fib_nh_common:
-    """Kernel: include/net/ip_fib.h fib_info_nhc."""
+    """The nhsel-th path of a route, its own or its nexthop object's.
+
+    Kernel: include/net/nexthop.h fib_info_nhc."""
+    if fi.nh is not None:
+        from skbuff.net.ipv4 import nexthop  # nexthop.py is built on this module
+
+        nhc = nexthop.nexthop_fib_nhc(fi.nh, nhsel)
+        assert nhc is not None
+        return nhc
     return fi.fib_nh[nhsel]
 
 

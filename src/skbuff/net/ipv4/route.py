@@ -782,7 +782,8 @@ def ip_mkroute_input(skb: sk_buff, res: ip_fib.fib_result, in_dev: Any, daddr: i
     Kernel: net/ipv4/route.c ip_mkroute_input.
     """
     fi = res.fi
-    if fi is not None and fi.fib_nhs > 1:  # fib_info_num_path(fi)
+    # fib_info_num_path(fi) > 1 (fib_nhs is 0 with a nexthop object, 1 for a plain path)
+    if fi is not None and fi.fib_nhs != 1 and ip_fib.fib_info_num_path(fi) > 1:
         fl4 = flow.flowi4(saddr=saddr, daddr=daddr)
         net = in_dev.dev.nd_net
         fib_semantics.fib_select_multipath(res, fib_semantics.fib_multipath_hash(net, fl4, skb))

@@ -93,6 +93,7 @@ class netns_ipv4:
         self.sysctl_fib_multipath_hash_policy = 0
         self.sysctl_fib_multipath_use_neigh = 0
         self.sysctl_fib_multipath_hash_fields = 0x7
+        self.sysctl_nexthop_compat_mode = 1
         self.sysctl_ip_prot_sock = 1024
         self.ip_rt_min_pmtu = 552
         self.ip_rt_mtu_expires = 600  # seconds; owner converts

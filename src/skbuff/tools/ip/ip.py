@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from skbuff.tools.common import Output, Result, ToolExit, shell_split
-from skbuff.tools.ip import addr, ipnetconf, link, monitor, neigh, netns, route, rule
+from skbuff.tools.ip import addr, ipnetconf, link, monitor, neigh, netns, nexthop, route, rule
 from skbuff.tools.ip.utils import Args, IpCtx, matches
 from skbuff.uapi.rtnetlink import AF_INET, AF_UNSPEC
 
@@ -47,7 +47,7 @@ _OBJECTS: tuple[tuple[str, Handler | None], ...] = (
     ("xfrm", None),
     ("mroute", None), ("mrule", None), ("netns", netns.do_netns),
     ("netconf", ipnetconf.do_ipnetconf),
-    ("vrf", None), ("sr", None), ("nexthop", None), ("mptcp", None), ("ioam", None),
+    ("vrf", None), ("sr", None), ("nexthop", nexthop.do_ipnh), ("mptcp", None), ("ioam", None),
     ("help", None), ("stats", None),
 )
 

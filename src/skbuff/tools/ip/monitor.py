@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from skbuff.net.core import rtnetlink
 from skbuff.tools.common import FOREGROUND_NS, ToolExit
-from skbuff.tools.ip import addr, ipnetconf, link, neigh, netns, route, rule
+from skbuff.tools.ip import addr, ipnetconf, link, neigh, netns, nexthop, route, rule
 from skbuff.tools.ip.utils import IpCtx, invarg, matches
 from skbuff.uapi.if_addr import ifaddrmsg
 from skbuff.uapi.if_link import IFLA_IFNAME, IFLA_TXQLEN
@@ -37,6 +37,7 @@ from skbuff.uapi.rtnetlink import (
     RTM_DELLINK,
     RTM_DELNEIGH,
     RTM_DELNETCONF,
+    RTM_DELNEXTHOP,
     RTM_DELNSID,
     RTM_DELROUTE,
     RTM_DELRULE,
@@ -46,6 +47,7 @@ from skbuff.uapi.rtnetlink import (
     RTM_NEWLINK,
     RTM_NEWNEIGH,
     RTM_NEWNETCONF,
+    RTM_NEWNEXTHOP,
     RTM_NEWNSID,
     RTM_NEWROUTE,
     RTM_NEWRULE,
@@ -55,6 +57,7 @@ from skbuff.uapi.rtnetlink import (
     RTNLGRP_IPV4_RULE,
     RTNLGRP_LINK,
     RTNLGRP_NEIGH,
+    RTNLGRP_NEXTHOP,
     RTNLGRP_NSID,
     nlmsg,
 )
@@ -80,12 +83,12 @@ _OBJECT_BITS = (
 IPMON_LSTATS = 1 << 7
 IPMON_L_ALL = 0xFFFFFFFF
 
-# The IPv4 groups each object subscribes (mroute/prefix/nexthop/stats have no IPv4 source
-# in skbuff: nothing is ever sent to them).
+# The IPv4 groups each object subscribes (mroute/prefix/stats have no IPv4 source in
+# skbuff: nothing is ever sent to them).
 _GROUPS = (
     (1 << 0, RTNLGRP_LINK), (1 << 1, RTNLGRP_IPV4_IFADDR), (1 << 2, RTNLGRP_IPV4_ROUTE),
     (1 << 5, RTNLGRP_NEIGH), (1 << 6, RTNLGRP_IPV4_NETCONF), (1 << 8, RTNLGRP_IPV4_RULE),
-    (1 << 9, RTNLGRP_NSID),
+    (1 << 9, RTNLGRP_NSID), (1 << 10, RTNLGRP_NEXTHOP),
 )
 
 
@@ -190,6 +193,8 @@ class ipmonitor:
             label, printer = "[NETCONF]", self.print_netconf
         elif t in (RTM_NEWNSID, RTM_DELNSID):
             label, printer = "[NSID]", self.print_nsid
+        elif t in (RTM_NEWNEXTHOP, RTM_DELNEXTHOP):
+            label, printer = "[NEXTHOP]", self.print_nexthop
         else:
             return
         head = self.headers(label)
@@ -267,6 +272,11 @@ class ipmonitor:
                 self.nsid_names[nsid] = name
         if name is not None:
             text += f"(iproute2 netns name: {name})"
+        return text + "\n"
+
+    def print_nexthop(self, m: nlmsg) -> str:
+        """iproute2: ip/ipnexthop.c print_cache_nexthop (no `dev` filter)."""
+        text, _ = nexthop.print_nexthop_entry(self.ctx, m, m.type == RTM_DELNEXTHOP)
         return text + "\n"
 
     def poll(self) -> tuple[str, str, bool]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from skbuff.tools.common import ToolExit
-from skbuff.tools.ip import route_save
+from skbuff.tools.ip import nexthop, route_save
 from skbuff.tools.ip.utils import (
     Args,
     IpCtx,
@@ -19,11 +19,13 @@ from skbuff.tools.ip.utils import (
     format_host,
     get_addr,
     get_prefix,
+    get_u32,
     get_unsigned,
     incomplete_command,
     inet_proto_a2n,
     invarg,
     matches,
+    rt_flag_names,
     rtnl_dsfield_a2n,
     rtnl_rtntype_a2n,
     rtnl_rtntype_n2a,
@@ -61,6 +63,7 @@ from skbuff.uapi.rtnetlink import (
     RTA_MARK,
     RTA_METRICS,
     RTA_MULTIPATH,
+    RTA_NH_ID,
     RTA_OIF,
     RTA_PREFSRC,
     RTA_PRIORITY,
@@ -88,7 +91,6 @@ from skbuff.uapi.rtnetlink import (
     RTM_F_CLONED,
     RTM_F_FIB_MATCH,
     RTM_F_LOOKUP_TABLE,
-    RTM_F_NOTIFY,
     RTM_F_OFFLOAD,
     RTM_F_OFFLOAD_FAILED,
     RTM_F_TRAP,
@@ -101,13 +103,7 @@ from skbuff.uapi.rtnetlink import (
     RTN_NAT,
     RTN_UNICAST,
     RTN_UNSPEC,
-    RTNH_F_DEAD,
-    RTNH_F_LINKDOWN,
-    RTNH_F_OFFLOAD,
     RTNH_F_ONLINK,
-    RTNH_F_PERVASIVE,
-    RTNH_F_TRAP,
-    RTNH_F_UNRESOLVED,
     RTPROT_BOOT,
     nlmsg,
     rta_cacheinfo,
@@ -177,11 +173,6 @@ USAGE = (
     "ROUTE_GET_FLAGS := [ fibmatch ]\n"
 )
 
-_NH_FLAG_NAMES = (
-    (RTNH_F_DEAD, "dead"), (RTNH_F_ONLINK, "onlink"), (RTNH_F_PERVASIVE, "pervasive"),
-    (RTNH_F_OFFLOAD, "offload"), (RTNH_F_TRAP, "trap"), (RTM_F_NOTIFY, "notify"),
-    (RTNH_F_LINKDOWN, "linkdown"), (RTNH_F_UNRESOLVED, "unresolved"),
-)
 _RTM_FLAG_NAMES = ((RTM_F_OFFLOAD, "rt_offload"), (RTM_F_TRAP, "rt_trap"),
                    (RTM_F_OFFLOAD_FAILED, "rt_offload_failed"))
 # include/uapi/linux/in_route.h RTCF_*, in iproute2's print_cache_flags order
@@ -356,6 +347,7 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
     attrs = req.attrs
     metrics: dict[int, int] = {}
     dst_ok = gw_ok = scope_ok = table_ok = type_ok = False
+    nhid = 0
     dev: str | None = None
     hops: list[rtnexthop] = []
     argv = a.argv
@@ -390,6 +382,9 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
         elif kw == "nexthop":
             hops = _parse_nexthops(ctx, a)
             break
+        elif kw == "nhid":
+            nhid = a.next_value(get_u32, '"id" value is invalid\n')
+            attrs[RTA_NH_ID] = nhid
         elif matches(kw, "protocol"):
             proto = a.next_value(rtnl_rtprot_a2n, '"protocol" value is invalid\n')
             hdr.protocol = proto
@@ -434,7 +429,7 @@ def iproute_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
         elif hdr.type in (RTN_UNICAST, RTN_UNSPEC):
             if cmd == RTM_DELROUTE:
                 hdr.scope = RT_SCOPE_NOWHERE
-            elif not gw_ok and not hops:
+            elif not gw_ok and not hops and not nhid:
                 hdr.scope = RT_SCOPE_LINK
     if hdr.family == AF_UNSPEC:
         hdr.family = AF_INET
@@ -523,10 +518,6 @@ def filter_route(f: RouteFilter, m: nlmsg) -> bool:
     return f.prefsrc is None or m.attrs.get(RTA_PREFSRC) == f.prefsrc
 
 
-def _flags(flags: int) -> list[str]:
-    return [name for bit, name in _NH_FLAG_NAMES if flags & bit]
-
-
 def _print_cacheinfo(ctx: IpCtx, ci: rta_cacheinfo, txt: list[str],
                      js: dict[str, Any]) -> None:
     """iproute2: ip/iproute.c print_rta_cacheinfo (clock_t at USER_HZ = 100)."""
@@ -572,6 +563,9 @@ def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
         src = src if r.src_len == 32 else f"{src}/{r.src_len}"
         txt.append(f"from {src} ")
         js["from"] = src
+    if RTA_NH_ID in at:
+        txt.append(f"nhid {at[RTA_NH_ID]} ")
+        js["nhid"] = at[RTA_NH_ID]
     if r.tos and (f is None or f.tos is None):
         txt.append(f"tos 0x{r.tos:02x} ")
         js["tos"] = f"0x{r.tos:02x}"
@@ -600,7 +594,7 @@ def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
     if RTA_PRIORITY in at:
         txt.append(f"metric {at[RTA_PRIORITY]} ")
         js["metric"] = at[RTA_PRIORITY]
-    flags = _flags(r.flags)
+    flags = rt_flag_names(r.flags)
     txt.extend(fl + " " for fl in flags)
     js["flags"] = flags
     # rtm_flags bits iproute2 prints after the array; RTCF_MULTICAST shares the value of
@@ -626,6 +620,8 @@ def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
         iif = ctx.ifname(at[RTA_IIF])
         txt.append(f"iif {iif} ")
         js["iif"] = iif
+    if RTA_NH_ID in at and ctx.details:
+        _print_nh_info(ctx, at[RTA_NH_ID], txt, js)
     hops: list[rtnexthop] = at.get(RTA_MULTIPATH) or []
     if hops:
         jh = []
@@ -640,12 +636,23 @@ def print_route(ctx: IpCtx, m: nlmsg, f: RouteFilter | None) -> None:
             txt.append(f"dev {name} weight {nh.hops + 1} ")
             one["dev"] = name
             one["weight"] = nh.hops + 1
-            nflags = _flags(nh.flags)
+            nflags = rt_flag_names(nh.flags)
             txt.extend(fl + " " for fl in nflags)
             one["flags"] = nflags
             jh.append(one)
         js["nexthops"] = jh
     ctx.print_obj("".join(txt), js)
+
+
+def _print_nh_info(ctx: IpCtx, nh_id: int, txt: list[str], js: dict[str, Any]) -> None:
+    """`-d`: the route's nexthop object as `ip nexthop` shows it (asked for with
+    RTM_GETNEXTHOP; nothing when that fails). iproute2: ip/ipnexthop.c
+    print_cache_nexthop_id."""
+    m = nexthop.ipnh_get_message(ctx, nh_id)
+    if m is not None:
+        text, obj = nexthop.print_nexthop_entry(ctx, m)
+        txt.append("\n\tnh_info " + text)
+        js["nh_info"] = obj
 
 
 def _parse_filter(ctx: IpCtx, a: Args) -> RouteFilter:

@@ -32,6 +32,7 @@ from skbuff.uapi.rtnetlink import (
     RT_TABLE_LOCAL,
     RT_TABLE_MAIN,
     RT_TABLE_UNSPEC,
+    RTM_F_NOTIFY,
     RTN_ANYCAST,
     RTN_BLACKHOLE,
     RTN_BROADCAST,
@@ -44,6 +45,13 @@ from skbuff.uapi.rtnetlink import (
     RTN_UNREACHABLE,
     RTN_UNSPEC,
     RTN_XRESOLVE,
+    RTNH_F_DEAD,
+    RTNH_F_LINKDOWN,
+    RTNH_F_OFFLOAD,
+    RTNH_F_ONLINK,
+    RTNH_F_PERVASIVE,
+    RTNH_F_TRAP,
+    RTNH_F_UNRESOLVED,
     nlmsg,
     nlreply,
 )
@@ -74,6 +82,20 @@ RTNTYPE_NAMES: dict[int, str] = {
     RTN_BLACKHOLE: "blackhole", RTN_UNREACHABLE: "unreachable", RTN_PROHIBIT: "prohibit",
     RTN_THROW: "throw", RTN_NAT: "nat", RTN_XRESOLVE: "xresolve",
 }
+
+
+_NH_FLAG_NAMES = (
+    (RTNH_F_DEAD, "dead"), (RTNH_F_ONLINK, "onlink"), (RTNH_F_PERVASIVE, "pervasive"),
+    (RTNH_F_OFFLOAD, "offload"), (RTNH_F_TRAP, "trap"), (RTM_F_NOTIFY, "notify"),
+    (RTNH_F_LINKDOWN, "linkdown"), (RTNH_F_UNRESOLVED, "unresolved"),
+)
+
+
+def rt_flag_names(flags: int) -> list[str]:
+    """The words print_rt_flags prints for these flags (RTNH_F_*, RTM_F_NOTIFY).
+
+    iproute2: lib/utils.c print_rt_flags."""
+    return [name for bit, name in _NH_FLAG_NAMES if flags & bit]
 
 
 def matches(prefix: str, string: str) -> bool:
