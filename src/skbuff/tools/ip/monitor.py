@@ -136,8 +136,11 @@ class ipmonitor:
 
     `events` holds each notification's text as printed (header included), oldest first; a
     World job drains it with `poll`. Formatting runs inside the notifier (the kernel's
-    context), reading only the message and the monitor's own caches.
+    context), reading only the message and the monitor's own caches. ip sets no signal
+    handler: any fatal signal ends it, and each event it printed was already flushed.
     """
+
+    caught_signals: frozenset[int] = frozenset()
 
     def __init__(self, ctx: MonitorCtx, lmask: int, banner: bool, ifindex: int) -> None:
         self.ctx = ctx
