@@ -200,8 +200,8 @@ def kill_main(world: World, net: Net, argv: list[str]) -> Result:
             sigspec = argv[i]
             sig = decode_signal(sigspec)
             saw_signal = True
-        elif word.startswith("-s") and word[2:3].isalpha() or \
-                word.startswith("-n") and word[2:3].isdigit():
+        elif (word.startswith("-s") and word[2:3].isalpha()) or \
+                (word.startswith("-n") and word[2:3].isdigit()):
             sigspec = word[2:]
             sig = decode_signal(sigspec)
             saw_signal = True
@@ -288,7 +288,8 @@ def wait_main(world: World, net: Net, argv: list[str]) -> Result:
     killed it; 127 for an unknown one). Source: bash builtins/wait.def."""
     if not argv:
         return world.wait_jobs()
-    out, err = [], []
+    out: list[str] = []
+    err: list[str] = []
     status = 0
     for word in argv:
         pid = _legal_number(word)

@@ -426,10 +426,10 @@ def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
                 argv = argv[4:]  # the command `ip netns exec` ran speaks for itself
             argv0 = argv[0] if isinstance(argv, list) and argv else "bash"
             err.write(_prefixed(f"{name}:{lineno + first_line - 1}", argv0, res.stderr))
-        if world.jobs:
-            jobs = world.poll_jobs()
-            out.write(jobs.stdout)
-            err.write(jobs.stderr)
+        if world.busy:
+            printed = world.poll_jobs()
+            out.write(printed.stdout)
+            err.write(printed.stderr)
         if world.shell_signal:
             return 128 + world.shell_signal
         if res.status:

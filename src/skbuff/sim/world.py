@@ -157,7 +157,7 @@ class World:
         """Run one script line in init_net, exactly as it would print; what background jobs
         printed meanwhile follows the line's own output."""
         res = script.run_line(self, self.init_net, line)
-        if not self.jobs:
+        if not self.busy:
             return res
         jobs = self.poll_jobs()
         return Result(res.status, res.stdout + jobs.stdout, res.stderr + jobs.stderr)
@@ -192,6 +192,11 @@ class World:
         self.jobs.append(bgjob(number, pid, command, job))
         self.kernel.tasks[pid] = job.net
         return res
+
+    @property
+    def busy(self) -> bool:
+        """Background jobs run, or ended ones left output to collect (poll_jobs)."""
+        return bool(self.jobs or self._exited)
 
     def job_by_pid(self, pid: int) -> bgjob | None:
         return next((j for j in self.jobs if j.pid == pid), None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from skbuff.net.core import net_namespace
-
 from skbuff.tools.common import ToolExit
 from skbuff.tools.ip.utils import (
     IpCtx,
