@@ -9,10 +9,10 @@ import subprocess
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support import needs
 
 from skbuff.sim import jobs, script
 from skbuff.sim.world import SHELL_PID, World
-from tests.support import needs
 
 # Lines whose output does not depend on how fast a real machine reaps a killed child: each
 # kill is followed by a `sleep` (an external command: bash reaps and notifies there).
