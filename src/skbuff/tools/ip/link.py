@@ -336,7 +336,7 @@ def print_linkinfo(ctx: IpCtx, m: nlmsg, do_link: bool) -> dict[str, Any]:
     if IFLA_LINK_NETNSID in at:
         nsid = int(at[IFLA_LINK_NETNSID])
         js["link_netnsid"] = nsid
-        peer_ns = netns.get_name_from_nsid(ctx, nsid) if nsid >= 0 and not ctx.json else None
+        peer_ns = ctx.name_from_nsid(nsid) if nsid >= 0 and not ctx.json else None
         if peer_ns is not None:
             txt.append(f" link-netns {peer_ns}")
         else:
