@@ -268,7 +268,9 @@ def rtnl_listen_all_nsid(net: Net, group: int, fn: Listener) -> None:
 
 
 def rtnl_unlisten_all_nsid(net: Net, group: int, fn: Listener) -> None:
-    """Undo rtnl_listen_all_nsid (the socket is closed)."""
+    """Undo rtnl_listen_all_nsid (the socket is closed).
+
+    Kernel: net/netlink/af_netlink.c netlink_release."""
     table: dict[int, list[tuple[Net, Listener]]] = getattr(net.kernel, "rtnl_all_nsid")  # noqa: B009
     table[group].remove((net, fn))
 
