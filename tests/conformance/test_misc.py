@@ -165,6 +165,26 @@ def _ns_lines(ns: str, text: str) -> str:
     return "".join(f"ip -n {ns} {line.removeprefix('ip ')}\n" for line in text.splitlines())
 
 
+NETNS_PID_SCRIPT = """\
+ip netns add a
+ip -n a link add d0 type veth peer name d1
+ip -n a link set d0 netns 2147483647
+ip -n a link set d0 netns 0x7fffffff
+ip -n a link set d0 netns -5
+ip -n a link set d0 netns nosuch
+ip -n a link add v0 type veth peer name v1 netns 2147483647
+ip -n a link show d0
+"""
+
+
+@pytest.mark.conformance
+def test_link_netns_pid_errors_match_linux(real_kernel_ok: None) -> None:
+    """A number that names no /run/netns file is a PID (IFLA_NET_NS_PID, iproute2 6.1); one
+    no process has is the kernel's ESRCH, on a move and on a veth peer alike."""
+    res = run_both(NETNS_PID_SCRIPT)
+    assert res.ok, res.render()
+
+
 @pytest.mark.conformance
 def test_route_dumps_cross_between_linux_and_skbuff(real_kernel_ok: None, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:

@@ -155,6 +155,30 @@ def test_errors(line: str, status: int, err: str) -> None:
     assert not w.jobs
 
 
+def test_all_nsid_prefixes_each_event_with_the_nsid_of_its_namespace() -> None:
+    """all-nsid: "[nsid current]" for the monitor's own namespace, "[nsid N]" for one it calls
+    N; a namespace without an id stays unheard; stopping unsubscribes everywhere.
+    iproute2: ip/ipmonitor.c print_headers; kernel: af_netlink.c do_one_broadcast."""
+    w = World()
+    for ns in ("a", "b", "c"):
+        w.run(f"ip netns add {ns}")
+    mon = w.monitor("-ts route all-nsid", netns="a")
+    w.run("ip -n a link add v0 type veth peer name v1 netns b")
+    w.run("ip -n b addr add 10.0.0.2/24 dev v1")
+    w.run("ip -n a addr add 10.0.0.1/24 dev v0")
+    w.run("ip -n c link add d0 type dummy")
+    w.run("ip -n c addr add 10.9.0.1/24 dev d0")
+    assert mon.events == [
+        "[1970-01-01T00:00:00.008000] [nsid 0]local 10.0.0.2 dev v0 table local proto kernel "
+        "scope host src 10.0.0.2 \n",
+        "[1970-01-01T00:00:00.010000] [nsid current]local 10.0.0.1 dev v0 table local proto "
+        "kernel scope host src 10.0.0.1 \n"]
+    mon.stop()
+    assert not rtnetlink.rtnl_has_listeners(w.netns("b"), rt.RTNLGRP_IPV4_ROUTE)
+    w.run("ip -n b addr add 10.0.0.3/24 dev v1")
+    assert len(mon.events) == 2
+
+
 def test_api_errors_raise() -> None:
     with pytest.raises(ValueError, match='Argument "foo" is unknown'):
         World().monitor("foo")

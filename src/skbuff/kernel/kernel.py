@@ -126,6 +126,9 @@ class Kernel:
         self.sysctl = SysctlRegistry(self)
         self.nets: list[Net] = []
         self.init_net: Net
+        # find_task_by_vpid's view of the user-space processes the World runs: pid → the
+        # task's nsproxy->net_ns (kernel/pid.c, include/linux/nsproxy.h).
+        self.tasks: dict[int, Net] = {}
         self.pernet_list: list[pernet_operations] = []
         # Index in pernet_list of the first device operation (net_namespace.c first_device).
         self.pernet_first_device = 0

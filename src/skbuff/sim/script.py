@@ -2,7 +2,8 @@
 
 Supported lines: `ip …`, `ip netns exec NS CMD…`, `sysctl …`, `cat /proc/…`,
 `echo V > /proc/sys/…`, `CMD > FILE` / `>> FILE` / `< FILE` (real files), `echo …`,
-`sleep N` (simulated time), `source FILE` / `. FILE`, comments, blank lines and backslash
+`sleep N` (simulated time), `source FILE` / `. FILE`, `CMD &`, `kill`, `jobs`, `wait`, `$!`, `$$`
+(skbuff.sim.jobs), comments, blank lines and backslash
 continuations. Other tools plug in by name:
 `register_tool(world, name, fn)` for one World, or a module `skbuff.tools.<name>` defining
 `main(world, net, argv) -> Result`.
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from skbuff.kernel.clock import NSEC_PER_SEC
+from skbuff.sim import jobs
 from skbuff.tools import proc, sysctl
 from skbuff.tools.common import Result, shell_split
 from skbuff.tools.ip import ip, route
@@ -59,8 +61,8 @@ def _parse_interval(arg: str) -> float | None:
     return v * mult[unit] if v >= 0 else None
 
 
-def sleep_main(world: World, net: Net, argv: list[str]) -> Result:
-    """coreutils sleep, in simulated time: the world advances by the sum of the intervals."""
+def _sleep_seconds(argv: list[str]) -> float | Result:
+    """coreutils sleep's operands: the sum of the intervals, or its error."""
     if not argv:
         return Result(1, "", "sleep: missing operand\n"
                       "Try 'sleep --help' for more information.\n")
@@ -71,13 +73,25 @@ def sleep_main(world: World, net: Net, argv: list[str]) -> Result:
             return Result(1, "", f"sleep: invalid time interval '{arg}'\n"
                           "Try 'sleep --help' for more information.\n")
         total += v
+    return total
+
+
+def sleep_main(world: World, net: Net, argv: list[str]) -> Result:
+    """coreutils sleep, in simulated time: the world advances by the sum of the intervals."""
+    total = _sleep_seconds(argv)
+    if isinstance(total, Result):
+        return total
     world.kernel.run_for(int(total * NSEC_PER_SEC))
     return Result(0, "", "")
 
 
-def wait_main(world: World, net: Net, argv: list[str]) -> Result:
-    """bash's `wait`: until every background job (`CMD &`) has ended by itself."""
-    return world.wait_jobs()
+def sleep_background(world: World, net: Net, argv: list[str]) -> tuple[jobs.sleeper | None,
+                                                                      Result]:
+    """`sleep N &`: a job that ends when the simulated clock has moved on by N."""
+    total = _sleep_seconds(argv)
+    if isinstance(total, Result):
+        return None, total
+    return jobs.sleeper(net, total), Result(0, "", "")
 
 
 def true_main(world: World, net: Net, argv: list[str]) -> Result:
@@ -91,8 +105,12 @@ def false_main(world: World, net: Net, argv: list[str]) -> Result:
 _BUILTIN: dict[str, Tool] = {
     "ip": ip.ip_main, "sysctl": sysctl.sysctl_main, "cat": proc.cat_main,
     "echo": echo_main, "sleep": sleep_main, "true": true_main, "false": false_main,
-    "wait": wait_main,
+    "wait": jobs.wait_main, "kill": jobs.kill_main, "jobs": jobs.jobs_main,
 }
+
+
+# Built-ins that run as jobs when backgrounded (tools do it with a module-level `background`).
+BACKGROUND = {"sleep": sleep_background}
 
 
 def register_tool(world: World, name: str, fn: Tool) -> None:
@@ -129,11 +147,39 @@ def run_argv(world: World, net: Net, argv: list[str]) -> Result:
     return res
 
 
-def _split(line: str) -> list[str] | Result:
+def _split(world: World, line: str) -> list[str] | Result:
+    if "$" in line:
+        line = expand_special(world, line)
     try:
         return shell_split(line)
     except ValueError as e:
         return Result(2, "", f"bash: syntax error: {e}\n")
+
+
+def expand_special(world: World, line: str) -> str:
+    """Expand `$$` (the shell's PID) and `$!` (the last background job's PID, empty before
+    the first) outside single quotes and not after a backslash; any other `$` stays as is.
+
+    Source: bash subst.c param_expand (the special parameters $ and !)."""
+    out: list[str] = []
+    quote = ""  # the open quote character
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if c == "\\" and quote != "'":
+            out.append(line[i:i + 2])
+            i += 2
+            continue
+        if c in "'\"" and quote in ("", c):
+            quote = "" if quote else c
+        elif c == "$" and quote != "'" and line[i + 1:i + 2] in ("$", "!"):
+            pid = world.shell_pid if line[i + 1] == "$" else world.last_async_pid
+            out.append("" if pid is None else str(pid))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 # Simulated time one command line takes, fork+exec included (a few ms on a real box). Deferred
@@ -146,13 +192,16 @@ COMMAND_NS = 2_000_000
 def run_line(world: World, net: Net, line: str) -> Result:
     """Run one script line (no continuation handling) as the shell would; it takes COMMAND_NS
     of simulated time."""
-    return _run_split_line(world, net, line, _split(line))
+    return _run_split_line(world, net, line, _split(world, line))
 
 
 def _run_split_line(world: World, net: Net, line: str, argv: list[str] | Result) -> Result:
     """run_line, given `argv = _split(line)`."""
+    notices = world.take_notices() if world.notices else ""
     res = argv if isinstance(argv, Result) else _run_line(world, net, line, argv)
     world.kernel.run_for(COMMAND_NS)
+    if notices:
+        return Result(res.status, res.stdout, notices + res.stderr)
     return res
 
 
@@ -161,7 +210,7 @@ def _run_line(world: World, net: Net, line: str, argv: list[str]) -> Result:
         return Result(0, "", "")
     if argv[-1].endswith("&") and not argv[-1].endswith("&&"):
         argv = argv[:-1] if argv[-1] == "&" else [*argv[:-1], argv[-1][:-1]]
-        return world.start_background(net, argv)
+        return world.start_background(net, argv, line.rstrip()[:-1].strip())
     if "|" in argv:
         # `echo TEXT | CMD`: the one pipeline scripts have; CMD reads the text as its
         # standard input from world.tool_state["stdin"] (nc).
@@ -341,7 +390,7 @@ def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
     for lineno, line in _logical_lines(text):
         if not line or line[0] == "#":
             continue
-        argv = _split(line)
+        argv = _split(world, line)
         try:
             if isinstance(argv, list) and argv and argv[0] in SOURCE_BUILTINS:
                 sourced = read_sourced(argv)
@@ -355,7 +404,7 @@ def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
                 res = sourced
             elif (isinstance(argv, list) and len(argv) == 6 and argv[0] == "ip"
                   and not argv[5].endswith("&") and ">" not in line
-                  and not world.tools.get("ip")
+                  and not world.tools.get("ip") and not world.notices
                   and (words := route.route_add_via_words(argv, 1)) is not None):
                 # `ip route add PREFIX via GATEWAY`, the line a bulk load repeats: what
                 # _run_split_line does for it (no background, pipe or redirect; the built-in
@@ -377,10 +426,12 @@ def _run_lines(world: World, text: str, name: str, out: TextIO, err: TextIO,
                 argv = argv[4:]  # the command `ip netns exec` ran speaks for itself
             argv0 = argv[0] if isinstance(argv, list) and argv else "bash"
             err.write(_prefixed(f"{name}:{lineno + first_line - 1}", argv0, res.stderr))
-        if world.jobs:
-            jobs = world.poll_jobs()
-            out.write(jobs.stdout)
-            err.write(jobs.stderr)
+        if world.busy:
+            printed = world.poll_jobs()
+            out.write(printed.stdout)
+            err.write(printed.stderr)
+        if world.shell_signal:
+            return 128 + world.shell_signal
         if res.status:
             status = res.status
             if not keep_going:

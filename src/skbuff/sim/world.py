@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from skbuff.net.core import net_namespace
 from skbuff.sim import script
+from skbuff.sim.jobs import bgjob
 from skbuff.tools.common import Result, shell_split
+from skbuff.uapi.signal import SIG_KERNEL_IGNORE, SIG_KERNEL_STOP, SIGINT
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
@@ -25,9 +27,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# The PID of the script's shell ($$); jobs get the next ones.
+SHELL_PID = 1000
+
 
 class Job(Protocol):
-    """A background command (`tcpdump … &`): output appears as the world runs."""
+    """A background command (`tcpdump … &`): output appears as the world runs. `net` is the
+    namespace its process runs in; `caught_signals` the signals it has handlers for (they end
+    it through `stop`)."""
+
+    net: Net
+    caught_signals: frozenset[int]
 
     def poll(self) -> tuple[str, str, bool]:
         """(new stdout, new stderr, ended) since the last poll."""
@@ -55,8 +65,21 @@ class World:
         self.tools: dict[str, script.Tool] = {}
         # The journey tracer the `trace on` command started last (skbuff.trace.journey).
         self.journey: journey_tracer | None = None
-        # Background jobs (`CMD &`), in start order; see start_background.
-        self.jobs: list[Job] = []
+        # bash's job table: background jobs (`CMD &`) still running, in start order; see
+        # start_background and skbuff.sim.jobs. PIDs come from a per-World counter: the
+        # script's shell ($$) has the first.
+        self.jobs: list[bgjob] = []
+        self.last_pid = SHELL_PID
+        self.shell_pid = SHELL_PID
+        kernel.tasks[SHELL_PID] = kernel.init_net
+        # $! (None until a job starts), the statuses of ended jobs by PID (bash's bgpids),
+        # the notices bash prints before the next line, and what killed jobs printed last.
+        self.last_async_pid: int | None = None
+        self.bgp: dict[int, int] = {}
+        self.notices: list[str] = []
+        self._exited: list[tuple[str, str]] = []
+        # The signal a `kill $$` ended the script with (0: none).
+        self.shell_signal = 0
         # User-space state tools keep between runs (nstat's history file, dropwatch's
         # monitor), by tool name.
         self.tool_state: dict[str, Any] = {}
@@ -134,47 +157,104 @@ class World:
         """Run one script line in init_net, exactly as it would print; what background jobs
         printed meanwhile follows the line's own output."""
         res = script.run_line(self, self.init_net, line)
-        if not self.jobs:
+        if not self.busy:
             return res
         jobs = self.poll_jobs()
         return Result(res.status, res.stdout + jobs.stdout, res.stderr + jobs.stderr)
 
-    def start_background(self, net: Net, argv: list[str]) -> Result:
+    def start_background(self, net: Net, argv: list[str], command: str = "") -> Result:
         """`CMD &`: a tool with a `background(world, net, argv) -> (Job | None, Result)`
-        (tcpdump) becomes a job; any other command runs to completion at once.
-        `ip netns exec NS CMD &` backgrounds CMD in NS."""
+        (tcpdump) becomes a job with the next PID ($!); any other command runs to completion
+        at once (its PID's status is kept for `wait`). `ip netns exec NS CMD &` backgrounds
+        CMD in NS. `command` is the text `jobs` shows (default: argv joined)."""
+        command = command or " ".join(argv)
         if argv[:3] == ["ip", "netns", "exec"] and len(argv) > 4 and argv[3] in self._netns:
             net, argv = self._netns[argv[3]], argv[4:]
-        starter = None
-        if argv and argv[0].isidentifier() and script.find_tool(self, argv[0]) is not None:
+        starter = script.BACKGROUND.get(argv[0]) if argv else None
+        if starter is None and argv and argv[0].isidentifier() \
+                and script.find_tool(self, argv[0]) is not None:
             try:
                 mod = importlib.import_module(f"skbuff.tools.{argv[0]}")
             except ModuleNotFoundError:
                 mod = None
             starter = getattr(mod, "background", None)
+        self.last_pid += 1
+        self.last_async_pid = pid = self.last_pid
         if starter is None:
-            return script.run_argv(self, net, argv)
+            res = script.run_argv(self, net, argv)
+            self.bgp[pid] = res.status
+            return res
         job, res = self.kernel.run_task(starter, self, net, argv[1:])
-        if job is not None:
-            self.jobs.append(job)
+        if job is None:
+            self.bgp[pid] = res.status
+            return res
+        number = max((j.number for j in self.jobs), default=0) + 1
+        self.jobs.append(bgjob(number, pid, command, job))
+        self.kernel.tasks[pid] = job.net
         return res
 
+    @property
+    def busy(self) -> bool:
+        """Background jobs run, or ended ones left output to collect (poll_jobs)."""
+        return bool(self.jobs or self._exited)
+
+    def job_by_pid(self, pid: int) -> bgjob | None:
+        return next((j for j in self.jobs if j.pid == pid), None)
+
+    def job_exited(self, job: bgjob, status: int, printed: tuple[str, str]) -> None:
+        """`job`'s process ended with wait status `status` (128+N: signal N) after printing
+        `printed` (stdout, stderr), which the next poll_jobs returns."""
+        self.jobs.remove(job)
+        self.kernel.tasks.pop(job.pid, None)
+        self.bgp[job.pid] = status
+        self._exited.append(printed)
+
+    def take_notices(self) -> str:
+        """The job notices bash prints before the next command (see skbuff.sim.jobs)."""
+        text = "".join(self.notices)
+        self.notices.clear()
+        return text
+
+    def signal_shell(self, sig: int) -> None:
+        """`kill -SIG $$`: a signal whose default action kills ends the script (status 128+N)
+        after the current line; the others do nothing to a script."""
+        if sig and sig not in SIG_KERNEL_IGNORE and sig not in SIG_KERNEL_STOP:
+            self.shell_signal = sig
+
     def poll_jobs(self) -> Result:
-        """Collect what the background jobs printed; ended jobs are forgotten."""
-        out: list[str] = []
-        err: list[str] = []
+        """Collect what the background jobs printed (a stopped one prints nothing); ended
+        jobs leave the table."""
+        out = [o for o, _ in self._exited]
+        err = [e for _, e in self._exited]
+        self._exited.clear()
         for job in list(self.jobs):
-            o, e, ended = self.kernel.run_task(job.poll)
+            if job.stopped:
+                continue
+            o, e, ended = self.kernel.run_task(job.proc.poll)
             out.append(o)
             err.append(e)
             if ended:
-                self.jobs.remove(job)
+                self.job_exited(job, 0, ("", ""))
+        self._exited.clear()
         return Result(0, "".join(out), "".join(err))
+
+    def wait_job(self, job: bgjob) -> Result:
+        """`wait %N`: run the job until it ends by itself (bounded, as Job.wait is); one that
+        would run for ever is then interrupted and its status is 128+SIGINT."""
+        if not job.stopped:
+            self.kernel.run_task(job.proc.wait)
+        res = self.poll_jobs()
+        if job not in self.jobs:
+            return Result(self.bgp[job.pid], res.stdout, res.stderr)
+        o, e = self.kernel.run_task(job.proc.stop)
+        self.job_exited(job, 128 + SIGINT, ("", ""))
+        return Result(128 + SIGINT, res.stdout + o, res.stderr + e)
 
     def wait_jobs(self) -> Result:
         """bash's `wait`: run each job until it ends by itself, then collect the output."""
         for job in list(self.jobs):
-            self.kernel.run_task(job.wait)
+            if not job.stopped:
+                self.kernel.run_task(job.proc.wait)
         res = self.poll_jobs()
         if not self.jobs:
             return res
@@ -183,9 +263,11 @@ class World:
 
     def end_script(self) -> Result:
         """The script ended, however it ended: interrupt its background jobs (their last
-        output is returned) and detach the tracer `trace on` left attached — function tracing
+        output is returned; notices bash had not printed yet are dropped, as bash exits
+        without them) and detach the tracer `trace on` left attached — function tracing
         patches code process-wide, so it must not outlive the run."""
         res = self.stop_jobs()
+        self.notices.clear()
         if self.journey is not None:
             self.journey.detach()
         return res
@@ -194,11 +276,12 @@ class World:
         """Interrupt every background job (the script ended): their last output."""
         res = self.poll_jobs()
         out, err = [res.stdout], [res.stderr]
-        for job in self.jobs:
-            o, e = self.kernel.run_task(job.stop)
+        for job in list(self.jobs):
+            o, e = self.kernel.run_task(job.proc.stop)
             out.append(o)
             err.append(e)
-        self.jobs.clear()
+            self.job_exited(job, 128 + SIGINT, ("", ""))
+        self._exited.clear()
         return Result(0, "".join(out), "".join(err))
 
     def run_argv(self, net: Net, argv: list[str]) -> Result:

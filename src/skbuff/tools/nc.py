@@ -40,10 +40,14 @@ def _port(text: str) -> int:
 
 
 class listener:
-    """A bound UDP socket printing what arrives; a World job when backgrounded."""
+    """A bound UDP socket printing what arrives; a World job when backgrounded (netcat sets
+    no signal handler)."""
+
+    caught_signals: frozenset[int] = frozenset()
 
     def __init__(self, world: World, net: Net, addr: str, port: int, wait_ns: int) -> None:
         self.world = world
+        self.net = net
         self.sock = bsd.net_socket(net, AF_INET, SOCK_DGRAM, 0)
         self.wait_ns = wait_ns
         try:

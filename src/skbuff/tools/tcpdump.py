@@ -25,6 +25,7 @@ from skbuff.tools.bpf_filter import FilterError, Predicate, compile_filter
 from skbuff.tools.common import FOREGROUND_NS, Result, ToolExit, gnu_getopt
 from skbuff.trace import pcapng
 from skbuff.uapi import if_link
+from skbuff.uapi.signal import SIGHUP, SIGINT, SIGPIPE, SIGTERM
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -190,8 +191,11 @@ def format_record(r: packet_record, numeric: bool, link: bool, cooked: bool) -> 
 class capture:
     """One tcpdump run: the tap, the filter, the output sink, the counters.
 
-    Implements the World job protocol (`poll`, `wait`, `stop`).
+    Implements the World job protocol (`poll`, `wait`, `stop`). tcpdump.c main sets cleanup
+    (statistics, exit 0) as the handler of SIGHUP, SIGINT, SIGPIPE and SIGTERM.
     """
+
+    caught_signals = frozenset({SIGHUP, SIGINT, SIGPIPE, SIGTERM})
 
     def __init__(self, world: World, net: Net, ifname: str, pred: Predicate, count: int,
                  numeric: bool, link: bool, snaplen: int, wfile: BinaryIO | None) -> None:
@@ -202,6 +206,7 @@ class capture:
             if dev is None:
                 raise ToolExit(1, f"tcpdump: {ifname}: No such device exists\n"
                                   "(No such device exists)\n")
+        self.net = net
         self.cooked = dev is None
         self.po = af_packet.packet_create(net, dev, snaplen)
         self.pred = pred

@@ -152,6 +152,8 @@ def veth_newlink(
     else:
         ifname, assign = DRV_NAME + "%d", core_dev.NET_NAME_ENUM
     net = rtnl_link.rtnl_link_get_net(src_net, tbp)
+    if isinstance(net, int):
+        return net
     peer = rtnl_link.rtnl_create_link(net, ifname, assign, veth_link_ops, tbp, extack)
     if isinstance(peer, int):
         return peer

@@ -201,6 +201,14 @@ def get_net_ns_by_id(net: Net, nsid: int) -> Net | None:
     return net.netns_ids.get(nsid)
 
 
+def get_net_ns_by_pid(kernel: Kernel, pid: int) -> Net | int:
+    """The network namespace of process `pid`, or -ESRCH when there is no such process.
+
+    Kernel: net/core/net_namespace.c get_net_ns_by_pid."""
+    net = kernel.tasks.get(pid)
+    return net if net is not None and not net.dead else -errno.ESRCH
+
+
 def rtnl_net_fill(cmd: int, nsid: int, ref_nsid: int | None, seq: int = 0,
                   flags: int = 0) -> nlmsg:
     """An RTM_NEWNSID/DELNSID message: NETNSA_NSID, and NETNSA_CURRENT_NSID when the

@@ -12,12 +12,13 @@ messages of the dump.
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from skbuff.compat import slotted
 from skbuff.net.core import net_namespace
+from skbuff.uapi.net_namespace import NETNSA_NSID_NOT_ASSIGNED
 from skbuff.uapi.rtnetlink import (
     AF_UNSPEC,
     NLM_F_ACK,
@@ -196,6 +197,21 @@ def rtnl_notify(net: Net, group: int, msg: nlmsg) -> None:
         return
     for fn in list(state.listeners.get(group, ())):
         fn(net, group, msg)
+    others: dict[int, list[tuple[Net, Listener]]] | None = getattr(
+        net.kernel, "rtnl_all_nsid", None)
+    if others:
+        _notify_all_nsid(net, group, msg, others.get(group, ()))
+
+
+def _notify_all_nsid(net: Net, group: int, msg: nlmsg,
+                     listeners: Iterable[tuple[Net, Listener]]) -> None:
+    """The NETLINK_LISTEN_ALL_NSID sockets of other namespaces get `net`'s message when their
+    namespace has an id for `net`. Kernel: net/netlink/af_netlink.c do_one_broadcast."""
+    from skbuff.net.core.net_namespace import peernet2id
+
+    for sock_net, fn in list(listeners):
+        if sock_net is not net and peernet2id(sock_net, net) != NETNSA_NSID_NOT_ASSIGNED:
+            fn(net, group, msg)
 
 
 def rtnl_dump_all(net: Net, msg: nlmsg) -> list[nlmsg] | nlreply:
@@ -219,9 +235,14 @@ def rtnl_dump_all(net: Net, msg: nlmsg) -> list[nlmsg] | nlreply:
 
 def rtnl_has_listeners(net: Net, group: int) -> bool:
     """Is anyone subscribed to `group`? Lets senders skip building a notification nobody
-    reads. Kernel: include/linux/rtnetlink.h rtnl_has_listeners."""
+    reads (the kernel's mask is per protocol: an all-nsid listener elsewhere counts).
+    Kernel: include/linux/rtnetlink.h rtnl_has_listeners, netlink_has_listeners."""
     state: rtnl_net | None = getattr(net, "rtnl", None)
-    return state is not None and bool(state.listeners.get(group))
+    if state is not None and state.listeners.get(group):
+        return True
+    others: dict[int, list[tuple[Net, Listener]]] | None = getattr(
+        net.kernel, "rtnl_all_nsid", None)
+    return bool(others and others.get(group))
 
 
 def rtnl_listen(net: Net, group: int, fn: Listener) -> None:
@@ -231,6 +252,27 @@ def rtnl_listen(net: Net, group: int, fn: Listener) -> None:
     """
     state: rtnl_net = getattr(net, "rtnl")  # noqa: B009
     state.listeners.setdefault(group, []).append(fn)
+
+
+def rtnl_listen_all_nsid(net: Net, group: int, fn: Listener) -> None:
+    """Subscribe `fn`, a socket of `net` with NETLINK_LISTEN_ALL_NSID set, to `group` in the
+    other namespaces too (rtnl_listen covers its own): see _notify_all_nsid.
+
+    Kernel: net/netlink/af_netlink.c netlink_setsockopt NETLINK_LISTEN_ALL_NSID."""
+    table: dict[int, list[tuple[Net, Listener]]] | None = getattr(
+        net.kernel, "rtnl_all_nsid", None)
+    if table is None:
+        table = {}
+        setattr(net.kernel, "rtnl_all_nsid", table)  # noqa: B010 - set lazily, owned here
+    table.setdefault(group, []).append((net, fn))
+
+
+def rtnl_unlisten_all_nsid(net: Net, group: int, fn: Listener) -> None:
+    """Undo rtnl_listen_all_nsid (the socket is closed).
+
+    Kernel: net/netlink/af_netlink.c netlink_release."""
+    table: dict[int, list[tuple[Net, Listener]]] = getattr(net.kernel, "rtnl_all_nsid")  # noqa: B009
+    table[group].remove((net, fn))
 
 
 def rtnl_unlisten(net: Net, group: int, fn: Listener) -> None:

@@ -5,7 +5,8 @@ rtnl_getlink, rtnl_dump_ifinfo, rtnl_fill_ifinfo, rtmsg_ifinfo, rtnl_create_link
 rtnl_configure_link, rtnl_link_register). The dispatcher (`net/core/rtnetlink.py`) calls these
 in process context with RTNL held; errors are -errno with the kernel's extack texts.
 
-Message conventions (shared with the tools): `IFLA_NET_NS_FD` carries the target `Net`;
+Message conventions (shared with the tools): `IFLA_NET_NS_FD` carries the target `Net`
+(`IFLA_NET_NS_PID` a pid, as on the wire);
 `IFLA_LINKINFO` is {IFLA_INFO_KIND: str, IFLA_INFO_DATA: dict}; veth's peer is
 IFLA_INFO_DATA[VETH_INFO_PEER] = (ifinfomsg, attrs); `IFLA_STATS64` is an `rtnl_link_stats64`.
 """
@@ -50,6 +51,7 @@ from skbuff.uapi.if_link import (
     IFLA_MIN_MTU,
     IFLA_MTU,
     IFLA_NET_NS_FD,
+    IFLA_NET_NS_PID,
     IFLA_NUM_RX_QUEUES,
     IFLA_NUM_TX_QUEUES,
     IFLA_OPERSTATE,
@@ -107,11 +109,14 @@ def rtnl_link_ops_get(k: Kernel, kind: str) -> rtnl_link_ops | None:
     return table.get(kind)
 
 
-def rtnl_link_get_net(src_net: Net, tb: dict[int, Any]) -> Net:
-    """The namespace named by IFLA_NET_NS_FD (a `Net` here), else `src_net`.
+def rtnl_link_get_net(src_net: Net, tb: dict[int, Any]) -> Net | int:
+    """The namespace of process IFLA_NET_NS_PID (-ESRCH if there is none), else the one
+    IFLA_NET_NS_FD names (a `Net` here), else `src_net`.
 
     Kernel: net/core/rtnetlink.c rtnl_link_get_net.
     """
+    if IFLA_NET_NS_PID in tb:
+        return net_namespace.get_net_ns_by_pid(src_net.kernel, int(tb[IFLA_NET_NS_PID]))
     target = tb.get(IFLA_NET_NS_FD)
     return target if target is not None else src_net
 
@@ -349,8 +354,11 @@ def do_setlink(
     Kernel: net/core/rtnetlink.c do_setlink.
     """
     ifname = str(tb.get(IFLA_IFNAME, ""))
-    if IFLA_NET_NS_FD in tb:
-        err = core_dev.dev_change_net_namespace(dev, tb[IFLA_NET_NS_FD], ifname or None)
+    if IFLA_NET_NS_PID in tb or IFLA_NET_NS_FD in tb:
+        target = rtnl_link_get_net(dev.nd_net, tb)
+        if isinstance(target, int):
+            return target
+        err = core_dev.dev_change_net_namespace(dev, target, ifname or None)
         if err:
             return err
     if IFLA_ADDRESS in tb:
@@ -436,6 +444,8 @@ def rtnl_newlink_create(
     else:
         ifname, assign = ops.kind + "%d", core_dev.NET_NAME_ENUM
     dest_net = rtnl_link_get_net(net, tb)
+    if isinstance(dest_net, int):
+        return dest_net
     dev = rtnl_create_link(dest_net, ifname, assign, ops, tb, extack)
     if isinstance(dev, int):
         return dev

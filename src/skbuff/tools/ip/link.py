@@ -14,6 +14,7 @@ from skbuff.tools.ip.utils import (
     Args,
     IpCtx,
     duparg2,
+    get_integer,
     get_unsigned,
     invarg,
     ll_addr_a2n,
@@ -67,6 +68,7 @@ from skbuff.uapi.if_link import (
     IFLA_MIN_MTU,
     IFLA_MTU,
     IFLA_NET_NS_FD,
+    IFLA_NET_NS_PID,
     IFLA_NUM_RX_QUEUES,
     IFLA_NUM_TX_QUEUES,
     IFLA_OPERSTATE,
@@ -334,7 +336,7 @@ def print_linkinfo(ctx: IpCtx, m: nlmsg, do_link: bool) -> dict[str, Any]:
     if IFLA_LINK_NETNSID in at:
         nsid = int(at[IFLA_LINK_NETNSID])
         js["link_netnsid"] = nsid
-        peer_ns = netns.get_name_from_nsid(ctx, nsid) if nsid >= 0 and not ctx.json else None
+        peer_ns = ctx.name_from_nsid(nsid) if nsid >= 0 and not ctx.json else None
         if peer_ns is not None:
             txt.append(f" link-netns {peer_ns}")
         else:
@@ -513,10 +515,14 @@ def _parse_link_args(ctx: IpCtx, a: Args, req: nlmsg, create: bool) -> str | Non
             req.attrs[IFLA_MTU] = mtu
         elif kw == "netns":
             arg = a.next_arg()
-            target = ctx.world.netns_get(arg)
-            if target is None:
+            target = netns.netns_get_fd(ctx, arg)
+            pid = get_integer(arg)
+            if target is not None:
+                req.attrs[IFLA_NET_NS_FD] = target
+            elif pid is not None:
+                req.attrs[IFLA_NET_NS_PID] = pid
+            else:
                 raise invarg("Invalid \"netns\" value\n", arg)
-            req.attrs[IFLA_NET_NS_FD] = target
         elif kw == "type":
             kind = a.next_arg()
             info: dict[int, Any] = {IFLA_INFO_KIND: kind}

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from skbuff.net.core import rtnetlink
+from skbuff.net.core import net_namespace, rtnetlink
 from skbuff.tools.common import FOREGROUND_NS, ToolExit
 from skbuff.tools.ip import addr, ipnetconf, link, neigh, netns, nexthop, route, rule
 from skbuff.tools.ip.utils import IpCtx, invarg, matches
@@ -111,6 +111,13 @@ class MonitorCtx(IpCtx):
     and from link notifications (lib/ll_map.c ll_init_map, ll_remember_index)."""
 
     ll_map: dict[int, str] = field(default_factory=dict)
+    # ip/ipnetns.c's netns_map (nsid → /run/netns name), filled when the monitor starts and
+    # kept up by print_nsid: a link's "link-netns NAME" reads it, not the current ids.
+    netns_map: dict[int, str] = field(default_factory=dict)
+
+    def name_from_nsid(self, nsid: int) -> str | None:
+        """get_name_from_nsid after netns_map_init: the cache only."""
+        return self.netns_map.get(nsid)
 
     def ifname(self, ifindex: int) -> str:
         """ll_index_to_name: the cached name, else ask the kernel (and cache), else "if%d"."""
@@ -139,13 +146,18 @@ class ipmonitor:
 
     `events` holds each notification's text as printed (header included), oldest first; a
     World job drains it with `poll`. Formatting runs inside the notifier (the kernel's
-    context), reading only the message and the monitor's own caches.
+    context), reading only the message and the monitor's own caches. ip sets no signal
+    handler: any fatal signal ends it, and each event it printed was already flushed.
     """
 
-    def __init__(self, ctx: MonitorCtx, lmask: int, banner: bool, ifindex: int) -> None:
+    caught_signals: frozenset[int] = frozenset()
+
+    def __init__(self, ctx: MonitorCtx, lmask: int, banner: bool, ifindex: int,
+                 all_nsid: bool = False) -> None:
         self.ctx = ctx
         self.net: Net = ctx.net
         self.banner = banner
+        self.all_nsid = all_nsid
         self.ifindex = ifindex
         self.events: list[str] = []
         # Headers of filtered events: stdio keeps them until the next printer's fflush (and
@@ -155,19 +167,25 @@ class ipmonitor:
         self.running = True
         ctx.ll_map = {i: str(d.name) for i, d in ctx.net.dev_index_head.items()}
         # netns_map_init: the names of the namespaces this one already has ids for.
-        self.nsid_names: dict[int, str] = {}
+        ctx.netns_map = {}
         for name in ctx.world.netns_names():
             nsid = netns.get_netnsid_from_name(ctx, name)
             if nsid >= 0:
-                self.nsid_names[nsid] = name
+                ctx.netns_map[nsid] = name
         for group in self.groups:
             rtnetlink.rtnl_listen(self.net, group, self.accept_msg)
+            if all_nsid:
+                rtnetlink.rtnl_listen_all_nsid(self.net, group, self.accept_msg)
 
-    def headers(self, label: str) -> str:
-        """iproute2: ip/ipmonitor.c print_headers."""
+    def headers(self, label: str, net: Net) -> str:
+        """iproute2: ip/ipmonitor.c print_headers; with all-nsid, "[nsid N]" for a message
+        from the namespace this one calls N (the kernel's cmsg), "[nsid current]" for its own."""
         text = ""
         if self.ctx.timestamp:
             text = print_timestamp(self.net.kernel.now_ns, self.ctx.tshort)
+        if self.all_nsid:
+            nsid = -1 if net is self.net else net_namespace.peernet2id(self.net, net)
+            text += "[nsid current]" if nsid < 0 else f"[nsid {nsid}]"
         return text + (label if self.banner else "")
 
     def accept_msg(self, net: Net, group: int, m: nlmsg) -> None:
@@ -197,7 +215,7 @@ class ipmonitor:
             label, printer = "[NEXTHOP]", self.print_nexthop
         else:
             return
-        head = self.headers(label)
+        head = self.headers(label, net)
         body = printer(m)
         if body:
             self.events.append(self.unflushed + head + body)
@@ -265,11 +283,11 @@ class ipmonitor:
         nsid = int(m.attrs[NETNSA_NSID])
         text = "Deleted " if m.type == RTM_DELNSID else ""
         text += "nsid unassigned " if nsid < 0 else f"nsid {nsid} "
-        name = self.nsid_names.pop(nsid, None)
+        name = self.ctx.netns_map.pop(nsid, None)
         if name is None and m.type == RTM_NEWNSID:
             name = netns.get_name_from_nsid(self.ctx, nsid)
             if name is not None:
-                self.nsid_names[nsid] = name
+                self.ctx.netns_map[nsid] = name
         if name is not None:
             text += f"(iproute2 netns name: {name})"
         return text + "\n"
@@ -297,6 +315,8 @@ class ipmonitor:
         self.running = False
         for group in self.groups:
             rtnetlink.rtnl_unlisten(self.net, group, self.accept_msg)
+            if self.all_nsid:
+                rtnetlink.rtnl_unlisten_all_nsid(self.net, group, self.accept_msg)
         return "".join(self.events), ""
 
 
@@ -304,6 +324,7 @@ def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
     """Parse `ip monitor ARGS` and subscribe. iproute2: ip/ipmonitor.c do_ipmonitor."""
     lmask = 0
     banner = False
+    all_nsid = False
     ifindex = 0
     i = 0
     while i < len(argv):
@@ -320,7 +341,7 @@ def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
         elif arg == "all":
             banner = True
         elif matches(arg, "all-nsid"):
-            raise ToolExit(1, 'skbuff: "ip monitor all-nsid" is not implemented.\n')
+            all_nsid = True
         elif matches(arg, "help"):
             raise ToolExit(255, USAGE)
         elif arg == "dev":
@@ -337,7 +358,7 @@ def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
     mctx = MonitorCtx(world=ctx.world, net=ctx.net, out=ctx.out, stats=ctx.stats,
                       details=ctx.details, oneline=ctx.oneline, family=ctx.family,
                       timestamp=ctx.timestamp, tshort=ctx.tshort)
-    return ipmonitor(mctx, lmask or IPMON_L_ALL, banner, ifindex)
+    return ipmonitor(mctx, lmask or IPMON_L_ALL, banner, ifindex, all_nsid)
 
 
 def do_ipmonitor(ctx: IpCtx, argv: list[str]) -> None:

@@ -7,8 +7,9 @@ netns_list_id, print_nsid, get_netnsid_from_name, get_name_from_nsid).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from skbuff.net.core import net_namespace
 from skbuff.tools.common import ToolExit
 from skbuff.tools.ip.utils import (
     IpCtx,
@@ -34,6 +35,9 @@ from skbuff.uapi.rtnetlink import (
     rtgenmsg,
 )
 
+if TYPE_CHECKING:
+    from skbuff.net.core.net_namespace import Net
+
 USAGE = (
     "Usage:\tip netns list\n"
     "\tip netns add NAME\n"
@@ -56,6 +60,53 @@ NAME_MAX = 255
 def _valid_name(name: str) -> bool:
     """iproute2: ip/ipnetns.c invalid_name (negated)."""
     return bool(name) and len(name) <= NAME_MAX and "/" not in name and name not in (".", "..")
+
+
+def netns_get_fd(ctx: IpCtx, name: str) -> Net | None:
+    """The namespace /run/netns/NAME names, else, for a number, /proc/NAME/ns/net's (the
+    process's), else None. iproute2: lib/namespace.c netns_get_fd."""
+    net = ctx.world.netns_get(name)
+    if net is None and name.isdigit() and str(int(name)) == name:
+        found = net_namespace.get_net_ns_by_pid(ctx.world.kernel, int(name))
+        net = None if isinstance(found, int) else found
+    return net
+
+
+def _names_of(ctx: IpCtx, net: Net) -> list[str]:
+    """The /run/netns names bound to `net`, in readdir order (here: creation order)."""
+    return [n for n in ctx.world.netns_names() if ctx.world.netns_get(n) is net]
+
+
+def netns_identify(ctx: IpCtx, argv: list[str]) -> None:
+    """`ip netns identify [PID]`: the name of PID's namespace (the last match; an empty line
+    if none, e.g. init_net). iproute2: ip/ipnetns.c netns_identify, netns_identify_pid."""
+    if len(argv) > 1:
+        raise ToolExit(1, "extra arguments specified\n")
+    if argv and not all(c.isdigit() for c in argv[0]):
+        raise ToolExit(1, f"Specified string '{argv[0]}' is not a pid\n")
+    net: Net | None = ctx.net
+    if argv:  # /proc/PID/ns/net
+        found = net_namespace.get_net_ns_by_pid(ctx.world.kernel, int(argv[0])) \
+            if argv[0] and str(int(argv[0])) == argv[0] else None
+        net = found if not isinstance(found, int) else None
+    if net is None:
+        raise ToolExit(1, "Cannot open network namespace: No such file or directory\n")
+    names = _names_of(ctx, net)
+    ctx.out.write((names[-1] if names else "") + "\n")
+
+
+def netns_pids(ctx: IpCtx, argv: list[str]) -> None:
+    """`ip netns pids NAME`: the PIDs of the processes in NAME's namespace, ascending (the
+    World's: the script's shell and its jobs). iproute2: ip/ipnetns.c netns_pids."""
+    if not argv:
+        raise ToolExit(1, "No netns name specified\n")
+    if len(argv) > 1:
+        raise ToolExit(1, "extra arguments specified\n")
+    net = ctx.world.netns_get(argv[0])
+    if net is None:
+        raise ToolExit(1, "Cannot open network namespace: No such file or directory\n")
+    tasks = ctx.world.kernel.tasks
+    ctx.out.write("".join(f"{pid}\n" for pid in sorted(tasks) if tasks[pid] is net))
 
 
 def get_netnsid_from_name(ctx: IpCtx, name: str) -> int:
@@ -243,6 +294,10 @@ def do_netns(ctx: IpCtx, argv: list[str]) -> None:
         world.netns_add(name)
     elif matches(cmd, "set"):
         netns_set(ctx, rest)
+    elif matches(cmd, "identify"):
+        netns_identify(ctx, rest)
+    elif matches(cmd, "pids"):
+        netns_pids(ctx, rest)
     elif matches(cmd, "delete"):
         if len(rest) < 1:
             raise ToolExit(1, "No netns name specified\n")

@@ -395,6 +395,13 @@ class IpCtx:
             raise nodev(name)
         return int(dev.ifindex)
 
+    def name_from_nsid(self, nsid: int) -> str | None:
+        """get_name_from_nsid: the /run/netns name of the namespace this one calls `nsid`
+        (a one-shot `ip` fills its netns_map at first use, so this is the current answer)."""
+        from skbuff.tools.ip import netns  # netns imports this module
+
+        return netns.get_name_from_nsid(self, nsid)
+
     def ifname(self, ifindex: int) -> str:
         """ll_index_to_name: the name, or "if%d" for an index unknown here."""
         dev = self.net.dev_index_head.get(ifindex)
