@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -103,3 +104,20 @@ def test_pypy_bulk_gc_restarts_with_a_nursery_once(monkeypatch: pytest.MonkeyPat
                       compat.PYPY_GC_NURSERY)]
     compat.pypy_bulk_gc(["skbuff", "run", "x.sh"])
     assert len(calls) == 1
+
+
+def test_entry_point_restarts_for_run_before_importing_the_stack() -> None:
+    """`skbuff run` on PyPy restarts before skbuff.cli (the whole stack) is imported, so the
+    stack is imported once; other subcommands never restart. Checked in a fresh interpreter
+    with the restart replaced by a report of what was imported by then."""
+    probe = (
+        "import sys, skbuff.__main__ as m\n"
+        "m.pypy_bulk_gc = lambda argv: print('restart', 'skbuff.cli' in sys.modules)\n"
+        "sys.argv = ['skbuff', sys.argv[1], '/nonexistent.sh']\n"
+        "sys.exit(m.main())\n"
+    )
+    for sub, restarts in (("run", True), ("demo-missing", False)):
+        res = subprocess.run([sys.executable, "-c", probe, sub], capture_output=True,
+                             text=True, check=False)
+        assert ("restart False" in res.stdout) is restarts, (sub, res.stdout, res.stderr)
+        assert "restart True" not in res.stdout

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from skbuff.compat import gc_set_threshold, pypy_bulk_gc
+from skbuff.compat import gc_set_threshold
 from skbuff.kernel import procfs
 from skbuff.sim import demo, script
 from skbuff.sim.world import Job, World
@@ -258,8 +258,6 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as e:
             return _bug(args_list[0], e, err)
     args = build_parser().parse_args(args_list)
-    if argv is None and args.cmd == "run":
-        pypy_bulk_gc(sys.argv)  # PyPy's counterpart of GC_THRESHOLDS
     try:
         if args.cmd == "run":
             trace = None
