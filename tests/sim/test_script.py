@@ -239,3 +239,15 @@ def test_timers_still_fire_between_lines_when_nothing_else_is_due() -> None:
     assert w.script("true\ntrue\ntrue\n").status == 0
     assert w.kernel.now_ns == start + 3 * script.COMMAND_NS
     assert len(fired) == 1 and start < fired[0] <= start + 3 * script.COMMAND_NS
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab\n\r\x0b\x1c\u2028 \\", max_size=60), st.integers(1, 8))
+def test_physical_lines_is_splitlines_chunk_by_chunk(text: str, chunk: int) -> None:
+    """Whatever the chunk size, the lines are text.splitlines()'s: no "\\r\\n" is cut."""
+    saved = script._CHUNK
+    script._CHUNK = chunk
+    try:
+        assert list(script._physical_lines(text)) == text.splitlines()
+    finally:
+        script._CHUNK = saved

@@ -313,11 +313,27 @@ def script_lines(text: str) -> list[ScriptLine]:
     return [ScriptLine(n, line) for n, line in _logical_lines(text)]
 
 
+# Characters of script text split into lines at once (see _physical_lines).
+_CHUNK = 1 << 16
+
+
+def _physical_lines(text: str) -> Iterator[str]:
+    """text.splitlines(), one chunk of about _CHUNK characters at a time, each ending after a
+    "\n" (so no "\r\n" is cut): a 1,000,000-line script keeps a few thousand line strings
+    alive at once instead of a million for the whole run."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _CHUNK)
+        end = len(text) if end < 0 else end + 1
+        yield from text[start:end].splitlines()
+        start = end
+
+
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """script_lines as (number, text) pairs, one at a time."""
     pending: list[str] = []
     start = 0
-    for n, raw in enumerate(text.splitlines(), 1):
+    for n, raw in enumerate(_physical_lines(text), 1):
         if raw.endswith("\\") and not raw.endswith("\\\\"):
             if not pending:
                 start = n
