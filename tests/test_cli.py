@@ -121,3 +121,16 @@ def test_entry_point_restarts_for_run_before_importing_the_stack() -> None:
                              text=True, check=False)
         assert ("restart False" in res.stdout) is restarts, (sub, res.stdout, res.stderr)
         assert "restart True" not in res.stdout
+
+
+def test_console_script_is_the_entry_point() -> None:
+    """The installed `skbuff` command runs skbuff.__main__.main (where PyPy's restart is)."""
+    from importlib import metadata
+
+    import skbuff.__main__
+
+    eps = metadata.entry_points()
+    scripts = (eps.select(group="console_scripts") if hasattr(eps, "select")
+               else eps.get("console_scripts", ()))  # Python 3.9: a dict of groups
+    found = [e for e in scripts if e.name == "skbuff"]  # 3.9 may list a dist twice
+    assert found and all(e.load() is skbuff.__main__.main for e in found), found
