@@ -73,6 +73,7 @@ ip -n a addr del 10.9.0.1/24 dev d0
 ip -n a rule del pref 100
 ip -n a route del 10.1.0.0/16
 ip -n a link set v0 down
+sleep 1.1
 ip -n a link del d0
 ip netns del b
 sleep 0.5
@@ -92,6 +93,10 @@ CASES = {
     "all-nsid": "-4 monitor label route address neigh rule netconf all-nsid",
     "all-nsid-route": "-4 monitor route all-nsid",
 }
+# The `sleep 1.1` after `ip -n a link set v0 down` lets linkwatch take v1's carrier down in b
+# (neigh_carrier_down: "[nsid 0][NEIGH]Deleted 10.0.0.1 … DELAY") before `ip netns del b`
+# takes b's nsid away: without it, whether the real kernel's all-nsid listener sees that
+# flush was a race (seen both ways in CI).
 
 
 def _lines(text: str) -> list[str]:
