@@ -90,7 +90,8 @@ def run_command(lines: list[str], tmp: Path) -> float:
     path = tmp / "routes.sh"
     path.write_text(SETUP + "".join(f"ip route add {p} via 192.0.2.254\n" for p in lines))
     env = dict(os.environ)
-    env.pop("PYPY_GC_NURSERY", None)  # as a user's shell has it: skbuff run sets its own
+    for name in ("PYPY_GC_NURSERY", "PYPY_GC_MIN"):  # as a user's shell has them:
+        env.pop(name, None)  # skbuff run sets its own
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     # Status 0 and no output: every line succeeded (a failing line would end the script
     # with its status and an error on stderr).

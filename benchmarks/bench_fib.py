@@ -3,7 +3,8 @@
 Run: python benchmarks/bench_fib.py [N] (default 1,000,000 prefixes), on CPython or PyPy.
 Prefix lengths follow the global table's mix (≈60% /24, 10% /23, 10% /22, the rest /8-/21).
 Prints, for skbuff's fib_trie and each baseline: build time, the resident memory the build
-adds to a fresh process (after a full collection; see `footprint`), scalar lookups/s, and
+adds to a fresh process (after a full collection; see `footprint`) and what it pins there
+(the same with glibc's malloc_trim before both readings), scalar lookups/s, and
 skbuff's batched numpy lookups/s (`fib_table_lookup_batch`), with the ratios. The baselines:
 
 - `dict`, on every runtime: a pure-Python longest-prefix match, one dict per prefix length
@@ -23,6 +24,7 @@ the JIT already warm: it is no measure of the collector alone there).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import random
@@ -54,9 +56,12 @@ clock = time.process_time
 T = TypeVar("T")
 
 
-def _rss_mb() -> float:
-    """Resident set size after a full collection (what the live structures hold)."""
+def _rss_mb(trim: bool = False) -> float:
+    """Resident set size after a full collection (what the live structures hold); with
+    `trim`, after glibc's malloc_trim has returned the free heap pages too."""
     gc.collect()
+    if trim:
+        ctypes.CDLL(None).malloc_trim(0)
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
@@ -176,17 +181,21 @@ def measured_build(build: Callable[[], T]) -> tuple[T, float]:
     return out, clock() - t0
 
 
-def footprint(name: str, n: int) -> float:
+def footprint(name: str, n: int, trim: bool = False) -> float:
     """The RSS in MB that building structure `name` adds to a fresh process, measured in a
-    child process (`--footprint NAME N`): in this one, every earlier build's garbage, freed
-    arenas and heap growth would be counted against the next (on PyPy the fib_trie's figure
-    moved from 230 to 320 MB with the build order)."""
-    out = subprocess.run([sys.executable, __file__, "--footprint", name, str(n)],
-                         capture_output=True, text=True, check=True)
+    child process (`--footprint NAME N [--trim]`): in this one, every earlier build's garbage,
+    freed arenas and heap growth would be counted against the next (on PyPy the fib_trie's
+    figure moved from 230 to 320 MB with the build order).
+
+    With `trim`, glibc's malloc_trim runs before both readings: the figure is then what the
+    structure pins, without the free heap the build found already resident (and reused) or
+    left behind. Without it, the process is as a program has it after reading its input."""
+    args = [sys.executable, __file__, "--footprint", name, str(n)] + (["--trim"] if trim else [])
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
     return float(out.stdout)
 
 
-def footprint_child(name: str, n: int) -> None:
+def footprint_child(name: str, n: int, trim: bool) -> None:
     """Print the RSS `name`'s build adds, after the inputs exist and the allocator is warm
     (PyPy's nursery, 64 MB here, is touched by the first objects allocated in it: it is the
     runtime's, not the structure's)."""
@@ -201,11 +210,10 @@ def footprint_child(name: str, n: int) -> None:
         if len(young) == 1000:
             young = []
     gc_set_threshold(*cli.GC_THRESHOLDS)
-    rss0 = _rss_mb()
+    rss0 = _rss_mb(trim)
     built = inputs[name]()
-    print(_rss_mb() - rss0)
+    print(_rss_mb(trim) - rss0)
     del built
-
 
 def best_pass(run: Callable[[list[int]], int], addrs: list[int]) -> tuple[float, int]:
     """(lookups/s of the fastest of LOOKUP_PASSES passes, hits of a pass)."""
@@ -220,7 +228,7 @@ def best_pass(run: Callable[[list[int]], int], addrs: list[int]) -> tuple[float,
 
 def main() -> None:
     pypy_bulk_gc(sys.argv)  # as `skbuff run` does on PyPy
-    gc_env = f"PYPY_GC_NURSERY={os.environ.get('PYPY_GC_NURSERY')}"
+    gc_env = " ".join(f"{k}={os.environ.get(k)}" for k in ("PYPY_GC_NURSERY", "PYPY_GC_MIN"))
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     pfx = prefixes(n)
     fis = fib_infos()
@@ -228,8 +236,10 @@ def main() -> None:
     addrs = [rng.getrandbits(32) for _ in range(LOOKUPS)]
     gc_set_threshold(*cli.GC_THRESHOLDS)
 
-    # name -> (build s, RSS MB, lookups/s)
+    # name -> (build s, RSS MB, lookups/s); name -> RSS MB with malloc_trim (pinned)
     rows: dict[str, tuple[float, float, float]] = {}
+    pinned = {name: footprint(name, n, trim=True)
+              for name in ("fib_trie", "dict") + (("pytricia",) if pytricia else ())}
     hits: dict[str, int] = {}
     tables, t_build = measured_build(lambda: build_dict(pfx))
     rate, hits["dict"] = best_pass(dict_lookups(tables), addrs)
@@ -271,6 +281,9 @@ def main() -> None:
     print(f"rss:     fib_trie {rss_fib:7.0f} MB" + "".join(
         f"   {name} {r:6.0f} MB ({rss_fib / max(r, 1):5.1f}x)"
         for name, (_, r, _) in rows.items()))
+    print(f"  pinned: fib_trie {pinned['fib_trie']:6.0f} MB" + "".join(
+        f"   {name} {pinned[name]:6.0f} MB ({pinned['fib_trie'] / max(pinned[name], 1):5.1f}x)"
+        for name in rows) + "   (malloc_trim before both readings)")
     print(f"lookup:  fib_trie {rate_fib:9.0f}/s" + "".join(
         f"   {name} {lr:9.0f}/s ({lr / rate_fib:5.2f}x slower)"
         for name, (_, _, lr) in rows.items()) + f"   best of {LOOKUP_PASSES} passes")
@@ -281,6 +294,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--footprint"]:
-        footprint_child(sys.argv[2], int(sys.argv[3]))
+        footprint_child(sys.argv[2], int(sys.argv[3]), sys.argv[4:] == ["--trim"])
     else:
         main()

@@ -80,28 +80,34 @@ def test_a_failing_script_leaves_no_tracer_attached(tmp_path: Path,
     assert patched == []
 
 
-def test_pypy_bulk_gc_restarts_with_a_nursery_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On PyPy `skbuff run` restarts itself with PYPY_GC_NURSERY (read only at start-up);
-    never on CPython, and not again once it is set."""
-    import platform
-
+@pytest.mark.parametrize("user_min", [None, "300MB"])
+def test_pypy_bulk_gc_restarts_with_a_nursery_once(monkeypatch: pytest.MonkeyPatch,
+                                                    user_min: str | None) -> None:
+    """On PyPy `skbuff run` restarts itself with PYPY_GC_NURSERY and PYPY_GC_MIN (read only at
+    start-up; a PYPY_GC_MIN the user set is kept); never on CPython, and not again once
+    PYPY_GC_NURSERY is set."""
     from skbuff import compat
 
-    calls: list[tuple[str, list[str], str | None]] = []
+    calls: list[tuple[str, list[str], str | None, str | None]] = []
 
     def execv(path: str, args: list[str]) -> None:
-        calls.append((path, args, os.environ.get("PYPY_GC_NURSERY")))
+        calls.append((path, args, os.environ.get("PYPY_GC_NURSERY"),
+                      os.environ.get("PYPY_GC_MIN")))
 
     monkeypatch.setattr(os, "execv", execv)
-    monkeypatch.setenv("PYPY_GC_NURSERY", "")  # recorded, so undone after the test
-    monkeypatch.delenv("PYPY_GC_NURSERY")
-    monkeypatch.setattr(platform, "python_implementation", lambda: "CPython")
+    for name, value in (("PYPY_GC_NURSERY", None), ("PYPY_GC_MIN", user_min)):
+        monkeypatch.setenv(name, "")  # recorded, so undone after the test
+        if value is None:
+            monkeypatch.delenv(name)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setattr(compat, "PYPY", False)
     compat.pypy_bulk_gc(["skbuff", "run", "x.sh"])
     assert calls == []
-    monkeypatch.setattr(platform, "python_implementation", lambda: "PyPy")
+    monkeypatch.setattr(compat, "PYPY", True)
     compat.pypy_bulk_gc(["skbuff", "run", "x.sh"])
     assert calls == [(sys.executable, [sys.executable, "skbuff", "run", "x.sh"],
-                      compat.PYPY_GC_NURSERY)]
+                      compat.PYPY_GC_NURSERY, user_min or compat.PYPY_GC_MIN)]
     compat.pypy_bulk_gc(["skbuff", "run", "x.sh"])
     assert len(calls) == 1
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from skbuff.compat import sparse_fields
 from skbuff.uapi import rtnetlink as uapi_rt
 
 if TYPE_CHECKING:
@@ -215,12 +216,16 @@ def fib_info_nhc(fi: fib_info, nhsel: int) -> fib_nh_common:
     return fi.fib_nh[nhsel]
 
 
+@sparse_fields(fa_dscp=0, fa_type=uapi_rt.RTN_UNICAST, fa_state=0, tb_id=uapi_rt.RT_TABLE_MAIN,
+               fa_default=-1)
 class fib_alias:
     """struct fib_alias: one route in a trie leaf. Kernel: net/ipv4/fib_lookup.h.
 
     `fa_slen` is KEYLENGTH - prefix length; `fa_dscp` the dsfield byte the route matches.
     The kernel's offload/trap/offload_failed bits are left out: no driver offloads routes
     here, so they would always be 0 (and cost 24 bytes in each of a million routes).
+    Fields other than fa_info and fa_slen are written only when they differ from their usual
+    values (`sparse_fields`: PyPy then stores only what was written).
     """
 
     __slots__ = (
@@ -232,15 +237,18 @@ class fib_alias:
         "fa_type",
         "tb_id",
     )
+    fa_state: int
+    fa_default: int
 
     def __init__(self, fi: fib_info, dscp: int, fa_type: int, slen: int, tb_id: int) -> None:
         self.fa_info = fi
-        self.fa_dscp = dscp
-        self.fa_type = fa_type
-        self.fa_state = 0
         self.fa_slen = slen
-        self.tb_id = tb_id
-        self.fa_default = -1
+        if dscp:
+            self.fa_dscp = dscp
+        if fa_type != uapi_rt.RTN_UNICAST:
+            self.fa_type = fa_type
+        if tb_id != uapi_rt.RT_TABLE_MAIN:
+            self.tb_id = tb_id
 
     @property
     def fa_tos(self) -> int:
