@@ -81,7 +81,7 @@ def _check(ret: int) -> int:
 class Socket:
     """One open socket (struct socket + its struct sock)."""
 
-    __slots__ = ("net", "sk", "timeout")
+    __slots__ = ("cap_net_raw", "net", "sk", "timeout")
 
     def __init__(self, net: Net, family: int, type: int, proto: int) -> None:
         if family != AF_INET:
@@ -94,6 +94,9 @@ class Socket:
         self.sk = sock.sock(net, family, type, proto)
         self.sk.sk_ino = sock.get_next_ino(net.kernel)  # sock_alloc: a sockfs inode
         self.timeout: float | None = None
+        # The calling process holds CAP_NET_RAW (root does; iputils drops it once its
+        # socket is open: disable_capability_raw).
+        self.cap_net_raw = True
         if type == SOCK_RAW:
             self.sk.inet_num = proto
             net.ipv4.raw_table.setdefault(proto, []).append(self.sk)
@@ -240,7 +243,7 @@ class Socket:
             return
         if level == IPPROTO_IP and optname == IP_OPTIONS:
             opt = ip_options.ip_options_get(self.net, bytes(value) if isinstance(value, bytes)
-                                            else b"")
+                                            else b"", self.cap_net_raw)
             if isinstance(opt, int):
                 _raise(-opt)
             sk.inet_opt = opt

@@ -361,10 +361,11 @@ def ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
     return 0
 
 
-def ip_options_get(net: Net, data: bytes) -> ip_options_data | int:
+def ip_options_get(net: Net, data: bytes, cap_net_raw: bool = True
+                   ) -> ip_options_data | int:
     """setsockopt(IP_OPTIONS): `data` padded with IPOPT_END to a multiple of 4 and compiled
     in user mode. The options (the socket's inet_opt), or -EINVAL for more than 40 bytes or
-    a malformed option (the caller has CAP_NET_RAW, so a source route is allowed).
+    a malformed option, -EPERM for a source route from a caller without CAP_NET_RAW.
 
     Kernel: net/ipv4/ip_sockglue.c do_ip_setsockopt (IP_OPTIONS); net/ipv4/ip_options.c
     ip_options_get.
@@ -377,6 +378,8 @@ def ip_options_get(net: Net, data: bytes) -> ip_options_data | int:
     opt.buf[IPCB_OPT_OPTLEN] = optlen
     if optlen and _options_compile(net, opt.opt, opt.buf, OPT_DATA - 20, None):
         return -errno.EINVAL
+    if opt.opt.srr and not cap_net_raw:
+        return -errno.EPERM
     return opt
 
 
