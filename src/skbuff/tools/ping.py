@@ -711,12 +711,11 @@ def parse_args(argv: list[str], out: Output) -> ping_rts:
         if addr is None:
             raise ToolExit(2, f"ping: {target}: Temporary failure in name resolution\n")
         rts.route.append(addr)
-    rts.route.pop()
+    rts.hostname, rts.whereto = args[-1], rts.route.pop()
     if rts.datalen > 0xFFFF:
         # iputils loops forever resending; skbuff refuses what no IPv4 datagram can carry.
         raise ToolExit(1, f"ping: invalid argument: '{rts.datalen}': out of range: "
                           f"0 <= value <= {0xFFFF}\n")
-    rts.hostname, rts.whereto = target, addr
     return rts
 
 

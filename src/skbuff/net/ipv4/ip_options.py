@@ -450,13 +450,18 @@ def __ip_options_echo(net: Net, dopt: ip_options_data, skb: sk_buff, sopt: ip_op
 
     Kernel: net/ipv4/ip_options.c __ip_options_echo.
     """
+    return options_echo(net, dopt, skb.buf, skbuff.skb_network_header(skb), sopt)
+
+
+def options_echo(net: Net, dopt: ip_options_data, sbuf: bytes | bytearray, nh: int,
+                 sopt: ip_options) -> int:
+    """__ip_options_echo on the IP header at `sbuf[nh:]` (an skb's, or one a socket kept
+    for IP_RETOPTS)."""
     dbuf = dopt.buf
     dbuf[:] = bytes(len(dbuf))
     if sopt.optlen == 0:
         return 0
     d = ip_options(dbuf)
-    sbuf = skb.buf
-    nh = skbuff.skb_network_header(skb)
     dptr = OPT_DATA
     if sopt.rr:
         start = nh + sopt.rr
@@ -517,8 +522,7 @@ def __ip_options_echo(net: Net, dopt: ip_options_data, skb: sk_buff, sopt: ip_op
                     sbuf[start + soffset - 1:start + soffset + 3]
                 soffset -= 4
                 doffset += 4
-            if sbuf[start + soffset + 3:start + soffset + 7] == \
-                    skbuff.ip_hdr(skb).saddr.to_bytes(4, "big"):
+            if sbuf[start + soffset + 3:start + soffset + 7] == sbuf[nh + 12:nh + 16]:
                 doffset -= 4
         if doffset > 3:
             d.faddr = faddr
