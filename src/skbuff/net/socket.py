@@ -164,7 +164,7 @@ class Socket:
 
     def sendto(self, data: bytes, flags_or_address: int | tuple[str, int],
                address: tuple[str, int] | None = None) -> int:
-        """sendto(data, address) or sendto(data, flags, address) (MSG_MORE for UDP).
+        """sendto(data, address) or sendto(data, flags, address) (MSG_MORE for UDP, raw).
         Kernel: udp_sendmsg / ping_v4_sendmsg / raw_sendmsg via __sys_sendto."""
         if isinstance(flags_or_address, tuple):
             flags, address = 0, flags_or_address
@@ -185,7 +185,7 @@ class Socket:
             return _check(udp.udp_sendmsg(sk, data, daddr, dport, 0, -1, flags))
         if self._is_ping():
             return _check(ping.ping_v4_sendmsg(sk, data, daddr, 0, -1))
-        return _check(raw.raw_sendmsg(sk, data, daddr))
+        return _check(raw.raw_sendmsg(sk, data, daddr, flags))
 
     def _wait(self, flags: int) -> None:
         """Block until data or an error is queued (EAGAIN for non-blocking, TimeoutError)."""
@@ -371,6 +371,7 @@ class Socket:
             return
         sk.dead = True
         if sk.sk_type == SOCK_RAW:
+            raw.raw_destroy(sk)
             self.net.ipv4.raw_table[sk.sk_protocol].remove(sk)
         elif self._is_ping():
             ping.ping_unhash(sk)
