@@ -13,10 +13,15 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from tests.net.ipv4.pair import H2, Pair
 from tests.tools.test_ping import TOPO  # a (10.0.1.1) - r - b (10.0.2.2)
 
 from skbuff.net import socket as bsd
 from skbuff.net.core import skbuff
+from skbuff.net.core import sock as core_sock
 from skbuff.net.core.net_namespace import Net
 from skbuff.sim import script
 from skbuff.sim.world import World
@@ -94,3 +99,55 @@ def test_close_throws_the_pending_datagram_away(world: World) -> None:
     s.close()
     assert skbuff.skb_queue_empty(s.sk.sk_write_queue)
     assert _drain(world, b) == []
+
+
+class RawCorkMachine(RuleBasedStateMachine):
+    """Raw-socket corking as a state machine over h1 - h2 (MTU 1000, so long datagrams are
+    fragmented and reassembled): sends with or without MSG_MORE, and closing the socket.
+    Invariants: a datagram is pending exactly while pieces are queued, the send buffer holds
+    exactly the queued skbs, and h2's raw socket receives exactly the completed datagrams,
+    in order. (Each piece's first byte is >= 100: no ICMP type h2 would answer.)"""
+
+    @initialize()
+    def setup(self) -> None:
+        self.p = Pair(1000)
+        self.rx = self.p.socket(self.p.h2, pysocket.SOCK_RAW, pysocket.IPPROTO_ICMP)
+        self.tx = self.p.socket(self.p.h1, pysocket.SOCK_RAW, pysocket.IPPROTO_ICMP)
+        self.building: bytes | None = None
+        self.expected: list[bytes] = []
+        self.seq = 0
+
+    @rule(size=st.integers(1, 1600), more=st.booleans())
+    def send(self, size: int, more: bool) -> None:
+        self.seq += 1
+        data = bytes([100 + self.seq % 100]) * size
+        assert self.p.call(self.tx.sendto, data, MSG_MORE if more else 0, (H2, 0)) == size
+        self.building = (self.building or b"") + data
+        if not more:
+            self.expected.append(self.building)
+            self.building = None
+
+    @rule()
+    def reopen(self) -> None:
+        """Closing drops the pending datagram (raw_destroy)."""
+        self.p.call(self.tx.close)
+        self.tx = self.p.socket(self.p.h1, pysocket.SOCK_RAW, pysocket.IPPROTO_ICMP)
+        self.building = None
+
+    @invariant()
+    def delivered(self) -> None:
+        sk = self.tx.sk
+        assert skbuff.skb_queue_empty(sk.sk_write_queue) == (self.building is None)
+        self.p.settle(0.05)
+        assert core_sock.sk_wmem_alloc_get(sk) == sum(q.truesize for q in sk.sk_write_queue.q)
+        got = []
+        while self.rx.sk.sk_receive_queue:
+            packet = self.p.call(self.rx.recv, 65535)
+            got.append(packet[(packet[0] & 0xF) * 4:])
+        want, self.expected = self.expected, []
+        assert got == want
+
+
+RawCorkMachine.TestCase.settings = settings(max_examples=12, stateful_step_count=10,
+                                            deadline=None)
+TestRawCork = RawCorkMachine.TestCase
