@@ -456,7 +456,7 @@ def __ip_options_echo(net: Net, dopt: ip_options_data, skb: sk_buff, sopt: ip_op
 def options_echo(net: Net, dopt: ip_options_data, sbuf: bytes | bytearray, nh: int,
                  sopt: ip_options) -> int:
     """__ip_options_echo on the IP header at `sbuf[nh:]` (an skb's, or one a socket kept
-    for IP_RETOPTS)."""
+    for IP_RETOPTS). Kernel: net/ipv4/ip_options.c __ip_options_echo."""
     dbuf = dopt.buf
     dbuf[:] = bytes(len(dbuf))
     if sopt.optlen == 0:
