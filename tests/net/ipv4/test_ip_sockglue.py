@@ -145,3 +145,18 @@ def test_raw_socket_gets_the_echo_reply_options(world: World) -> None:
     opt = bytes.fromhex("07271c0a0001010a0002fe0a0002020a0002020a0001fe0a000101") + bytes(13)
     assert data[20:60] == opt
     assert (flags, anc) == (0, [(IP, IP_RECVOPTS, opt), (IP, IP_RETOPTS, opt)])
+
+
+def test_ping_socket_gets_the_echo_reply_options(world: World) -> None:
+    """The same through an ICMP datagram ("ping") socket: ping_recvmsg gives the ICMP
+    message, and ip_cmsg_recv the options of the IP header it came in."""
+    s = bsd.net_socket(world.netns("a"), pysocket.AF_INET, pysocket.SOCK_DGRAM,
+                       pysocket.IPPROTO_ICMP)
+    s.setsockopt(IP, pysocket.IP_OPTIONS, RR9)
+    s.setsockopt(IP, IP_RECVOPTS, 1)
+    s.settimeout(2)
+    s.sendto(bytes((8, 0, 0, 0, 0, 0, 0, 5)) + b"data", ("10.0.2.2", 0))
+    data, anc, flags, _ = s.recvmsg(200, 1024)
+    assert (data[0], data[6:8], data[8:]) == (0, b"\0\x05", b"data")
+    opt = bytes.fromhex("07271c0a0001010a0002fe0a0002020a0002020a0001fe0a000101") + bytes(13)
+    assert (flags, anc) == (0, [(IP, IP_RECVOPTS, opt)])
