@@ -206,3 +206,85 @@ def test_record_route(world: World) -> None:
 def test_record_route_quiet_prints_no_route(world: World) -> None:
     status, out, _ = run(world, "ip netns exec a ping -R -q -c 1 10.0.2.2")
     assert status == 0 and not any(line.startswith("RR:") for line in out)
+
+
+def _ms_since_midnight(w: World) -> int:
+    return int(w.kernel.now_ns // 1_000_000 % 86_400_000)
+
+
+def test_timestamp_tsonly_times_from_the_simulated_clock(world: World) -> None:
+    """ping -T tsonly: each reply carries six times (a on sending, r forwarding, b on
+    receipt, b again on the reply, r, a on receipt), printed as pr_options does: the first
+    "absolute" (ms since midnight UTC of the simulated clock: inet_current_timestamp), the
+    rest as differences; the second request leaves 1000 ms later. The 40-byte option is in
+    the header line. Kernel: ip_options_build, ip_options_compile, __ip_options_echo;
+    iputils ping.c pr_options (IPOPT_TS). Shape checked against Linux 6.12 + iputils."""
+    world.kernel.run_for(12_345_678_000)  # an arbitrary later time of day
+    before = _ms_since_midnight(world)
+    status, out, err = run(world, "ip netns exec a ping -T tsonly -c 2 10.0.2.2")
+    assert status == 0 and err == ""
+    assert out[0] == "PING 10.0.2.2 (10.0.2.2) 56(124) bytes of data."
+    assert TIME.sub("T", out[1]) == "64 bytes from 10.0.2.2: icmp_seq=1 ttl=63 T"
+    m = re.fullmatch(r"TS: \t(\d+) absolute", out[2])
+    assert m is not None
+    first = int(m[1])
+    assert before <= first <= before + 1  # sent as ping starts: setup takes microseconds
+    assert out[3:9] == ["\t0"] * 5 + [""]
+    assert TIME.sub("T", out[9]) == "64 bytes from 10.0.2.2: icmp_seq=2 ttl=63 T"
+    assert out[10] == f"TS: \t{first + 1000} absolute"
+    assert out[11:17] == ["\t0"] * 5 + [""]
+    assert out[17:19] == ["", "--- 10.0.2.2 ping statistics ---"]
+
+
+def test_timestamp_tsandaddr_overflows(world: World) -> None:
+    """tsandaddr has room for four (address, time) pairs: r and a on the way back only
+    count in the overflow nibble ("Unrecorded hops: 2"). Addresses as Linux records them:
+    the sender's source, then each receiver's address on the incoming link (spec_dst).
+    Kernel: net/ipv4/ip_options.c __ip_options_compile IPOPT_TS_TSANDADDR."""
+    status, out, _ = run(world, "ip netns exec a ping -T tsandaddr -c 1 10.0.2.2")
+    assert status == 0
+    m = re.fullmatch(r"TS: \t10\.0\.1\.1\t(\d+) absolute", out[2])
+    assert m is not None
+    assert out[3:8] == ["\t10.0.1.254\t0", "\t10.0.2.2\t0", "\t10.0.2.2\t0",
+                        "Unrecorded hops: 2", ""]
+
+
+def test_timestamp_prespecified_hosts(world: World) -> None:
+    """-T tsprespec HOST... DEST: only the listed hosts stamp, in order (a, not listed,
+    does not). Kernel: __ip_options_compile IPOPT_TS_PRESPEC (inet_addr_type != unicast)."""
+    status, out, _ = run(world,
+                         "ip netns exec a ping -T tsprespec -c 1 10.0.1.254 10.0.2.2 10.0.2.2")
+    assert status == 0
+    assert out[0] == "PING 10.0.2.2 (10.0.2.2) 56(124) bytes of data."
+    m = re.fullmatch(r"TS: \t10\.0\.1\.254\t(\d+) absolute", out[2])
+    assert m is not None
+    assert out[3:5] == ["\t10.0.2.2\t0", ""]
+
+
+@pytest.mark.parametrize(("line", "status", "stderr"), [
+    ("ping -T foo 10.0.2.2", 2, "ping: invalid timestamp type: foo\n"),
+    ("ping -R -T tsonly 10.0.2.2", 2, "ping: only one of -T or -R may be used\n"),
+    ("ping -T tsonly -R 10.0.2.2", 2, "ping: only one of -T or -R may be used\n"),
+    ("ping -T tsonly 10.0.1.254 10.0.2.2", 2, ping.USAGE),
+    ("ping -R 10.0.1.254 10.0.2.2", 2, ping.USAGE),
+    ("ping -T tsprespec 1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5 10.0.2.2", 2, ping.USAGE),
+    # Hosts without -T are a loose source route, which needs CAP_NET_RAW that iputils has
+    # given up by then (ip_options_get: EPERM), as on Linux.
+    ("ping -c 1 10.0.1.254 10.0.2.2", 2, "ping: record route: Operation not permitted\n"),
+])
+def test_option_errors(world: World, line: str, status: int, stderr: str) -> None:
+    r = world.run(f"ip netns exec a {line}")
+    assert (r.status, r.stdout, r.stderr) == (status, "", stderr)
+
+
+def test_pr_ts_not_standard_times_and_partial_pairs() -> None:
+    """pr_options' IPOPT_TS: times with the high bit set are "not-standard", counted apart
+    from standard ones; a pair whose time is not yet filled ends after its address."""
+    t = [0x80000000 | 5000, 700, 0x80000000 | 5600, 650]
+    opt = bytes((68, 20, 21, 0x10)) + b"".join(x.to_bytes(4, "big") for x in t)
+    assert ping.pr_ts(opt) == ("\nTS: \t5000 absolute not-standard\n\t700 absolute\n"
+                               "\t600 not-standard\n\t-50\nUnrecorded hops: 1\n")
+    pairs = bytes((68, 20, 17, 1)) + bytes((10, 0, 0, 1)) + (7).to_bytes(4, "big") + \
+        bytes((10, 0, 0, 2)) + bytes(8)
+    assert ping.pr_ts(pairs) == "\nTS: \t10.0.0.1\t7 absolute\n\t10.0.0.2"
+    assert ping.pr_ts(bytes((68, 40, 5, 0)) + bytes(36)) == ""

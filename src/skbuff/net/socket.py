@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, NoReturn, overload
 from skbuff.net import flow
 from skbuff.net.core import dst as core_dst
 from skbuff.net.core import sock
-from skbuff.net.ipv4 import fib_frontend, ip_options, ping, raw, route, udp
+from skbuff.net.ipv4 import fib_frontend, ip_options, ip_sockglue, ping, raw, route, udp
 from skbuff.uapi import rtnetlink, snmp
 from skbuff.uapi.in_ import (
     IP_MTU,
@@ -48,7 +48,10 @@ from skbuff.uapi.in_ import (
     IP_PMTUDISC_DONT,
     IP_PMTUDISC_OMIT,
     IP_RECVERR,
+    IP_RECVOPTS,
+    IP_RECVTOS,
     IP_RECVTTL,
+    IP_RETOPTS,
 )
 
 # The IP_MTU_DISCOVER values, offered with the options as Python's socket module does.
@@ -66,6 +69,11 @@ SYSCTL_RMEM_MAX = 212992
 _RECV_STEP_NS = 1_000_000
 _FOREVER_NS = 3600 * 10**9
 _EE = struct.Struct("=IBBBBII")
+MSG_CTRUNC = 0x8
+_CMSG_HDRLEN = 16  # sizeof(struct cmsghdr) on 64-bit
+# The options that switch an IP_CMSG_* flag (do_ip_setsockopt / do_ip_getsockopt).
+_CMSG_OPTS = {IP_RECVTTL: ip_sockglue.IP_CMSG_TTL, IP_RECVTOS: ip_sockglue.IP_CMSG_TOS,
+              IP_RECVOPTS: ip_sockglue.IP_CMSG_RECVOPTS, IP_RETOPTS: ip_sockglue.IP_CMSG_RETOPTS}
 
 
 def _raise(err: int) -> NoReturn:
@@ -81,7 +89,7 @@ def _check(ret: int) -> int:
 class Socket:
     """One open socket (struct socket + its struct sock)."""
 
-    __slots__ = ("net", "sk", "timeout")
+    __slots__ = ("cap_net_raw", "net", "sk", "timeout")
 
     def __init__(self, net: Net, family: int, type: int, proto: int) -> None:
         if family != AF_INET:
@@ -94,6 +102,9 @@ class Socket:
         self.sk = sock.sock(net, family, type, proto)
         self.sk.sk_ino = sock.get_next_ino(net.kernel)  # sock_alloc: a sockfs inode
         self.timeout: float | None = None
+        # The calling process holds CAP_NET_RAW (root does; iputils drops it once its
+        # socket is open: disable_capability_raw).
+        self.cap_net_raw = True
         if type == SOCK_RAW:
             self.sk.inet_num = proto
             net.ipv4.raw_table.setdefault(proto, []).append(self.sk)
@@ -153,7 +164,7 @@ class Socket:
 
     def sendto(self, data: bytes, flags_or_address: int | tuple[str, int],
                address: tuple[str, int] | None = None) -> int:
-        """sendto(data, address) or sendto(data, flags, address) (MSG_MORE for UDP).
+        """sendto(data, address) or sendto(data, flags, address) (MSG_MORE for UDP, raw).
         Kernel: udp_sendmsg / ping_v4_sendmsg / raw_sendmsg via __sys_sendto."""
         if isinstance(flags_or_address, tuple):
             flags, address = 0, flags_or_address
@@ -174,7 +185,7 @@ class Socket:
             return _check(udp.udp_sendmsg(sk, data, daddr, dport, 0, -1, flags))
         if self._is_ping():
             return _check(ping.ping_v4_sendmsg(sk, data, daddr, 0, -1))
-        return _check(raw.raw_sendmsg(sk, data, daddr))
+        return _check(raw.raw_sendmsg(sk, data, daddr, flags))
 
     def _wait(self, flags: int) -> None:
         """Block until data or an error is queued (EAGAIN for non-blocking, TimeoutError)."""
@@ -194,8 +205,12 @@ class Socket:
     def recvmsg(self, bufsize: int, ancbufsize: int = 0, flags: int = 0
                 ) -> tuple[bytes, list[tuple[int, int, bytes]], int, tuple[str, int] | None]:
         """(data, ancdata, msg_flags, address). MSG_ERRQUEUE returns one error-queue entry
-        with its IP_RECVERR control message (sock_extended_err + offender sockaddr_in).
-        Kernel: net/ipv4/ip_sockglue.c ip_recv_error; udp_recvmsg."""
+        with its IP_RECVERR control message (sock_extended_err + offender sockaddr_in); a
+        datagram comes with the control messages its IP_CMSG_* flags ask for
+        (ip_sockglue.ip_cmsg_recv). Control messages fill `ancbufsize` bytes at most, as
+        put_cmsg does (MSG_CTRUNC when one is cut or left out).
+        Kernel: net/ipv4/ip_sockglue.c ip_recv_error, ip_cmsg_recv_offset; udp_recvmsg,
+        raw_recvmsg, ping_recvmsg; net/core/scm.c put_cmsg."""
         sk = self.sk
         if flags & MSG_ERRQUEUE:
             if not sk.sk_error_queue:
@@ -204,11 +219,13 @@ class Socket:
             cmsg = _EE.pack(ee.ee_errno, ee.ee_origin, ee.ee_type, ee.ee_code, 0, ee.ee_info,
                             ee.ee_data) + _sockaddr_in(ee.offender, 0)
             anc = [(IPPROTO_IP, IP_RECVERR, cmsg)]
-            if sk.recvttl and ee.ttl >= 0:
+            if sk.cmsg_flags & ip_sockglue.IP_CMSG_TTL and ee.ttl >= 0:
                 anc.insert(0, (IPPROTO_IP, IP_TTL, struct.pack("=i", ee.ttl)))
             # sock_dequeue_err_skb: sk_err becomes the next queued error's, or 0.
             sk.sk_err = sk.sk_error_queue[0][1].ee_errno if sk.sk_error_queue else 0
-            return (payload[:bufsize], anc, MSG_ERRQUEUE, (ntoa(ee.offender), ee.port))
+            anc, ctrunc = put_cmsgs(anc, ancbufsize)
+            return (payload[:bufsize], anc, MSG_ERRQUEUE | ctrunc,
+                    (ntoa(ee.offender), ee.port))
         if not sk.sk_receive_queue and not sk.sk_err:
             self._wait(flags)
         if sk.sk_err and not sk.sk_receive_queue:
@@ -218,8 +235,11 @@ class Socket:
                else sock.sock_dequeue(sk))
         if got is None:
             _raise(errno.EAGAIN)
-        data, saddr, sport = got
-        return data[:bufsize], [], 0, (ntoa(saddr), sport)
+        data, saddr, sport, iph, cb = got
+        anc, left_out = ip_sockglue.ip_cmsg_recv(sk, iph, cb) if sk.cmsg_flags else ([], False)
+        anc, ctrunc = put_cmsgs(anc, ancbufsize)
+        return data[:bufsize], anc, ctrunc | (MSG_CTRUNC if left_out else 0), \
+            (ntoa(saddr), sport)
 
     def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, tuple[str, int] | None]:
         data, _, _, addr = self.recvmsg(bufsize, 0, flags)
@@ -240,7 +260,7 @@ class Socket:
             return
         if level == IPPROTO_IP and optname == IP_OPTIONS:
             opt = ip_options.ip_options_get(self.net, bytes(value) if isinstance(value, bytes)
-                                            else b"")
+                                            else b"", self.cap_net_raw)
             if isinstance(opt, int):
                 _raise(-opt)
             sk.inet_opt = opt
@@ -271,8 +291,11 @@ class Socket:
                 sk.recverr = bool(val)
                 if not val:
                     sk.sk_error_queue.clear()
-            elif optname == IP_RECVTTL:
-                sk.recvttl = bool(val)
+            elif optname in _CMSG_OPTS:
+                if val:
+                    sk.cmsg_flags |= _CMSG_OPTS[optname]
+                else:
+                    sk.cmsg_flags &= ~_CMSG_OPTS[optname]
             else:
                 _raise(errno.ENOPROTOOPT)
         elif level == SOL_UDP and sk.sk_protocol == IPPROTO_UDP and optname == udp.UDP_CORK:
@@ -317,8 +340,8 @@ class Socket:
                 return sk.pmtudisc
             if optname == IP_RECVERR:
                 return int(sk.recverr)
-            if optname == IP_RECVTTL:
-                return int(sk.recvttl)
+            if optname in _CMSG_OPTS:
+                return int(bool(sk.cmsg_flags & _CMSG_OPTS[optname]))
             if optname == IP_MTU:
                 return self._path_mtu()
         elif level == SOL_UDP and sk.sk_protocol == IPPROTO_UDP and optname == udp.UDP_CORK:
@@ -348,6 +371,7 @@ class Socket:
             return
         sk.dead = True
         if sk.sk_type == SOCK_RAW:
+            raw.raw_destroy(sk)
             self.net.ipv4.raw_table[sk.sk_protocol].remove(sk)
         elif self._is_ping():
             ping.ping_unhash(sk)
@@ -373,6 +397,24 @@ def _aton(s: str) -> int:
     if len(parts) != 4 or any(not 0 <= p <= 255 for p in parts):
         _raise(errno.EINVAL)
     return (parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]
+
+
+def put_cmsgs(anc: list[tuple[int, int, bytes]], ancbufsize: int
+              ) -> tuple[list[tuple[int, int, bytes]], int]:
+    """The control messages that fit in `ancbufsize` bytes (each takes CMSG_SPACE: a 16-byte
+    header, data padded to 8), and MSG_CTRUNC if any was cut short or left out.
+    Kernel: net/core/scm.c put_cmsg."""
+    out: list[tuple[int, int, bytes]] = []
+    room = ancbufsize
+    for level, type, data in anc:
+        if room < _CMSG_HDRLEN:
+            return out, MSG_CTRUNC
+        if room < _CMSG_HDRLEN + len(data):
+            out.append((level, type, data[:room - _CMSG_HDRLEN]))
+            return out, MSG_CTRUNC
+        out.append((level, type, data))
+        room -= min(room, _CMSG_HDRLEN + (len(data) + 7 & ~7))
+    return out, 0
 
 
 def _sockaddr_in(addr: int, port: int) -> bytes:

@@ -2,7 +2,9 @@
 
 iputils: ping/ping.c (main, ping4_run, ping4_send_probe, ping4_parse_reply,
 ping4_receive_error_msg, pr_icmph), ping/ping_common.c (setup, pinger, main_loop,
-gather_statistics, finish). Options: -c -i -s -t -M do|dont|want -I IF|ADDR -W -w -q -n -V -h.
+gather_statistics, finish). Options: -c -i -s -t -M do|dont|want -I IF|ADDR -W -w -q -n -V -h,
+-R (record route), -T tsonly|tsandaddr|tsprespec (timestamps) and several hosts (a loose source
+route, or with -T tsprespec the hosts whose timestamps are asked for).
 
 Without -c or -w, ping stops after FOREGROUND_NS of simulated time (a script has no ^C).
 Like iputils run as root in a namespace whose net.ipv4.ping_group_range excludes gid 0 (the
@@ -37,7 +39,18 @@ from skbuff.tools.common import FOREGROUND_NS, Output, Result, ToolExit, gnu_get
 from skbuff.uapi import checksum
 from skbuff.uapi.in_ import IP_MTU_DISCOVER, IP_RECVERR
 from skbuff.uapi.inet import ntoa
-from skbuff.uapi.ip import IPOPT_EOL, IPOPT_MINOFF, IPOPT_NOP, IPOPT_RR, MAX_IPOPTLEN
+from skbuff.uapi.ip import (
+    IPOPT_EOL,
+    IPOPT_LSRR,
+    IPOPT_MINOFF,
+    IPOPT_NOP,
+    IPOPT_RR,
+    IPOPT_TS,
+    IPOPT_TS_PRESPEC,
+    IPOPT_TS_TSANDADDR,
+    IPOPT_TS_TSONLY,
+    MAX_IPOPTLEN,
+)
 from skbuff.uapi.socket import SO_BINDTODEVICE
 
 if TYPE_CHECKING:
@@ -66,7 +79,7 @@ Options:
 
 For more details see ping(8).
 """
-SHORTOPTS = "4c:hI:i:M:nqRs:t:Vw:W:"
+SHORTOPTS = "4c:hI:i:M:nqRs:t:T:Vw:W:"
 NROUTES = 9  # ping.c: record route slots
 MAXWAIT = 10
 MININTERVAL = 10
@@ -74,6 +87,8 @@ MININTERVAL = 10
 LONG_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
 PMTUDISC = {"dont": 0, "want": 1, "do": 2}
+TS_TYPES = {"tsonly": IPOPT_TS_TSONLY, "tsandaddr": IPOPT_TS_TSANDADDR,
+            "tsprespec": IPOPT_TS_PRESPEC}
 SO_EE_ORIGIN_LOCAL = 1
 SO_EE_ORIGIN_ICMP = 2
 ICMP_ECHOREPLY, ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT = 0, 3, 4, 5
@@ -170,6 +185,10 @@ class ping_rts:
     deadline: int = 0
     quiet: bool = False
     rroute: bool = False
+    timestamp: bool = False
+    ts_type: int = IPOPT_TS_TSONLY
+    sourceroute: bool = False
+    route: list[int] = field(default_factory=list)  # the hosts before the destination
     hostname: str = ""
     whereto: int = 0
     ident: int = 0
@@ -207,6 +226,7 @@ class _Ping:
     def setup(self) -> None:
         """ping4_run: choose the source with a probe UDP socket, set the socket options."""
         rts = self.rts
+        self.sock.cap_net_raw = False  # ping.c main: disable_capability_raw() once open
         if not rts.strictsource:
             probe = bsd.net_socket(self.net, AF_INET, SOCK_DGRAM, 0)
             try:
@@ -253,8 +273,41 @@ class _Ping:
             except OSError as e:
                 raise ToolExit(2, f"ping: record route: {os.strerror(e.errno or 0)}\n") \
                     from None
+        if rts.timestamp:
+            self._set_timestamp_option()
+        if rts.sourceroute:
+            # NOP, LSRR listing the hosts (the kernel sends to the first), pointer at it.
+            srr = bytearray((IPOPT_NOP, IPOPT_LSRR, 3 + 4 * len(rts.route), IPOPT_MINOFF))
+            srr += b"".join(a.to_bytes(4, "big") for a in rts.route)
+            try:
+                self.sock.setsockopt(IPPROTO_IP, IP_OPTIONS, bytes(srr))
+            except OSError as e:
+                raise ToolExit(2, f"ping: record route: {os.strerror(e.errno or 0)}\n") \
+                    from None
         rts.timing = rts.datalen >= TIMEVAL_LEN
         rts.ident = self.k.rng.get_random_u32() & 0xFFFF
+
+    def _set_timestamp_option(self) -> None:
+        """ping4_run's -T: a timestamp option of 9 times (tsonly) or 4 address/time pairs,
+        or for tsprespec a pair per listed host; if the kernel refuses it, retried with
+        flags 2 before giving up ("ts option")."""
+        rts = self.rts
+        rspace = bytearray(3 + 4 * NROUTES + 1)
+        rspace[0:4] = bytes((IPOPT_TS, 40 if rts.ts_type == IPOPT_TS_TSONLY else 36, 5,
+                             rts.ts_type))
+        if rts.ts_type == IPOPT_TS_PRESPEC:
+            rspace[1] = 4 + len(rts.route) * 8
+            for i, addr in enumerate(rts.route):
+                rspace[4 + i * 8:8 + i * 8] = addr.to_bytes(4, "big")
+        try:
+            self.sock.setsockopt(IPPROTO_IP, IP_OPTIONS, bytes(rspace[:rspace[1]]))
+        except OSError:
+            rspace[3] = 2
+            try:
+                self.sock.setsockopt(IPPROTO_IP, IP_OPTIONS, bytes(rspace[:rspace[1]]))
+            except OSError as e:
+                raise ToolExit(2, f"ping: ts option: {os.strerror(e.errno or 0)}\n") \
+                    from None
 
     def _bind_to_device(self, sock: bsd.Socket) -> None:
         try:
@@ -276,7 +329,7 @@ class _Ping:
         text = f"PING {rts.hostname} ({ntoa(rts.whereto)}) "
         if rts.device or rts.strictsource:
             text += f"from {ntoa(rts.source)} {rts.device}: "
-        optlen = MAX_IPOPTLEN if rts.rroute else 0  # get_ipv4_optlen
+        optlen = MAX_IPOPTLEN if rts.rroute or rts.timestamp or rts.sourceroute else 0
         return text + f"{rts.datalen}({rts.datalen + 28 + optlen}) bytes of data.\n"
 
     def send_probe(self) -> None:
@@ -369,8 +422,9 @@ class _Ping:
                 self.acknowledge(int.from_bytes(inner[6:8], "big"))
 
     def pr_options(self, opts: bytes) -> str:
-        """ping.c pr_options, for the options iputils sends (record route): the RR addresses
-        one per line, or "(same route)" when they repeat the previous reply's.
+        """ping.c pr_options: the RR addresses one per line, or "(same route)" when they
+        repeat the previous reply's; the timestamps (pr_ts). (A source route is never sent:
+        without CAP_NET_RAW setting it fails.)
         """
         text = ""
         i = 0
@@ -384,7 +438,9 @@ class _Ping:
             olen = opts[i + 1] if i + 1 < len(opts) else 0
             if olen < 2 or olen > len(opts) - i:
                 break
-            if opts[i] == IPOPT_RR:
+            if opts[i] == IPOPT_TS:
+                text += pr_ts(opts[i:i + olen])
+            elif opts[i] == IPOPT_RR:
                 n = min(opts[i + 2], olen) - IPOPT_MINOFF
                 if n > 0:
                     rr = opts[i + 2:i + 2 + n]
@@ -527,6 +583,44 @@ class _Ping:
         return int(not rts.nreceived or bool(rts.deadline and rts.nreceived < rts.npackets))
 
 
+def pr_ts(opt: bytes) -> str:
+    """pr_options' IPOPT_TS case for one timestamp option: "TS: " then per slot filled (the
+    address first unless tsonly) the time in ms since midnight UTC, the first "absolute" and
+    the rest as differences to the one before (times with the high bit set, not standard,
+    counted apart), and "Unrecorded hops: N" from the overflow count. iputils ping.c."""
+    n = min(opt[2], opt[1]) - 5
+    if n <= 0:
+        return ""
+    flags = opt[3]
+    text = "\nTS: "
+    stdtime = nonstdtime = 0
+    cp = 4
+    while True:
+        if flags & 0xF != IPOPT_TS_TSONLY:
+            text += f"\t{ntoa(int.from_bytes(opt[cp:cp + 4], 'big'))}"
+            cp += 4
+            n -= 4
+            if n <= 0:
+                break
+        t = int.from_bytes(opt[cp:cp + 4], "big")
+        cp += 4
+        if t & 0x80000000:
+            t &= 0x7FFFFFFF
+            text += (f"\t{t} absolute not-standard" if nonstdtime == 0
+                     else f"\t{t - nonstdtime} not-standard")
+            nonstdtime = t
+        else:
+            text += f"\t{t} absolute" if stdtime == 0 else f"\t{t - stdtime}"
+            stdtime = t
+        n -= 4
+        text += "\n"
+        if n <= 0:
+            break
+    if flags >> 4:
+        text += f"Unrecorded hops: {flags >> 4}\n"
+    return text
+
+
 def format_triptime(triptime: int) -> str:
     """gather_statistics' " time=…" for a round trip of `triptime` us."""
     if triptime >= 100000 - 50:
@@ -580,7 +674,16 @@ def parse_args(argv: list[str], out: Output) -> ping_rts:
         elif opt == "-q":
             rts.quiet = True
         elif opt == "-R":
+            if rts.timestamp:
+                raise ToolExit(2, "ping: only one of -T or -R may be used\n")
             rts.rroute = True
+        elif opt == "-T":
+            if rts.rroute:
+                raise ToolExit(2, "ping: only one of -T or -R may be used\n")
+            if val not in TS_TYPES:
+                raise ToolExit(2, f"ping: invalid timestamp type: {val}\n")
+            rts.timestamp = True
+            rts.ts_type = TS_TYPES[val]
         elif opt == "-s":
             rts.datalen = strtol_or_err(val, "invalid argument", 0, INT_MAX)
         elif opt == "-t":
@@ -598,15 +701,21 @@ def parse_args(argv: list[str], out: Output) -> ping_rts:
             raise ToolExit(2, USAGE)
     if not args:
         raise ToolExit(1, "ping: usage error: Destination address required\n")
-    target = args[-1]
-    addr = parse_ipv4(target)
-    if addr is None:
-        raise ToolExit(2, f"ping: {target}: Temporary failure in name resolution\n")
+    if len(args) > 1:  # ping4_run: more hosts are a source route or prespecified stamps
+        if rts.rroute or (rts.timestamp and (rts.ts_type != IPOPT_TS_PRESPEC or len(args) > 5)) \
+                or len(args) > 10:
+            raise ToolExit(2, USAGE)
+        rts.sourceroute = not rts.timestamp
+    for target in args:
+        addr = parse_ipv4(target)
+        if addr is None:
+            raise ToolExit(2, f"ping: {target}: Temporary failure in name resolution\n")
+        rts.route.append(addr)
+    rts.hostname, rts.whereto = args[-1], rts.route.pop()
     if rts.datalen > 0xFFFF:
         # iputils loops forever resending; skbuff refuses what no IPv4 datagram can carry.
         raise ToolExit(1, f"ping: invalid argument: '{rts.datalen}': out of range: "
                           f"0 <= value <= {0xFFFF}\n")
-    rts.hostname, rts.whereto = target, addr
     return rts
 
 

@@ -92,13 +92,16 @@ class sock_extended_err:
 
 
 class sock:
-    """struct sock + struct inet_sock. Receive queue items: (payload, saddr, sport, truesize).
+    """struct sock + struct inet_sock. Receive queue items: (payload, saddr, sport, truesize,
+    IP header with its options, skb->cb holding IPCB(skb)->opt or b"" without options): what
+    recvmsg's control messages are built from.
 
     Kernel: include/net/sock.h struct sock, include/net/inet_sock.h struct inet_sock.
     """
 
     __slots__ = (
         "broadcast",
+        "cmsg_flags",
         "cork",
         "cork_fl",
         "corkflag",
@@ -116,7 +119,6 @@ class sock:
         "pending",
         "pmtudisc",
         "recverr",
-        "recvttl",
         "sk_bound_dev_if",
         "sk_drops",
         "sk_err",
@@ -149,7 +151,7 @@ class sock:
         self.sk_rcvbuf = SOCK_RCVBUF_DEFAULT
         self.sk_sndbuf = SOCK_SNDBUF_DEFAULT
         self.sk_rmem_alloc = 0
-        self.sk_receive_queue: deque[tuple[bytes, int, int, int]] = deque()
+        self.sk_receive_queue: deque[tuple[bytes, int, int, int, bytes, bytes]] = deque()
         self.sk_error_queue: deque[tuple[bytes, sock_extended_err]] = deque()
         self.sk_err = 0
         self.sk_mark = 0
@@ -169,7 +171,7 @@ class sock:
         self.tos = 0
         self.pmtudisc = IP_PMTUDISC_WANT
         self.recverr = False
-        self.recvttl = False
+        self.cmsg_flags = 0  # inet_flags' IP_CMSG_* bits (ip_sockglue)
         self.broadcast = False
         self.dead = False
         self.sk_drops = 0
@@ -243,22 +245,29 @@ def sock_queue_rcv(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) 
 
 def skb_queue_datagram(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) -> None:
     """Charge the receive buffer and queue, no limit check (the caller made its own).
+    The IP header and, with options, skb->cb (IPCB(skb)->opt) stay with it for recvmsg's
+    control messages (the kernel keeps the skb itself).
+
     Kernel: include/net/sock.h skb_set_owner_r + __skb_queue_tail(&sk->sk_receive_queue).
     """
     sk.sk_rmem_alloc += skb.truesize
-    sk.sk_receive_queue.append((data, saddr, sport, skb.truesize))
+    nh = skb.network_header
+    end = nh + (skb.buf[nh] & 0xF) * 4
+    sk.sk_receive_queue.append((data, saddr, sport, skb.truesize, bytes(skb.buf[nh:end]),
+                                bytes(skb.cb) if end - nh > 20 else b""))
 
 
-def sock_dequeue(sk: sock) -> tuple[bytes, int, int] | None:
-    """Pop one datagram, giving back its memory.
+def sock_dequeue(sk: sock) -> tuple[bytes, int, int, bytes, bytes] | None:
+    """Pop one datagram (payload, saddr, sport, IP header, cb or b""), giving back its
+    memory.
 
     Kernel: net/core/datagram.c skb_recv_datagram + skb_free_datagram.
     """
     if not sk.sk_receive_queue:
         return None
-    data, saddr, sport, truesize = sk.sk_receive_queue.popleft()
+    data, saddr, sport, truesize, iph, opt = sk.sk_receive_queue.popleft()
     sk.sk_rmem_alloc -= truesize
-    return data, saddr, sport
+    return data, saddr, sport, iph, opt
 
 
 def sock_queue_err(sk: sock, data: bytes, ee: sock_extended_err) -> None:

@@ -361,10 +361,11 @@ def ip_options_compile(net: Net, opt: ip_options, skb: sk_buff) -> int:
     return 0
 
 
-def ip_options_get(net: Net, data: bytes) -> ip_options_data | int:
+def ip_options_get(net: Net, data: bytes, cap_net_raw: bool = True
+                   ) -> ip_options_data | int:
     """setsockopt(IP_OPTIONS): `data` padded with IPOPT_END to a multiple of 4 and compiled
     in user mode. The options (the socket's inet_opt), or -EINVAL for more than 40 bytes or
-    a malformed option (the caller has CAP_NET_RAW, so a source route is allowed).
+    a malformed option, -EPERM for a source route from a caller without CAP_NET_RAW.
 
     Kernel: net/ipv4/ip_sockglue.c do_ip_setsockopt (IP_OPTIONS); net/ipv4/ip_options.c
     ip_options_get.
@@ -377,6 +378,8 @@ def ip_options_get(net: Net, data: bytes) -> ip_options_data | int:
     opt.buf[IPCB_OPT_OPTLEN] = optlen
     if optlen and _options_compile(net, opt.opt, opt.buf, OPT_DATA - 20, None):
         return -errno.EINVAL
+    if opt.opt.srr and not cap_net_raw:
+        return -errno.EPERM
     return opt
 
 
@@ -447,13 +450,18 @@ def __ip_options_echo(net: Net, dopt: ip_options_data, skb: sk_buff, sopt: ip_op
 
     Kernel: net/ipv4/ip_options.c __ip_options_echo.
     """
+    return options_echo(net, dopt, skb.buf, skbuff.skb_network_header(skb), sopt)
+
+
+def options_echo(net: Net, dopt: ip_options_data, sbuf: bytes | bytearray, nh: int,
+                 sopt: ip_options) -> int:
+    """__ip_options_echo on the IP header at `sbuf[nh:]` (an skb's, or one a socket kept
+    for IP_RETOPTS). Kernel: net/ipv4/ip_options.c __ip_options_echo."""
     dbuf = dopt.buf
     dbuf[:] = bytes(len(dbuf))
     if sopt.optlen == 0:
         return 0
     d = ip_options(dbuf)
-    sbuf = skb.buf
-    nh = skbuff.skb_network_header(skb)
     dptr = OPT_DATA
     if sopt.rr:
         start = nh + sopt.rr
@@ -514,8 +522,7 @@ def __ip_options_echo(net: Net, dopt: ip_options_data, skb: sk_buff, sopt: ip_op
                     sbuf[start + soffset - 1:start + soffset + 3]
                 soffset -= 4
                 doffset += 4
-            if sbuf[start + soffset + 3:start + soffset + 7] == \
-                    skbuff.ip_hdr(skb).saddr.to_bytes(4, "big"):
+            if sbuf[start + soffset + 3:start + soffset + 7] == sbuf[nh + 12:nh + 16]:
                 doffset -= 4
         if doffset > 3:
             d.faddr = faddr

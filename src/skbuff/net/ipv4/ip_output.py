@@ -35,7 +35,7 @@ from skbuff.uapi.in_ import (
     IPPROTO_TCP,
 )
 from skbuff.uapi.ip import IP_DF, IP_MF, IP_OFFSET, ip_send_check
-from skbuff.uapi.socket import MSG_PROBE
+from skbuff.uapi.socket import MSG_MORE, MSG_PROBE
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -916,16 +916,22 @@ def ip4_datagram_route(sk: Any, fl4: Any) -> Any:
 
 
 def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], transhdrlen: int,
-                      ttl: int, tos: int, daddr: int) -> int:
-    """The common tail of ping_v4_sendmsg and raw_sendmsg (uncorked): output route (errors
-    as -errno, ENETUNREACH counting OutNoRoutes), SO_BROADCAST check (-EACCES), build the
-    transport message for the chosen source (`build(fl4)`, its first `transhdrlen` bytes
-    the transport header), ip_make_skb, ip_send_skb. The message length or -errno.
-    The socket's IP_OPTIONS go into the header; `daddr` is the final destination (a source
-    route's last slot), `fl4.daddr` the first hop (inet_opt_faddr).
+                      ttl: int, tos: int, daddr: int, flags: int = 0) -> int:
+    """The common tail of ping_v4_sendmsg and raw_sendmsg: output route (errors as -errno,
+    ENETUNREACH counting OutNoRoutes), SO_BROADCAST check (-EACCES), build the transport
+    message for the chosen source (`build(fl4)`, its first `transhdrlen` bytes the transport
+    header), then send it. The message length or -errno. The socket's IP_OPTIONS go into
+    the header; `daddr` is the final destination (a source route's last slot), `fl4.daddr`
+    the first hop (inet_opt_faddr).
+
+    Corking (raw sockets' MSG_MORE, `flags`): the message is appended to the socket's
+    pending datagram (sk_write_queue, whose cork keeps the first call's route and options)
+    and sent by the first call without MSG_MORE, with the header from that call's flow, as
+    raw_sendmsg does; on error the pending datagram is thrown away. Without a pending
+    datagram or MSG_MORE, the same is done on a private queue (ip_make_skb).
 
     Kernel: net/ipv4/ping.c ping_v4_sendmsg, raw.c raw_sendmsg (ip_append_data +
-    ip_push_pending_frames, here on a private queue as ip_make_skb does).
+    ip_push_pending_frames, or ip_flush_pending_frames).
     """
     net = sk.sk_net
     rt = ip4_datagram_route(sk, fl4)
@@ -936,6 +942,15 @@ def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], transhdr
     ipc.ttl = ttl
     ipc.tos = tos
     rtp: list[Any] = [rt]
+    if flags & MSG_MORE or not skbuff.skb_queue_empty(sk.sk_write_queue):
+        err = ip_append_data(sk, fl4, message, len(message), transhdrlen, ipc, rtp, flags)
+        if err:
+            ip_flush_pending_frames(sk)
+        elif not flags & MSG_MORE:
+            err = ip_push_pending_frames(sk, fl4)
+        if rtp[0] is not None:
+            core_dst.dst_release(rtp[0])
+        return err if err else len(message)
     skb = ip_make_skb(sk, fl4, message, len(message), transhdrlen, ipc, rtp,
                       core_sock.inet_cork(), 0)
     if rtp[0] is not None:

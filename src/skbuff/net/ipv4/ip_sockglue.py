@@ -1,15 +1,18 @@
-"""Socket-level IP glue: turning an ICMP error into a socket error (IP_RECVERR).
+"""Socket-level IP glue: turning an ICMP error into a socket error (IP_RECVERR), and the
+control messages recvmsg returns (IP_RECVTTL, IP_RECVTOS, IP_RECVOPTS, IP_RETOPTS).
 
-Kernel: net/ipv4/ip_sockglue.c ip_icmp_error, ip_local_error; net/ipv4/icmp.c
-icmp_err_convert.
+Kernel: net/ipv4/ip_sockglue.c ip_icmp_error, ip_local_error, ip_cmsg_recv_offset;
+net/ipv4/icmp.c icmp_err_convert.
 """
 
 from __future__ import annotations
 
 import errno
+import struct
 from typing import TYPE_CHECKING
 
 from skbuff.net.core import skbuff, sock
+from skbuff.net.ipv4 import ip_options
 from skbuff.uapi.icmp import (
     ICMP_DEST_UNREACH,
     ICMP_FRAG_NEEDED,
@@ -17,6 +20,7 @@ from skbuff.uapi.icmp import (
     ICMP_SOURCE_QUENCH,
     NR_ICMP_UNREACH,
 )
+from skbuff.uapi.in_ import IP_RECVOPTS, IP_RETOPTS, IP_TOS, IP_TTL, IPPROTO_IP
 
 if TYPE_CHECKING:
     from skbuff.net.core.skbuff import sk_buff
@@ -25,6 +29,14 @@ if TYPE_CHECKING:
 SO_EE_ORIGIN_NONE = 0
 SO_EE_ORIGIN_LOCAL = 1
 SO_EE_ORIGIN_ICMP = 2
+
+# inet_sock inet_flags bits that ask for control messages (include/net/inet_sock.h)
+IP_CMSG_PKTINFO = 1 << 0
+IP_CMSG_TTL = 1 << 1
+IP_CMSG_TOS = 1 << 2
+IP_CMSG_RECVOPTS = 1 << 3
+IP_CMSG_RETOPTS = 1 << 4
+_INT = struct.Struct("=i")
 
 icmp_err_convert: tuple[tuple[int, bool], ...] = (
     (errno.ENETUNREACH, False),   # ICMP_NET_UNREACH
@@ -105,3 +117,32 @@ def _icmp_sender(skb: sk_buff) -> int:
     """The ICMP message's sender: saddr of the outer (option-less) IP header before it."""
     th = skbuff.skb_transport_header(skb)
     return int.from_bytes(skb.buf[th - 8:th - 4], "big") if th >= 20 else 0
+
+
+def ip_cmsg_recv(sk: sock.sock, iph: bytes, cb: bytes) -> tuple[list[tuple[int, int, bytes]], bool]:
+    """The control messages for one received datagram, in the kernel's order, and whether
+    one was left out (MSG_CTRUNC). `iph` is its IP header with options, `cb` the skb's
+    control block (IPCB(skb)->opt) when it had options, else b"". IP_RECVOPTS gives the
+    options as received (as our own RR/TS slots filled them); IP_RETOPTS the options a reply
+    would carry, as setsockopt(IP_OPTIONS) takes them (ip_options_echo + ip_options_undo);
+    options that cannot be echoed leave it out and set MSG_CTRUNC.
+
+    Kernel: net/ipv4/ip_sockglue.c ip_cmsg_recv_offset, ip_cmsg_recv_ttl, ip_cmsg_recv_tos,
+    ip_cmsg_recv_opts, ip_cmsg_recv_retopts.
+    """
+    flags = sk.cmsg_flags
+    anc: list[tuple[int, int, bytes]] = []
+    if flags & IP_CMSG_TTL:
+        anc.append((IPPROTO_IP, IP_TTL, _INT.pack(iph[8])))
+    if flags & IP_CMSG_TOS:
+        anc.append((IPPROTO_IP, IP_TOS, iph[1:2]))
+    if not cb:
+        return anc, False
+    if flags & IP_CMSG_RECVOPTS:
+        anc.append((IPPROTO_IP, IP_RECVOPTS, iph[20:]))
+    if flags & IP_CMSG_RETOPTS:
+        dopt = ip_options.ip_options_data()
+        if ip_options.options_echo(sk.sk_net, dopt, iph, 0, ip_options.ip_options(bytearray(cb))):
+            return anc, True
+        anc.append((IPPROTO_IP, IP_RETOPTS, ip_options.ip_options_undo(dopt)))
+    return anc, False

@@ -35,7 +35,7 @@ def ping_rcv(skb: sk_buff) -> SKB_DROP_REASON:
     if sk is None:
         return SKB_DROP_REASON.NO_SOCKET
     th = skbuff.skb_transport_header(skb)
-    data = bytes(skb.buf[th:skb.tail])
+    data = skbuff.skb_copy_bits(skb, th - skb.data, skb.len + skb.data - th) or b""
     if sock.sock_queue_rcv(sk, skb, data, skbuff.ip_hdr(skb).saddr, 0):
         return SKB_DROP_REASON.SOCKET_RCVBUFF
     return SKB_DROP_REASON.NOT_DROPPED_YET

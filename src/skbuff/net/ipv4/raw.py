@@ -1,11 +1,13 @@
 """Raw IPv4 sockets: copies of every packet of their protocol, and ICMP errors about them.
 
-Kernel: net/ipv4/raw.c (raw_local_deliver, raw_v4_input, raw_rcv, raw_icmp_error, raw_err).
-Sockets live in `net.ipv4.raw_table[protocol]`. Softirq context; the skb is never taken.
+Kernel: net/ipv4/raw.c (raw_local_deliver, raw_v4_input, raw_rcv, raw_icmp_error, raw_err,
+raw_sendmsg with corking, raw_destroy). Sockets live in `net.ipv4.raw_table[protocol]`.
+Receive runs in softirq context; the skb is never taken.
 """
 
 from __future__ import annotations
 
+import errno
 from typing import TYPE_CHECKING
 
 from skbuff.net import flow
@@ -43,7 +45,7 @@ def raw_local_deliver(skb: sk_buff, protocol: int) -> bool:
         if not raw_v4_match(net, sk, protocol, iph.saddr, iph.daddr, skb.dev.ifindex):
             continue
         delivered = True
-        data = bytes(skb.buf[nh:skb.tail])
+        data = skbuff.skb_copy_bits(skb, nh - skb.data, skb.len + skb.data - nh) or b""
         if sock.sock_queue_rcv(sk, skb, data, iph.saddr, 0):
             net.mib.ip_statistics[snmp.IPSTATS_MIB_INDISCARDS] += 1
     return delivered
@@ -71,10 +73,15 @@ def raw_icmp_error(skb: sk_buff, protocol: int, info: int) -> None:
             ip_sockglue.ip_icmp_error_report(sk, skb, info, 0, payload)
 
 
-def raw_sendmsg(sk: sock_t, data: bytes, daddr: int) -> int:
+def raw_sendmsg(sk: sock_t, data: bytes, daddr: int, flags: int = 0) -> int:
     """Send `data` as the payload of an IP datagram of the socket's protocol (no
-    IP_HDRINCL). Kernel: net/ipv4/raw.c raw_sendmsg.
+    IP_HDRINCL); with MSG_MORE in `flags` it is corked until a call without (see
+    ip4_datagram_send). len(data) or -errno (-EMSGSIZE above 64K).
+
+    Kernel: net/ipv4/raw.c raw_sendmsg.
     """
+    if len(data) > 0xFFFF:
+        return -errno.EMSGSIZE
     fl4 = flow.flowi4(flowi4_oif=sk.sk_bound_dev_if, flowi4_mark=sk.sk_mark,
                       flowi4_tos=sk.tos & 0xFC, flowi4_proto=sk.sk_protocol,
                       daddr=ip_output.inet_opt_faddr(sk, daddr),
@@ -82,4 +89,9 @@ def raw_sendmsg(sk: sock_t, data: bytes, daddr: int) -> int:
     if sk.sk_protocol == 1 and data:
         fl4.fl4_icmp_type = data[0]
         fl4.fl4_icmp_code = data[1] if len(data) > 1 else 0
-    return ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, 0, -1, daddr)
+    return ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, 0, -1, daddr, flags)
+
+
+def raw_destroy(sk: sock_t) -> None:
+    """Closing throws away a corked datagram. Kernel: net/ipv4/raw.c raw_destroy."""
+    ip_output.ip_flush_pending_frames(sk)

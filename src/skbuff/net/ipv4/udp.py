@@ -356,8 +356,8 @@ def _rt_put(rtp: list[Any]) -> None:
         core_dst.dst_release(rtp[0])
 
 
-def udp_recvmsg(sk: sock_t) -> tuple[bytes, int, int] | None:
-    """One queued datagram (payload, saddr, sport), counting InDatagrams; None if empty.
+def udp_recvmsg(sk: sock_t) -> tuple[bytes, int, int, bytes, bytes] | None:
+    """One queued datagram (as sock_dequeue gives it), counting InDatagrams; None if empty.
 
     Kernel: net/ipv4/udp.c udp_recvmsg.
     """
