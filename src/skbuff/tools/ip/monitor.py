@@ -303,7 +303,7 @@ class ipmonitor:
 
     def print_nexthop_bucket(self, m: nlmsg) -> str:
         """iproute2: ip/ipnexthop.c print_nexthop_bucket."""
-        return nexthop.print_nexthop_bucket(self.ctx, m)[0] + "\n"
+        return nexthop.print_nexthop_bucket(m)[0] + "\n"
 
     def poll(self) -> tuple[str, str, bool]:
         """The text of the events since the last poll; a monitor never ends by itself."""

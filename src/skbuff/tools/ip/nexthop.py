@@ -166,7 +166,7 @@ def print_nh_res_group(res: dict[int, int]) -> tuple[str, dict[str, Any]]:
                    for k, v in js.items()), js
 
 
-def print_nexthop_bucket(ctx: IpCtx, m: nlmsg) -> tuple[str, dict[str, Any]]:
+def print_nexthop_bucket(m: nlmsg) -> tuple[str, dict[str, Any]]:
     """(text, JSON object) of one RTM_NEWNEXTHOPBUCKET. iproute2: ip/ipnexthop.c
     print_nexthop_bucket, print_nh_res_bucket."""
     at = m.attrs
@@ -495,7 +495,7 @@ def ipnh_bucket_list(ctx: IpCtx, a: Args) -> None:
         quiet = not reply.extack and reply.error in (-errno.ENOENT, -errno.EOPNOTSUPP)
         raise ToolExit(2, ("" if quiet else rtnl_error_text(reply)) + "Dump terminated\n")
     for m in reply.msgs:
-        ctx.print_obj(*print_nexthop_bucket(ctx, m))
+        ctx.print_obj(*print_nexthop_bucket(m))
     if ctx.json:
         ctx.flush_json()
 
@@ -519,7 +519,7 @@ def ipnh_bucket_get(ctx: IpCtx, a: Args) -> None:
     req.attrs[uapi_nh.NHA_ID] = nh_id
     req.attrs[uapi_nh.NHA_RES_BUCKET] = {uapi_nh.NHA_RES_BUCKET_INDEX: bucket_index}
     reply = ctx.talk_checked(req)
-    ctx.print_obj(*print_nexthop_bucket(ctx, reply.msgs[0]))
+    ctx.print_obj(*print_nexthop_bucket(reply.msgs[0]))
     if ctx.json:
         ctx.flush_json()
 
