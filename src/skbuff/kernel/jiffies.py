@@ -113,6 +113,13 @@ def jiffies_to_clock_t(k: Kernel, x: int) -> int:
     return (x * USER_HZ) // k.hz
 
 
+def jiffies_delta_to_clock_t(k: Kernel, delta: int) -> int:
+    """A jiffy difference (unsigned long) in USER_HZ ticks, negative as 0.
+
+    Kernel: include/linux/jiffies.h jiffies_delta_to_clock_t."""
+    return jiffies_to_clock_t(k, max(0, _slong(delta)))
+
+
 def clock_t_to_jiffies(k: Kernel, x: int) -> int:
     """USER_HZ ticks → jiffies, saturating at ~0UL. Kernel: kernel/time/time.c."""
     hz = k.hz

@@ -2,7 +2,9 @@
 
 Attribute values are Python values: NHA_ID/NHA_OIF/NHA_MASTER ints, NHA_GATEWAY a host-order
 IPv4 int, NHA_GROUP a list of `nexthop_grp`, NHA_GROUP_TYPE an int, flags (NHA_BLACKHOLE,
-NHA_GROUPS, NHA_FDB) None (present) or absent.
+NHA_GROUPS, NHA_FDB) None (present) or absent. The nests NHA_RES_GROUP and NHA_RES_BUCKET are
+dicts of their NHA_RES_GROUP_* / NHA_RES_BUCKET_* attributes (ints; timers and times in
+clock_t, USER_HZ ticks).
 """
 
 from __future__ import annotations
@@ -38,6 +40,17 @@ NHA_GROUP_STATS = 15
 NHA_HW_STATS_ENABLE = 16
 NHA_HW_STATS_USED = 17
 NHA_MAX = NHA_HW_STATS_USED
+
+NHA_RES_GROUP_PAD = 0
+NHA_RES_GROUP_BUCKETS = 1
+NHA_RES_GROUP_IDLE_TIMER = 2
+NHA_RES_GROUP_UNBALANCED_TIMER = 3
+NHA_RES_GROUP_UNBALANCED_TIME = 4
+
+NHA_RES_BUCKET_PAD = 0
+NHA_RES_BUCKET_INDEX = 1
+NHA_RES_BUCKET_IDLE_TIME = 2
+NHA_RES_BUCKET_NH_ID = 3
 
 
 @slotted

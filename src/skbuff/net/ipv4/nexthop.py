@@ -6,10 +6,13 @@ checked by fib_check_nh as a route's would be) or a group of other nexthops with
 (`nh_group`, hash-threshold). Routes point at a nexthop through `fib_info.nh`; the nexthop
 lists them in `fi_list` so that removing it removes them (__remove_nexthop_fib) and replacing
 it changes them in place. Groups list their members (`nh_grp_entry`), members list the
-entries that hold them (`grp_list`). Resilient groups (NEXTHOP_GRP_TYPE_RES: buckets, idle
-and unbalanced timers) are not built: asking for one is -EOPNOTSUPP. IPv6 nexthops neither
-(the stack is IPv4): a request of family AF_INET6 is -EAFNOSUPPORT, as a kernel without
-IPv6 answers.
+entries that hold them (`grp_list`). A group is hash-threshold (NEXTHOP_GRP_TYPE_MPATH: upper
+bounds over the hash space) or resilient (NEXTHOP_GRP_TYPE_RES: an `nh_res_table` of buckets,
+the flow hash picks a bucket; a change of members or weights moves only the buckets it must,
+those idle for `idle_timer` first, all overweight ones once `unbalanced_timer` has passed, from
+a delayed work on the simulated clock that tells RTM_NEWNEXTHOPBUCKET to `ip monitor`). IPv6
+nexthops are not built (the stack is IPv4): a request of family AF_INET6 is -EAFNOSUPPORT, as
+a kernel without IPv6 answers.
 
 Everything here runs under RTNL in process context but the lookup helpers
 (nexthop_select_path, nexthop_get_nhc_lookup, ...), which any context may call.
@@ -22,6 +25,16 @@ import errno
 from typing import TYPE_CHECKING, Any
 
 from skbuff.kernel import notifier, sysctl
+from skbuff.kernel import timer as ktimer
+from skbuff.kernel.jiffies import (
+    ULONG_MASK,
+    clock_t_to_jiffies,
+    jiffies_delta_to_clock_t,
+    jiffies_to_clock_t,
+    time_after,
+    time_after_eq,
+    time_before,
+)
 from skbuff.net import flow
 from skbuff.net.core import dev as netdev
 from skbuff.net.core import neighbour as nb
@@ -39,6 +52,8 @@ if TYPE_CHECKING:
 
 NEXTHOP_VALID_USER_FLAGS = uapi_rt.RTNH_F_ONLINK
 AF_INET6 = 10
+NH_RES_DEFAULT_IDLE_TIMER_S = 120  # NH_RES_DEFAULT_IDLE_TIMER is 120 * HZ
+NH_RES_DEFAULT_UNBALANCED_TIMER = 0  # no forced rebalancing
 
 
 class nh_info:
@@ -61,24 +76,68 @@ class nh_info:
 
 
 class nh_grp_entry:
-    """struct nh_grp_entry: one member of a group (`upper_bound` is hthr.upper_bound).
+    """struct nh_grp_entry: one member of a group (`upper_bound` is hthr.upper_bound;
+    `count_buckets`/`wants_buckets` are res.*, the buckets it holds and should hold).
 
     Kernel: include/net/nexthop.h."""
 
-    __slots__ = ("nh", "nh_parent", "upper_bound", "weight")
+    __slots__ = ("count_buckets", "nh", "nh_parent", "upper_bound", "wants_buckets", "weight")
 
     def __init__(self, nh: nexthop, weight: int, parent: nexthop) -> None:
         self.nh = nh
         self.weight = weight
         self.upper_bound = 0
+        self.count_buckets = 0
+        self.wants_buckets = 0
         self.nh_parent = parent
 
 
+class nh_res_bucket:
+    """struct nh_res_bucket: the member a bucket sends flows to; `used_time` is the jiffy of
+    its last selection (or of its migration, then equal to `migrated_time`).
+
+    Kernel: include/net/nexthop.h."""
+
+    __slots__ = ("migrated_time", "nh_entry", "nh_flags", "occupied", "used_time")
+
+    def __init__(self) -> None:
+        self.nh_entry: nh_grp_entry | None = None
+        self.used_time = 0
+        self.migrated_time = 0
+        self.occupied = False
+        self.nh_flags = 0
+
+
+class nh_res_table:
+    """struct nh_res_table: a resilient group's buckets, its timers (jiffies) and the
+    underweight members (`uw_nh_entries`, the kernel's list: new ones go in front).
+    `upkeep_dw` is the delayed work, a timer_list whose callback runs the work in place.
+
+    Kernel: include/net/nexthop.h, net/ipv4/nexthop.c nexthop_res_table_alloc."""
+
+    __slots__ = ("idle_timer", "net", "nh_buckets", "nhg_id", "num_nh_buckets",
+                 "unbalanced_since", "unbalanced_timer", "upkeep_dw", "uw_nh_entries")
+
+    def __init__(self, net: Net, nhg_id: int, cfg: nh_config) -> None:
+        self.net = net
+        self.nhg_id = nhg_id
+        self.upkeep_dw = ktimer.timer_list()
+        ktimer.timer_setup(self.upkeep_dw, lambda _t: nh_res_table_upkeep_dw(self), 0)
+        self.uw_nh_entries: list[nh_grp_entry] = []
+        self.unbalanced_since = 0
+        self.idle_timer = cfg.nh_grp_res_idle_timer & 0xFFFFFFFF  # u32 fields
+        self.unbalanced_timer = cfg.nh_grp_res_unbalanced_timer & 0xFFFFFFFF
+        self.num_nh_buckets = cfg.nh_grp_res_num_buckets
+        self.nh_buckets = [nh_res_bucket() for _ in range(self.num_nh_buckets)]
+
+
 class nh_group:
-    """struct nh_group (hash-threshold only). Kernel: include/net/nexthop.h."""
+    """struct nh_group: hash-threshold or resilient (then `res_table`).
+
+    Kernel: include/net/nexthop.h."""
 
     __slots__ = ("fdb_nh", "has_v4", "hash_threshold", "is_multipath", "nh_entries",
-                 "resilient")
+                 "res_table", "resilient")
 
     def __init__(self) -> None:
         self.nh_entries: list[nh_grp_entry] = []
@@ -87,6 +146,13 @@ class nh_group:
         self.resilient = False
         self.fdb_nh = False
         self.has_v4 = False
+        self.res_table: nh_res_table | None = None
+
+    def res(self) -> nh_res_table:
+        """rtnl_dereference(nhg->res_table) of a resilient group."""
+        rt = self.res_table
+        assert rt is not None
+        return rt
 
     @property
     def num_nh(self) -> int:
@@ -142,10 +208,15 @@ class netns_nexthop:
 
 
 class nh_config:
-    """struct nh_config: a parsed RTM_NEWNEXTHOP. Kernel: include/net/nexthop.h."""
+    """struct nh_config: a parsed RTM_NEWNEXTHOP (res timers in jiffies).
+
+    Kernel: include/net/nexthop.h."""
 
     __slots__ = ("dev", "gw", "nh_blackhole", "nh_family", "nh_fdb", "nh_flags", "nh_grp",
-                 "nh_grp_type", "nh_id", "nh_ifindex", "nh_protocol", "nlflags", "nlinfo")
+                 "nh_grp_res_has_idle_timer", "nh_grp_res_has_num_buckets",
+                 "nh_grp_res_has_unbalanced_timer", "nh_grp_res_idle_timer",
+                 "nh_grp_res_num_buckets", "nh_grp_res_unbalanced_timer", "nh_grp_type",
+                 "nh_id", "nh_ifindex", "nh_protocol", "nlflags", "nlinfo")
 
     def __init__(self) -> None:
         self.nh_id = 0
@@ -159,6 +230,12 @@ class nh_config:
         self.gw = 0
         self.nh_grp: list[uapi_nh.nexthop_grp] | None = None
         self.nh_grp_type = 0
+        self.nh_grp_res_num_buckets = 0
+        self.nh_grp_res_idle_timer = 0
+        self.nh_grp_res_unbalanced_timer = 0
+        self.nh_grp_res_has_num_buckets = False
+        self.nh_grp_res_has_idle_timer = False
+        self.nh_grp_res_has_unbalanced_timer = False
         self.nlflags = 0
         self.nlinfo = nl_info()
 
@@ -282,10 +359,13 @@ def nh_fill_node(nh: nexthop, event: int, nlflags: int) -> uapi_rt.nlmsg:
         nhg = nh.grp()
         if nhg.fdb_nh:
             attrs[uapi_nh.NHA_FDB] = None
-        attrs[uapi_nh.NHA_GROUP_TYPE] = uapi_nh.NEXTHOP_GRP_TYPE_MPATH
+        attrs[uapi_nh.NHA_GROUP_TYPE] = (uapi_nh.NEXTHOP_GRP_TYPE_RES if nhg.resilient
+                                         else uapi_nh.NEXTHOP_GRP_TYPE_MPATH)
         attrs[uapi_nh.NHA_GROUP] = [
             uapi_nh.nexthop_grp(id=e.nh.id, weight=(e.weight - 1) & 0xFF,
                                 weight_high=(e.weight - 1) >> 8) for e in nhg.nh_entries]
+        if nhg.resilient:
+            attrs[uapi_nh.NHA_RES_GROUP] = nla_put_nh_group_res(nhg.res())
         attrs[uapi_nh.NHA_OP_FLAGS] = uapi_nh.NHA_OP_FLAG_RESP_GRP_RESVD_0
         return uapi_rt.nlmsg(type=event, flags=nlflags, hdr=hdr, attrs=attrs)
     nhi = nh.info()
@@ -301,6 +381,61 @@ def nh_fill_node(nh: nexthop, event: int, nlflags: int) -> uapi_rt.nlmsg:
     if nhi.fib_nh.nhc_gw_family:
         attrs[uapi_nh.NHA_GATEWAY] = nhi.fib_nh.nhc_gw
     return uapi_rt.nlmsg(type=event, flags=nlflags, hdr=hdr, attrs=attrs)
+
+
+def nla_put_nh_group_res(res_table: nh_res_table) -> dict[int, int]:
+    """The NHA_RES_GROUP nest. Kernel: net/ipv4/nexthop.c nla_put_nh_group_res."""
+    k = res_table.net.kernel
+    return {uapi_nh.NHA_RES_GROUP_BUCKETS: res_table.num_nh_buckets,
+            uapi_nh.NHA_RES_GROUP_IDLE_TIMER: jiffies_to_clock_t(k, res_table.idle_timer),
+            uapi_nh.NHA_RES_GROUP_UNBALANCED_TIMER: jiffies_to_clock_t(
+                k, res_table.unbalanced_timer),
+            uapi_nh.NHA_RES_GROUP_UNBALANCED_TIME: nh_res_table_unbalanced_time(res_table)}
+
+
+def nh_res_table_unbalanced_time(res_table: nh_res_table) -> int:
+    """How long (clock_t) the table has been unbalanced; 0 when balanced.
+
+    Kernel: net/ipv4/nexthop.c nh_res_table_unbalanced_time."""
+    if not res_table.uw_nh_entries:
+        return 0
+    k = res_table.net.kernel
+    return jiffies_delta_to_clock_t(k, k.jiffies - res_table.unbalanced_since)
+
+
+def nh_res_bucket_idle_time(k: Kernel, bucket: nh_res_bucket) -> int:
+    """Clock_t since the bucket was last used. Kernel: net/ipv4/nexthop.c
+    nh_res_bucket_idle_time."""
+    return jiffies_delta_to_clock_t(k, k.jiffies - bucket.used_time)
+
+
+def nh_fill_res_bucket(nh: nexthop, bucket_index: int, event: int,
+                       nlflags: int) -> uapi_rt.nlmsg:
+    """The RTM_NEWNEXTHOPBUCKET message of one bucket of resilient group nh.
+
+    Kernel: net/ipv4/nexthop.c nh_fill_res_bucket."""
+    bucket = nh.grp().res().nh_buckets[bucket_index]
+    nhge = bucket.nh_entry
+    assert nhge is not None
+    hdr = uapi_nh.nhmsg(nh_family=uapi_rt.AF_UNSPEC, nh_flags=bucket.nh_flags,
+                        nh_protocol=nh.protocol)
+    nest = {uapi_nh.NHA_RES_BUCKET_INDEX: bucket_index,
+            uapi_nh.NHA_RES_BUCKET_NH_ID: nhge.nh.id,
+            uapi_nh.NHA_RES_BUCKET_IDLE_TIME: nh_res_bucket_idle_time(nh.net.kernel, bucket)}
+    return uapi_rt.nlmsg(type=event, flags=nlflags, hdr=hdr,
+                         attrs={uapi_nh.NHA_ID: nh.id, uapi_nh.NHA_RES_BUCKET: nest})
+
+
+def nexthop_bucket_notify(res_table: nh_res_table, bucket_index: int) -> None:
+    """RTM_NEWNEXTHOPBUCKET (NLM_F_REPLACE) to RTNLGRP_NEXTHOP: the upkeep work moved a
+    bucket. Kernel: net/ipv4/nexthop.c nexthop_bucket_notify."""
+    nhge = res_table.nh_buckets[bucket_index].nh_entry
+    assert nhge is not None
+    nh = nhge.nh_parent
+    if not rtnetlink.rtnl_has_listeners(nh.net, uapi_rt.RTNLGRP_NEXTHOP):
+        return
+    rtnetlink.rtnl_notify(nh.net, uapi_rt.RTNLGRP_NEXTHOP, nh_fill_res_bucket(
+        nh, bucket_index, uapi_rt.RTM_NEWNEXTHOPBUCKET, uapi_rt.NLM_F_REPLACE))
 
 
 def nexthop_notify(event: int, nh: nexthop, info: nl_info) -> None:
@@ -324,6 +459,10 @@ def valid_group_nh(nh: nexthop, npaths: int, is_fdb: list[bool], extack: Any) ->
         if nhg.hash_threshold:
             rtnetlink.NL_SET_ERR_MSG(extack,
                                      "Hash-threshold group can not be a nexthop within a group")
+            return False
+        if nhg.resilient:
+            rtnetlink.NL_SET_ERR_MSG(extack,
+                                     "Resilient group can not be a nexthop within a group")
             return False
         is_fdb[0] = nhg.fdb_nh
         return True
@@ -437,12 +576,26 @@ def nexthop_select_path_hthr(nhg: nh_group, hash: int) -> nexthop:
     return (nhge0 or nhg.nh_entries[0]).nh
 
 
+def nexthop_select_path_res(nhg: nh_group, hash: int) -> nexthop:
+    """The member in bucket hash % buckets (no neighbour check: a bucket always has one),
+    which is marked used now. Kernel: net/ipv4/nexthop.c nexthop_select_path_res."""
+    res_table = nhg.res()
+    bucket = res_table.nh_buckets[hash % res_table.num_nh_buckets]
+    nh_res_bucket_set_busy(res_table.net.kernel, bucket)
+    nhge = bucket.nh_entry
+    assert nhge is not None
+    return nhge.nh
+
+
 def nexthop_select_path(nh: nexthop, hash: int) -> nexthop:
     """The path (single nexthop) a flow hash takes through nh. Kernel: net/ipv4/nexthop.c
     nexthop_select_path."""
     if not nh.is_group:
         return nh
-    return nexthop_select_path_hthr(nh.grp(), hash)
+    nhg = nh.grp()
+    if nhg.resilient:
+        return nexthop_select_path_res(nhg, hash)
+    return nexthop_select_path_hthr(nhg, hash)
 
 
 def nexthop_check_scope(nhi: nh_info, scope: int, extack: Any) -> int:
@@ -496,6 +649,174 @@ def nh_hthr_group_rebalance(nhg: nh_group) -> None:
         nhge.upper_bound = ((w << 31) + total // 2) // total - 1
 
 
+# ----- resilient groups -------------------------------------------------------------------------
+
+NH_RES_UPKEEP_DW_MINIMUM_INTERVAL_DIV = 2  # the upkeep work runs at least HZ / 2 apart
+
+
+def nh_res_bucket_set_idle(k: Kernel, bucket: nh_res_bucket) -> None:
+    """Kernel: net/ipv4/nexthop.c nh_res_bucket_set_idle."""
+    bucket.used_time = bucket.migrated_time = k.jiffies
+
+
+def nh_res_bucket_set_busy(k: Kernel, bucket: nh_res_bucket) -> None:
+    """Kernel: net/ipv4/nexthop.c nh_res_bucket_set_busy."""
+    bucket.used_time = k.jiffies
+
+
+def nh_res_bucket_idle_point(res_table: nh_res_table, bucket: nh_res_bucket, now: int) -> int:
+    """When the bucket becomes idle (now if unused since its migration).
+
+    Kernel: net/ipv4/nexthop.c nh_res_bucket_idle_point."""
+    if bucket.used_time == bucket.migrated_time:
+        return now
+    return (bucket.used_time + res_table.idle_timer) & ULONG_MASK
+
+
+def nh_res_table_unb_point(res_table: nh_res_table) -> int:
+    """Kernel: net/ipv4/nexthop.c nh_res_table_unb_point."""
+    return (res_table.unbalanced_since + res_table.unbalanced_timer) & ULONG_MASK
+
+
+def nh_res_bucket_unset_nh(bucket: nh_res_bucket) -> None:
+    """Kernel: net/ipv4/nexthop.c nh_res_bucket_unset_nh."""
+    if bucket.occupied:
+        assert bucket.nh_entry is not None
+        bucket.nh_entry.count_buckets -= 1
+        bucket.occupied = False
+
+
+def nh_res_bucket_set_nh(bucket: nh_res_bucket, nhge: nh_grp_entry) -> None:
+    """Kernel: net/ipv4/nexthop.c nh_res_bucket_set_nh."""
+    nh_res_bucket_unset_nh(bucket)
+    bucket.occupied = True
+    bucket.nh_entry = nhge
+    nhge.count_buckets += 1
+
+
+def nh_res_bucket_should_migrate(res_table: nh_res_table, bucket: nh_res_bucket,
+                                 deadline: list[int]) -> bool:
+    """Does the bucket move now? An empty bucket does; one of an underweight or balanced
+    member stays; one of an overweight member moves once idle, or once the table has been
+    unbalanced for longer than unbalanced_timer (0: never). deadline[0] is lowered to when it
+    might move. (The kernel's `force` tells offloading drivers which case it was; no driver
+    here.) Kernel: net/ipv4/nexthop.c nh_res_bucket_should_migrate."""
+    now = res_table.net.kernel.jiffies
+    if not bucket.occupied:
+        return True
+    nhge = bucket.nh_entry
+    assert nhge is not None
+    if nhge.count_buckets <= nhge.wants_buckets:
+        return False
+    idle_point = nh_res_bucket_idle_point(res_table, bucket, now)
+    if time_after_eq(now, idle_point):
+        return True
+    if res_table.unbalanced_timer:
+        unb_point = nh_res_table_unb_point(res_table)
+        if time_after(now, unb_point):
+            return True
+        nh_res_time_set_deadline(unb_point, deadline)
+    nh_res_time_set_deadline(idle_point, deadline)
+    return False
+
+
+def nh_res_time_set_deadline(next_time: int, deadline: list[int]) -> None:
+    """Kernel: net/ipv4/nexthop.c nh_res_time_set_deadline."""
+    if time_before(next_time, deadline[0]):
+        deadline[0] = next_time
+
+
+def nh_res_bucket_migrate(res_table: nh_res_table, bucket_index: int, notify_nl: bool) -> None:
+    """Give the bucket to the first underweight member (no driver here can veto it).
+
+    Kernel: net/ipv4/nexthop.c nh_res_bucket_migrate."""
+    bucket = res_table.nh_buckets[bucket_index]
+    new_nhge = res_table.uw_nh_entries[0]
+    nh_res_bucket_set_nh(bucket, new_nhge)
+    nh_res_bucket_set_idle(res_table.net.kernel, bucket)
+    if notify_nl:
+        nexthop_bucket_notify(res_table, bucket_index)
+    if new_nhge.count_buckets == new_nhge.wants_buckets:
+        res_table.uw_nh_entries.pop(0)
+
+
+def nh_res_table_upkeep(res_table: nh_res_table, notify_nl: bool) -> None:
+    """Move every bucket that should move; if the table stays unbalanced, queue the upkeep
+    work for the earliest time another might (at least HZ / 2 on). Kernel: net/ipv4/nexthop.c
+    nh_res_table_upkeep."""
+    k = res_table.net.kernel
+    now = k.jiffies
+    deadline = [(now + (res_table.unbalanced_timer or res_table.idle_timer)) & ULONG_MASK]
+    for i, bucket in enumerate(res_table.nh_buckets):
+        if nh_res_bucket_should_migrate(res_table, bucket, deadline):
+            nh_res_bucket_migrate(res_table, i, notify_nl)
+    if res_table.uw_nh_entries:
+        now = k.jiffies
+        min_deadline = now + k.hz // NH_RES_UPKEEP_DW_MINIMUM_INTERVAL_DIV
+        if time_before(deadline[0], min_deadline):
+            deadline[0] = min_deadline
+        if not ktimer.timer_pending(res_table.upkeep_dw):  # queue_delayed_work
+            ktimer.mod_timer(res_table.upkeep_dw, deadline[0])
+
+
+def nh_res_table_upkeep_dw(res_table: nh_res_table) -> None:
+    """The delayed upkeep work, with bucket notifications. Kernel: net/ipv4/nexthop.c
+    nh_res_table_upkeep_dw."""
+    nh_res_table_upkeep(res_table, True)
+
+
+def nh_res_table_cancel_upkeep(res_table: nh_res_table) -> None:
+    """Kernel: net/ipv4/nexthop.c nh_res_table_cancel_upkeep."""
+    ktimer.del_timer_sync(res_table.upkeep_dw)
+
+
+def nh_res_group_rebalance(nhg: nh_group, res_table: nh_res_table) -> None:
+    """Each member wants buckets in proportion to its weight (rounded upper bounds); the
+    underweight ones are listed, the last member first. Kernel: net/ipv4/nexthop.c
+    nh_res_group_rebalance."""
+    res_table.uw_nh_entries = []
+    total = sum(nhge.weight for nhge in nhg.nh_entries)
+    prev_upper_bound = 0
+    w = 0
+    for nhge in nhg.nh_entries:
+        w += nhge.weight
+        upper_bound = (res_table.num_nh_buckets * w + total // 2) // total & 0xFFFF
+        nhge.wants_buckets = (upper_bound - prev_upper_bound) & 0xFFFF
+        prev_upper_bound = upper_bound
+        if nhge.count_buckets < nhge.wants_buckets:
+            if not res_table.uw_nh_entries:
+                res_table.unbalanced_since = res_table.net.kernel.jiffies
+            res_table.uw_nh_entries.insert(0, nhge)
+
+
+def nh_res_table_migrate_buckets(res_table: nh_res_table, nhg: nh_group) -> None:
+    """Point each bucket at nhg's entry of the same nexthop id; a bucket whose member is gone
+    is left unoccupied. Kernel: net/ipv4/nexthop.c nh_res_table_migrate_buckets."""
+    by_id = {nhge.nh.id: nhge for nhge in nhg.nh_entries}
+    for bucket in res_table.nh_buckets:
+        assert bucket.nh_entry is not None
+        nhge = by_id.get(bucket.nh_entry.nh.id)
+        if nhge is not None:
+            nh_res_bucket_set_nh(bucket, nhge)
+        else:
+            nh_res_bucket_unset_nh(bucket)
+
+
+def replace_nexthop_grp_res(oldg: nh_group, newg: nh_group) -> None:
+    """Carry oldg's buckets over to newg's members and rebalance (no bucket notifications;
+    an unbalanced table stays unbalanced since the same time). Kernel: net/ipv4/nexthop.c
+    replace_nexthop_grp_res."""
+    old_res_table = oldg.res()
+    prev_unbalanced_since = old_res_table.unbalanced_since
+    prev_has_uw = bool(old_res_table.uw_nh_entries)
+    nh_res_table_cancel_upkeep(old_res_table)
+    nh_res_table_migrate_buckets(old_res_table, newg)
+    nh_res_group_rebalance(newg, old_res_table)
+    if prev_has_uw and old_res_table.uw_nh_entries:
+        old_res_table.unbalanced_since = prev_unbalanced_since
+    nh_res_table_upkeep(old_res_table, False)
+
+
 # ----- removal ----------------------------------------------------------------------------------
 
 
@@ -511,10 +832,15 @@ def remove_nh_grp_entry(net: Net, nhge: nh_grp_entry, nlinfo: nl_info | None) ->
     newg = nh_group()
     newg.is_multipath = nhg.is_multipath
     newg.hash_threshold = nhg.hash_threshold
+    newg.resilient = nhg.resilient
+    newg.res_table = nhg.res_table
     newg.fdb_nh = nhg.fdb_nh
     newg.nh_entries = [e for e in nhg.nh_entries if e.nh is not nhge.nh]
     newg.has_v4 = any(e.nh.info().family == uapi_rt.AF_INET for e in newg.nh_entries)
-    nh_hthr_group_rebalance(newg)
+    if newg.hash_threshold:
+        nh_hthr_group_rebalance(newg)
+    else:
+        replace_nexthop_grp_res(nhg, newg)
     nhp.nh_grp = newg
     nhge.nh.grp_list.remove(nhge)
     if nlinfo is not None:
@@ -528,10 +854,15 @@ def remove_nexthop_from_groups(net: Net, nh: nexthop, nlinfo: nl_info | None) ->
 
 
 def remove_nexthop_group(nh: nexthop) -> None:
-    """Unlink a group from its members. Kernel: net/ipv4/nexthop.c remove_nexthop_group."""
-    for nhge in nh.grp().nh_entries:
+    """Unlink a group from its members; a resilient group's upkeep work is cancelled.
+
+    Kernel: net/ipv4/nexthop.c remove_nexthop_group."""
+    nhg = nh.grp()
+    for nhge in nhg.nh_entries:
         if nhge in nhge.nh.grp_list:
             nhge.nh.grp_list.remove(nhge)
+    if nhg.resilient:
+        nh_res_table_cancel_upkeep(nhg.res())
 
 
 def __remove_nexthop_fib(net: Net, nh: nexthop) -> None:
@@ -581,8 +912,10 @@ def nh_rt_cache_flush(net: Net, nh: nexthop) -> None:
 # ----- replace ----------------------------------------------------------------------------------
 
 
-def replace_nexthop_grp(old: nexthop, new: nexthop, extack: Any) -> int:
-    """Swap the groups of old and new (new is then freed holding old's).
+def replace_nexthop_grp(old: nexthop, new: nexthop, cfg: nh_config, extack: Any) -> int:
+    """Swap the groups of old and new (new is then freed holding old's). A resilient group
+    keeps its table (bucket count, and the timers the request does not give) and its buckets
+    migrate to the new members.
 
     Kernel: net/ipv4/nexthop.c replace_nexthop_grp."""
     if not new.is_group:
@@ -593,6 +926,19 @@ def replace_nexthop_grp(old: nexthop, new: nexthop, extack: Any) -> int:
         rtnetlink.NL_SET_ERR_MSG(extack,
                                  "Can not replace a nexthop group with one of a different type.")
         return -errno.EINVAL
+    if newg.resilient:
+        old_res_table = oldg.res()
+        if (cfg.nh_grp_res_has_num_buckets
+                and cfg.nh_grp_res_num_buckets != old_res_table.num_nh_buckets):
+            rtnetlink.NL_SET_ERR_MSG(
+                extack, "Can not change number of buckets of a resilient nexthop group.")
+            return -errno.EINVAL
+        if cfg.nh_grp_res_has_idle_timer:
+            old_res_table.idle_timer = cfg.nh_grp_res_idle_timer & 0xFFFFFFFF
+        if cfg.nh_grp_res_has_unbalanced_timer:
+            old_res_table.unbalanced_timer = cfg.nh_grp_res_unbalanced_timer & 0xFFFFFFFF
+        replace_nexthop_grp_res(oldg, newg)
+        newg.res_table, oldg.res_table = old_res_table, newg.res_table
     for nhge in newg.nh_entries:
         nhge.nh_parent = old
     old.nh_grp = newg
@@ -630,7 +976,7 @@ def replace_nexthop_single(old: nexthop, new: nexthop, extack: Any) -> int:
     return 0
 
 
-def replace_nexthop(net: Net, old: nexthop, new: nexthop, extack: Any) -> int:
+def replace_nexthop(net: Net, old: nexthop, new: nexthop, cfg: nh_config, extack: Any) -> int:
     """Check that the routes and groups using old accept new, then make old take new's
     definition in place. Kernel: net/ipv4/nexthop.c replace_nexthop."""
     err = fib_check_nh_list(old, new, extack)
@@ -646,7 +992,7 @@ def replace_nexthop(net: Net, old: nexthop, new: nexthop, extack: Any) -> int:
         if err:
             return err
     if old.is_group:
-        err = replace_nexthop_grp(old, new, extack)
+        err = replace_nexthop_grp(old, new, cfg, extack)
     else:
         err = replace_nexthop_single(old, new, extack)
     if not err:
@@ -680,7 +1026,7 @@ def insert_nexthop(net: Net, new_nh: nexthop, cfg: nh_config, extack: Any) -> in
     if old is not None:
         if not replace:
             return -errno.EEXIST
-        rc = replace_nexthop(net, old, new_nh, extack)
+        rc = replace_nexthop(net, old, new_nh, cfg, extack)
         if rc:
             return rc
         new_nh = old
@@ -689,6 +1035,14 @@ def insert_nexthop(net: Net, new_nh: nexthop, cfg: nh_config, extack: Any) -> in
         rtnetlink.NL_SET_ERR_MSG(extack, "Replace specified without create and no entry exists")
         return -errno.ENOENT
     else:
+        if new_nh.is_group and new_nh.grp().resilient:
+            if not cfg.nh_grp_res_has_num_buckets:
+                rtnetlink.NL_SET_ERR_MSG(
+                    extack, "Number of buckets not specified for nexthop group insertion")
+                return -errno.EINVAL
+            nhg = new_nh.grp()
+            nh_res_group_rebalance(nhg, nhg.res())
+            nh_res_table_upkeep(nhg.res(), False)
         state.rb_root[new_nh.id] = new_nh
     nh_base_seq_inc(net)
     nexthop_notify(uapi_rt.RTM_NEWNEXTHOP, new_nh, cfg.nlinfo)
@@ -735,9 +1089,13 @@ def nexthop_create_group(net: Net, cfg: nh_config) -> nexthop:
         nhge = nh_grp_entry(nhe, uapi_nh.nexthop_grp_weight(g), nh)
         nhg.nh_entries.append(nhge)
         nhe.grp_list.insert(0, nhge)
-    nhg.hash_threshold = True
+    if cfg.nh_grp_type == uapi_nh.NEXTHOP_GRP_TYPE_RES:
+        nhg.res_table = nh_res_table(net, cfg.nh_id, cfg)
+        nhg.resilient = True
+    else:
+        nhg.hash_threshold = True
+        nh_hthr_group_rebalance(nhg)
     nhg.is_multipath = True
-    nh_hthr_group_rebalance(nhg)
     nhg.fdb_nh = cfg.nh_fdb
     nh.nh_grp = nhg
     return nh
@@ -815,6 +1173,42 @@ def nexthop_add(net: Net, cfg: nh_config, extack: Any) -> nexthop | int:
 # ----- rtnetlink handlers -----------------------------------------------------------------------
 
 
+def rtm_nh_get_timer(net: Net, tb: dict[int, int], attr: int, fallback: int,
+                     extack: Any) -> tuple[int, bool] | int:
+    """(jiffies, given) of a clock_t timer attribute, or -EINVAL when it does not fit.
+
+    Kernel: net/ipv4/nexthop.c rtm_nh_get_timer."""
+    if attr not in tb:
+        return fallback, False
+    timer = clock_t_to_jiffies(net.kernel, tb[attr] & 0xFFFFFFFF)
+    if timer == ULONG_MASK:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Timer value too large")
+        return -errno.EINVAL
+    return timer, True
+
+
+def rtm_to_nh_config_grp_res(net: Net, tb: dict[int, int], cfg: nh_config, extack: Any) -> int:
+    """The NHA_RES_GROUP nest: bucket count (not 0), idle timer (default 120 s), unbalanced
+    timer (default 0). Kernel: net/ipv4/nexthop.c rtm_to_nh_config_grp_res."""
+    if uapi_nh.NHA_RES_GROUP_BUCKETS in tb:
+        cfg.nh_grp_res_num_buckets = tb[uapi_nh.NHA_RES_GROUP_BUCKETS] & 0xFFFF
+        cfg.nh_grp_res_has_num_buckets = True
+        if not cfg.nh_grp_res_num_buckets:
+            rtnetlink.NL_SET_ERR_MSG(extack, "Number of buckets needs to be non-0")
+            return -errno.EINVAL
+    idle = rtm_nh_get_timer(net, tb, uapi_nh.NHA_RES_GROUP_IDLE_TIMER,
+                            NH_RES_DEFAULT_IDLE_TIMER_S * net.kernel.hz, extack)
+    if isinstance(idle, int):
+        return idle
+    cfg.nh_grp_res_idle_timer, cfg.nh_grp_res_has_idle_timer = idle
+    unb = rtm_nh_get_timer(net, tb, uapi_nh.NHA_RES_GROUP_UNBALANCED_TIMER,
+                           NH_RES_DEFAULT_UNBALANCED_TIMER, extack)
+    if isinstance(unb, int):
+        return unb
+    cfg.nh_grp_res_unbalanced_timer, cfg.nh_grp_res_has_unbalanced_timer = unb
+    return 0
+
+
 def rtm_to_nh_config(net: Net, msg: uapi_rt.nlmsg, cfg: nh_config, extack: Any) -> int:
     """Parse and check an RTM_NEWNEXTHOP request. Kernel: net/ipv4/nexthop.c rtm_to_nh_config."""
     nhm: uapi_nh.nhmsg = msg.hdr
@@ -856,7 +1250,7 @@ def rtm_to_nh_config(net: Net, msg: uapi_rt.nlmsg, cfg: nh_config, extack: Any) 
             return -errno.EINVAL
         err = nh_check_attr_group(net, tb, cfg.nh_grp_type, extack)
         if not err and cfg.nh_grp_type == uapi_nh.NEXTHOP_GRP_TYPE_RES:
-            return -errno.EOPNOTSUPP  # resilient groups are not built (see the module)
+            err = rtm_to_nh_config_grp_res(net, tb.get(uapi_nh.NHA_RES_GROUP, {}), cfg, extack)
         return err
     if uapi_nh.NHA_BLACKHOLE in tb:
         if any(a in tb for a in (uapi_nh.NHA_GATEWAY, uapi_nh.NHA_OIF, uapi_nh.NHA_ENCAP,
@@ -998,6 +1392,101 @@ def rtm_dump_nexthop(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg] | uapi
                                     nhm.nh_family)]
 
 
+def nexthop_find_group_resilient(net: Net, id: int, extack: Any) -> nexthop | int:
+    """Kernel: net/ipv4/nexthop.c nexthop_find_group_resilient."""
+    nh = nexthop_find_by_id(net, id)
+    if nh is None:
+        return -errno.ENOENT
+    if not nh.is_group:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Not a nexthop group")
+        return -errno.EINVAL
+    if not nh.grp().resilient:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Nexthop group not of type resilient")
+        return -errno.EINVAL
+    return nh
+
+
+def rtm_dump_nexthop_bucket_nh(nh: nexthop, dev_idx: int, master_idx: int, nh_id: int,
+                               family: int) -> list[uapi_rt.nlmsg]:
+    """The buckets of one resilient group whose member passes the filter.
+
+    Kernel: net/ipv4/nexthop.c rtm_dump_nexthop_bucket_nh."""
+    out = []
+    for i, bucket in enumerate(nh.grp().res().nh_buckets):
+        nhge = bucket.nh_entry
+        assert nhge is not None
+        if nh_dump_filtered(nhge.nh, dev_idx, master_idx, False, family):
+            continue
+        if nh_id and nh_id != nhge.nh.id:
+            continue
+        out.append(nh_fill_res_bucket(nh, i, uapi_rt.RTM_NEWNEXTHOPBUCKET, uapi_rt.NLM_F_MULTI))
+    return out
+
+
+def rtm_dump_nexthop_bucket(net: Net,
+                            msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg] | uapi_rt.nlreply:
+    """RTM_GETNEXTHOPBUCKET dumpit (`ip nexthop bucket show`): the buckets of one group
+    (NHA_ID) or of every resilient group in id order, filtered by member device (NHA_OIF,
+    NHA_MASTER) and member id (NHA_RES_BUCKET_NH_ID). Kernel: net/ipv4/nexthop.c
+    rtm_dump_nexthop_bucket, nh_valid_dump_bucket_req, nh_valid_dump_nhid."""
+    nhm: uapi_nh.nhmsg = msg.hdr
+    tb = msg.attrs
+    ext = rtnetlink.netlink_ext_ack(None, [])
+    res_tb: dict[int, int] = tb.get(uapi_nh.NHA_RES_BUCKET, {})
+    for value in (tb.get(uapi_nh.NHA_ID), res_tb.get(uapi_nh.NHA_RES_BUCKET_NH_ID)):
+        if value == 0:
+            rtnetlink.NL_SET_ERR_MSG(ext, "Invalid nexthop id")
+            return uapi_rt.nlreply(-errno.EINVAL, ext.msg, [], True)
+    for attr, what in ((uapi_nh.NHA_OIF, "Invalid device index"),
+                       (uapi_nh.NHA_MASTER, "Invalid master device index")):
+        if tb.get(attr, 0) > 0x7FFFFFFF:
+            rtnetlink.NL_SET_ERR_MSG(ext, what)
+            return uapi_rt.nlreply(-errno.EINVAL, ext.msg, [], True)
+    if nhm.nh_protocol or nhm.resvd or nhm.nh_scope or nhm.nh_flags:
+        rtnetlink.NL_SET_ERR_MSG(ext, "Invalid values in header for nexthop dump request")
+        return uapi_rt.nlreply(-errno.EINVAL, ext.msg, [], True)
+    dev_idx = tb.get(uapi_nh.NHA_OIF, 0)
+    master_idx = tb.get(uapi_nh.NHA_MASTER, 0)
+    res_nh_id = res_tb.get(uapi_nh.NHA_RES_BUCKET_NH_ID, 0)
+    if tb.get(uapi_nh.NHA_ID):
+        nh = nexthop_find_group_resilient(net, tb[uapi_nh.NHA_ID], ext)
+        if isinstance(nh, int):
+            return uapi_rt.nlreply(nh, ext.msg, [], True)
+        return rtm_dump_nexthop_bucket_nh(nh, dev_idx, master_idx, res_nh_id, nhm.nh_family)
+    state = _nh(net)
+    out: list[uapi_rt.nlmsg] = []
+    for id in sorted(state.rb_root):
+        nh = state.rb_root[id]
+        if nh.is_group and nh.grp().resilient:
+            out.extend(rtm_dump_nexthop_bucket_nh(nh, dev_idx, master_idx, res_nh_id,
+                                                  nhm.nh_family))
+    return out
+
+
+def rtm_get_nexthop_bucket(net: Net, msg: uapi_rt.nlmsg, extack: Any) -> int:
+    """RTM_GETNEXTHOPBUCKET doit (`ip nexthop bucket get`). Kernel: net/ipv4/nexthop.c
+    rtm_get_nexthop_bucket, nh_valid_get_bucket_req."""
+    id = nh_valid_get_del_req(msg, extack)
+    if id < 0:
+        return id
+    res_tb: dict[int, int] | None = msg.attrs.get(uapi_nh.NHA_RES_BUCKET)
+    if res_tb is None:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Bucket information is missing")
+        return -errno.EINVAL
+    if uapi_nh.NHA_RES_BUCKET_INDEX not in res_tb:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Bucket index is missing")
+        return -errno.EINVAL
+    bucket_index = res_tb[uapi_nh.NHA_RES_BUCKET_INDEX] & 0xFFFF
+    nh = nexthop_find_group_resilient(net, id, extack)
+    if isinstance(nh, int):
+        return nh
+    if bucket_index >= nh.grp().res().num_nh_buckets:
+        rtnetlink.NL_SET_ERR_MSG(extack, "Bucket index out of bounds")
+        return -errno.ENOENT
+    return rtnetlink.rtnl_unicast(
+        nh_fill_res_bucket(nh, bucket_index, uapi_rt.RTM_NEWNEXTHOPBUCKET, 0), extack)
+
+
 # ----- events, namespaces, init -----------------------------------------------------------------
 
 
@@ -1041,3 +1530,5 @@ def nexthop_init(k: Kernel) -> None:
         rtnetlink.rtnl_register(k, family, uapi_rt.RTM_GETNEXTHOP, rtm_get_nexthop,
                                 rtm_dump_nexthop)
     rtnetlink.rtnl_register(k, uapi_rt.AF_UNSPEC, uapi_rt.RTM_DELNEXTHOP, rtm_del_nexthop, None)
+    rtnetlink.rtnl_register(k, uapi_rt.AF_UNSPEC, uapi_rt.RTM_GETNEXTHOPBUCKET,
+                            rtm_get_nexthop_bucket, rtm_dump_nexthop_bucket)

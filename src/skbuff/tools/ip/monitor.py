@@ -38,6 +38,7 @@ from skbuff.uapi.rtnetlink import (
     RTM_DELNEIGH,
     RTM_DELNETCONF,
     RTM_DELNEXTHOP,
+    RTM_DELNEXTHOPBUCKET,
     RTM_DELNSID,
     RTM_DELROUTE,
     RTM_DELRULE,
@@ -48,6 +49,7 @@ from skbuff.uapi.rtnetlink import (
     RTM_NEWNEIGH,
     RTM_NEWNETCONF,
     RTM_NEWNEXTHOP,
+    RTM_NEWNEXTHOPBUCKET,
     RTM_NEWNSID,
     RTM_NEWROUTE,
     RTM_NEWRULE,
@@ -213,6 +215,8 @@ class ipmonitor:
             label, printer = "[NSID]", self.print_nsid
         elif t in (RTM_NEWNEXTHOP, RTM_DELNEXTHOP):
             label, printer = "[NEXTHOP]", self.print_nexthop
+        elif t in (RTM_NEWNEXTHOPBUCKET, RTM_DELNEXTHOPBUCKET):
+            label, printer = "[NEXTHOPBUCKET]", self.print_nexthop_bucket
         else:
             return
         head = self.headers(label, net)
@@ -296,6 +300,10 @@ class ipmonitor:
         """iproute2: ip/ipnexthop.c print_cache_nexthop (no `dev` filter)."""
         text, _ = nexthop.print_nexthop_entry(self.ctx, m, m.type == RTM_DELNEXTHOP)
         return text + "\n"
+
+    def print_nexthop_bucket(self, m: nlmsg) -> str:
+        """iproute2: ip/ipnexthop.c print_nexthop_bucket."""
+        return nexthop.print_nexthop_bucket(m)[0] + "\n"
 
     def poll(self) -> tuple[str, str, bool]:
         """The text of the events since the last poll; a monitor never ends by itself."""

@@ -1,12 +1,15 @@
-"""`ip nexthop`: add/replace/del, show/list/flush (selectors), get.
+"""`ip nexthop`: add/replace/del, show/list/flush (selectors), get, and `ip nexthop bucket`
+show/list (selectors) and get (resilient groups' buckets).
 
 iproute2 6.1: ip/ipnexthop.c (do_ipnh, ipnh_modify, add_nh_group_attr, parse_nh_group_type,
-ipnh_list_flush, ipnh_flush, ipnh_get, __print_nexthop_entry, print_nh_group). `ip nexthop
-bucket` (resilient groups' buckets) is not implemented: resilient groups are not built.
+parse_nh_group_type_res, ipnh_list_flush, ipnh_flush, ipnh_get, __print_nexthop_entry,
+print_nh_group, print_nh_res_group, do_ipnh_bucket, ipnh_bucket_list, ipnh_bucket_get,
+print_nexthop_bucket, print_nh_res_bucket).
 """
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +23,7 @@ from skbuff.tools.ip.utils import (
     invarg,
     matches,
     rt_flag_names,
+    rtnl_error_text,
     rtnl_rtprot_a2n,
     rtnl_rtprot_n2a,
     rtnl_rtscope_n2a,
@@ -36,6 +40,7 @@ from skbuff.uapi.rtnetlink import (
     RT_SCOPE_UNIVERSE,
     RTM_DELNEXTHOP,
     RTM_GETNEXTHOP,
+    RTM_GETNEXTHOPBUCKET,
     RTM_NEWNEXTHOP,
     RTNH_F_ONLINK,
     RTPROT_UNSPEC,
@@ -75,6 +80,8 @@ class NhFilter:
     master: int = 0
     proto: int = 0
     fdb: bool = False
+    id: int = 0
+    nhid: int = 0
 
 
 def usage() -> ToolExit:
@@ -107,10 +114,14 @@ def print_nexthop_entry(ctx: IpCtx, m: nlmsg, deleted: bool = False) -> tuple[st
             jg.append({"id": g.id, "weight": w + 1} if w else {"id": g.id})
         txt.append("group " + "/".join(members) + " ")
         js["group"] = jg
-    if at.get(uapi_nh.NHA_GROUP_TYPE, uapi_nh.NEXTHOP_GRP_TYPE_MPATH) != \
-            uapi_nh.NEXTHOP_GRP_TYPE_MPATH:
-        txt.append("type resilient ")
-        js["type"] = "resilient"
+    grp_type = at.get(uapi_nh.NHA_GROUP_TYPE, uapi_nh.NEXTHOP_GRP_TYPE_MPATH)
+    if grp_type != uapi_nh.NEXTHOP_GRP_TYPE_MPATH:
+        name = "resilient" if grp_type == uapi_nh.NEXTHOP_GRP_TYPE_RES else "<unknown type>"
+        txt.append(f"type {name} ")
+        js["type"] = name
+    if uapi_nh.NHA_RES_GROUP in at:
+        res_txt, js["resilient_args"] = print_nh_res_group(at[uapi_nh.NHA_RES_GROUP])
+        txt.append(res_txt)
     if uapi_nh.NHA_GATEWAY in at:
         gw = format_host(at[uapi_nh.NHA_GATEWAY])
         txt.append(f"via {gw} ")
@@ -134,6 +145,53 @@ def print_nexthop_entry(ctx: IpCtx, m: nlmsg, deleted: bool = False) -> tuple[st
     if uapi_nh.NHA_FDB in at:
         txt.append("fdb")
         js["fdb"] = None
+    return "".join(txt), js
+
+
+def clock_t_secs(ticks: int) -> float | int:
+    """A clock_t (1/100 s) as print_tv shows it (%g of seconds; whole seconds as ints so the
+    JSON float prints as %g does). iproute2: include/utils.h __jiffies_to_tv."""
+    return ticks // 100 if ticks % 100 == 0 else ticks / 100
+
+
+def print_nh_res_group(res: dict[int, int]) -> tuple[str, dict[str, Any]]:
+    """The "resilient_args" of a resilient group. iproute2: ip/ipnexthop.c
+    parse_nh_res_group_rta, print_nh_res_group."""
+    js: dict[str, Any] = {"buckets": res.get(uapi_nh.NHA_RES_GROUP_BUCKETS, 0)}
+    for key, attr in (("idle_timer", uapi_nh.NHA_RES_GROUP_IDLE_TIMER),
+                      ("unbalanced_timer", uapi_nh.NHA_RES_GROUP_UNBALANCED_TIMER),
+                      ("unbalanced_time", uapi_nh.NHA_RES_GROUP_UNBALANCED_TIME)):
+        js[key] = clock_t_secs(res.get(attr, 0))
+    return "".join(f"{k} {v:g} " if k != "buckets" else f"buckets {v} "
+                   for k, v in js.items()), js
+
+
+def print_nexthop_bucket(m: nlmsg) -> tuple[str, dict[str, Any]]:
+    """(text, JSON object) of one RTM_NEWNEXTHOPBUCKET. iproute2: ip/ipnexthop.c
+    print_nexthop_bucket, print_nh_res_bucket."""
+    at = m.attrs
+    txt: list[str] = []
+    js: dict[str, Any] = {}
+    if uapi_nh.NHA_ID in at:
+        txt.append(f"id {at[uapi_nh.NHA_ID]} ")
+        js["id"] = at[uapi_nh.NHA_ID]
+    res: dict[int, int] | None = at.get(uapi_nh.NHA_RES_BUCKET)
+    if res is not None:
+        jb: dict[str, Any] = {}
+        if uapi_nh.NHA_RES_BUCKET_INDEX in res:
+            txt.append(f"index {res[uapi_nh.NHA_RES_BUCKET_INDEX]} ")
+            jb["index"] = res[uapi_nh.NHA_RES_BUCKET_INDEX]
+        if uapi_nh.NHA_RES_BUCKET_IDLE_TIME in res:
+            idle = clock_t_secs(res[uapi_nh.NHA_RES_BUCKET_IDLE_TIME])
+            txt.append(f"idle_time {idle:g} ")
+            jb["idle_time"] = idle
+        if uapi_nh.NHA_RES_BUCKET_NH_ID in res:
+            txt.append(f"nhid {res[uapi_nh.NHA_RES_BUCKET_NH_ID]} ")
+            jb["nhid"] = res[uapi_nh.NHA_RES_BUCKET_NH_ID]
+        js["bucket"] = jb
+    flags = rt_flag_names(m.hdr.nh_flags)
+    txt.extend(fl + " " for fl in flags)
+    js["flags"] = flags
     return "".join(txt), js
 
 
@@ -185,19 +243,25 @@ def _parse_group_type(a: Args, attrs: dict[int, Any]) -> None:
     attrs[uapi_nh.NHA_GROUP_TYPE] = types[name]
     if types[name] != uapi_nh.NEXTHOP_GRP_TYPE_RES or a.peek() is None:
         return
-    res: dict[str, int] = {}
-    while a.peek() in ("buckets", "idle_timer", "unbalanced_timer"):
+    res: dict[int, int] = {}
+    while a.peek() in _RES_ARGS:
         a.advance()
-        kw = a.cur
+        attr, what, scale = _RES_ARGS[a.cur]
         arg = a.next_arg()
-        limit = 0xFFFF if kw == "buckets" else 0xFFFFFFFF // 100 - 1
-        v = get_unsigned(arg, limit)
+        v = get_unsigned(arg, 0xFFFF if scale == 1 else 0xFFFFFFFF // 100 - 1)
         if v is None:
-            raise invarg({"buckets": "invalid buckets value",
-                          "idle_timer": "invalid idle timer value",
-                          "unbalanced_timer": "invalid unbalanced timer value"}[kw], arg)
-        res[kw] = v
+            raise invarg(what, arg)
+        res[attr] = v * scale
     attrs[uapi_nh.NHA_RES_GROUP] = res
+
+
+# keyword: (NHA_RES_GROUP_* attribute, invarg text, factor to the attribute's unit)
+_RES_ARGS = {
+    "buckets": (uapi_nh.NHA_RES_GROUP_BUCKETS, "invalid buckets value", 1),
+    "idle_timer": (uapi_nh.NHA_RES_GROUP_IDLE_TIMER, "invalid idle timer value", 100),
+    "unbalanced_timer": (uapi_nh.NHA_RES_GROUP_UNBALANCED_TIMER,
+                         "invalid unbalanced timer value", 100),
+}
 
 
 def ipnh_modify(ctx: IpCtx, cmd: int, flags: int, a: Args) -> None:
@@ -392,6 +456,91 @@ def ipnh_get(ctx: IpCtx, a: Args) -> None:
     ipnh_get_id(ctx, nh_id)
 
 
+def ipnh_bucket_list(ctx: IpCtx, a: Args) -> None:
+    """iproute2: ip/ipnexthop.c ipnh_bucket_list, nh_dump_bucket_filter."""
+    f = NhFilter()
+    while a:
+        kw = a.cur
+        if matches(kw, "dev") or matches(kw, "master"):
+            name = a.next_arg()
+            dev = ctx.dev_by_name(name)
+            if dev is None:
+                raise invarg("Device does not exist\n", name)
+            if matches(kw, "dev"):
+                f.ifindex = dev.ifindex
+            else:
+                f.master = dev.ifindex
+        elif matches(kw, "vrf"):
+            raise invarg("Invalid VRF\n", a.next_arg())  # no device here is a VRF
+        elif kw == "id":
+            f.id = ipnh_parse_id(a.next_arg())
+        elif kw == "nhid":
+            f.nhid = ipnh_parse_id(a.next_arg())
+        elif matches(kw, "help"):
+            raise usage()
+        else:
+            raise invarg("", kw)
+        a.advance()
+    req = _request(ctx, RTM_GETNEXTHOPBUCKET, NLM_F_DUMP)
+    if f.ifindex:
+        req.attrs[uapi_nh.NHA_OIF] = f.ifindex
+    if f.master:
+        req.attrs[uapi_nh.NHA_MASTER] = f.master
+    if f.id:
+        req.attrs[uapi_nh.NHA_ID] = f.id
+    if f.nhid:
+        req.attrs[uapi_nh.NHA_RES_BUCKET] = {uapi_nh.NHA_RES_BUCKET_NH_ID: f.nhid}
+    reply = ctx.talk(req)
+    if reply.error < 0:  # rtnl_dump_done: ENOENT and EOPNOTSUPP without an extack are silent
+        quiet = not reply.extack and reply.error in (-errno.ENOENT, -errno.EOPNOTSUPP)
+        raise ToolExit(2, ("" if quiet else rtnl_error_text(reply)) + "Dump terminated\n")
+    for m in reply.msgs:
+        ctx.print_obj(*print_nexthop_bucket(m))
+    if ctx.json:
+        ctx.flush_json()
+
+
+def ipnh_bucket_get(ctx: IpCtx, a: Args) -> None:
+    """iproute2: ip/ipnexthop.c ipnh_bucket_get, ipnh_bucket_get_id."""
+    nh_id = 0
+    bucket_index: int | None = None
+    while a:
+        if a.cur == "id":
+            nh_id = ipnh_parse_id(a.next_arg())
+        elif a.cur == "index":
+            bucket_index = a.next_value(lambda s: get_unsigned(s, 0xFFFF),
+                                        "invalid bucket index value")
+        else:
+            raise usage()
+        a.advance()
+    if not nh_id or bucket_index is None:
+        raise usage()
+    req = _request(ctx, RTM_GETNEXTHOPBUCKET, 0)
+    req.attrs[uapi_nh.NHA_ID] = nh_id
+    req.attrs[uapi_nh.NHA_RES_BUCKET] = {uapi_nh.NHA_RES_BUCKET_INDEX: bucket_index}
+    reply = ctx.talk_checked(req)
+    ctx.print_obj(*print_nexthop_bucket(reply.msgs[0]))
+    if ctx.json:
+        ctx.flush_json()
+
+
+def do_ipnh_bucket(ctx: IpCtx, a: Args) -> None:
+    """iproute2: ip/ipnexthop.c do_ipnh_bucket."""
+    if not a:
+        ipnh_bucket_list(ctx, a)
+        return
+    cmd = a.cur
+    a.advance()
+    if matches(cmd, "list") or matches(cmd, "show") or matches(cmd, "lst"):
+        ipnh_bucket_list(ctx, a)
+    elif matches(cmd, "get"):
+        ipnh_bucket_get(ctx, a)
+    elif matches(cmd, "help"):
+        raise usage()
+    else:
+        raise ToolExit(255, f'Command "{cmd}" is unknown, try "ip nexthop help".\n')
+
+
 def do_ipnh(ctx: IpCtx, argv: list[str]) -> None:
     """iproute2: ip/ipnexthop.c do_ipnh."""
     a = Args(argv)
@@ -413,8 +562,7 @@ def do_ipnh(ctx: IpCtx, argv: list[str]) -> None:
     elif matches(cmd, "flush"):
         ipnh_list_flush(ctx, a, True)
     elif matches(cmd, "bucket"):
-        raise ToolExit(1, 'skbuff: "ip nexthop bucket" is not implemented (no resilient '
-                       "groups).\n")
+        do_ipnh_bucket(ctx, a)
     elif matches(cmd, "help"):
         raise usage()
     else:

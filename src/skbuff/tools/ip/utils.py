@@ -459,6 +459,8 @@ def jsonw_dumps(value: Any, pretty: bool, depth: int = 0) -> str:
         items = [jsonw_dumps(v, pretty, depth + 1) for v in value]
         pad = " " if pretty else ""
         return "[" + pad + ",".join(items) + (pad if items else "") + "]"
+    if isinstance(value, float):
+        return f"{value:g}"  # jsonw_float
     return json.dumps(value)
 
 
