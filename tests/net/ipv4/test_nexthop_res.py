@@ -10,6 +10,8 @@ from fractions import Fraction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from tests.net.ipv4.test_nexthop import ok
+from tests.net.ipv4.test_nexthop import world as links_world
 
 from skbuff.kernel import timer as ktimer
 from skbuff.net.core import rtnetlink
@@ -19,15 +21,6 @@ from skbuff.uapi import nexthop as uapi_nh
 from skbuff.uapi import rtnetlink as uapi_rt
 
 SETUP = """\
-ip link set lo up
-ip link add d0 type veth peer name p0
-ip link add d1 type veth peer name p1
-ip link set d0 up
-ip link set p0 up
-ip link set d1 up
-ip link set p1 up
-ip addr add 10.0.0.1/24 dev d0
-ip addr add 10.1.0.1/24 dev d1
 ip nexthop add id 1 via 10.0.0.2 dev d0
 ip nexthop add id 2 via 10.1.0.2 dev d1
 ip nexthop add id 3 via 10.0.0.3 dev d0
@@ -37,16 +30,8 @@ SEC = 1_000_000_000
 
 
 def world(extra: str = "") -> World:
-    w = World()
-    res = w.script(SETUP + extra)
-    assert res.status == 0, res.stderr
-    return w
-
-
-def ok(w: World, line: str) -> str:
-    r = w.run(line)
-    assert r.status == 0, (line, r.stderr)
-    return r.stdout
+    """test_nexthop's two veth pairs, plus nexthops 1-4 (via d0 and d1)."""
+    return links_world(SETUP + extra)
 
 
 def fails(w: World, line: str) -> tuple[int, str]:

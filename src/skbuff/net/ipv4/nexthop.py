@@ -1367,13 +1367,11 @@ def nh_dump_filtered(nh: nexthop, dev_idx: int, master_idx: int, group_filter: b
     return bool(master_idx)
 
 
-def rtm_dump_nexthop(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg] | uapi_rt.nlreply:
-    """RTM_GETNEXTHOP dumpit (`ip nexthop show`): nexthops in id order through the filter
-    (NHA_OIF, NHA_MASTER, NHA_GROUPS; NHA_FDB is accepted and, as in the kernel, not applied).
-    Kernel: net/ipv4/nexthop.c rtm_dump_nexthop, nh_valid_dump_req."""
-    nhm: uapi_nh.nhmsg = msg.hdr
-    tb = msg.attrs
-    ext = rtnetlink.netlink_ext_ack(None, [])
+def __nh_valid_dump_req(nhm: uapi_nh.nhmsg, tb: dict[int, Any],
+                        ext: Any) -> uapi_rt.nlreply | None:
+    """The checks both dump requests share: device indexes that fit an int, a header with no
+    protocol, scope or flags. None when valid, else the error reply. Kernel:
+    net/ipv4/nexthop.c __nh_valid_dump_req."""
     for attr, what in ((uapi_nh.NHA_OIF, "Invalid device index"),
                        (uapi_nh.NHA_MASTER, "Invalid master device index")):
         if tb.get(attr, 0) > 0x7FFFFFFF:
@@ -1382,6 +1380,19 @@ def rtm_dump_nexthop(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg] | uapi
     if nhm.nh_protocol or nhm.resvd or nhm.nh_scope or nhm.nh_flags:
         rtnetlink.NL_SET_ERR_MSG(ext, "Invalid values in header for nexthop dump request")
         return uapi_rt.nlreply(-errno.EINVAL, ext.msg, [], True)
+    return None
+
+
+def rtm_dump_nexthop(net: Net, msg: uapi_rt.nlmsg) -> list[uapi_rt.nlmsg] | uapi_rt.nlreply:
+    """RTM_GETNEXTHOP dumpit (`ip nexthop show`): nexthops in id order through the filter
+    (NHA_OIF, NHA_MASTER, NHA_GROUPS; NHA_FDB is accepted and, as in the kernel, not applied).
+    Kernel: net/ipv4/nexthop.c rtm_dump_nexthop, nh_valid_dump_req."""
+    nhm: uapi_nh.nhmsg = msg.hdr
+    tb = msg.attrs
+    ext = rtnetlink.netlink_ext_ack(None, [])
+    bad = __nh_valid_dump_req(nhm, tb, ext)
+    if bad is not None:
+        return bad
     dev_idx = tb.get(uapi_nh.NHA_OIF, 0)
     master_idx = tb.get(uapi_nh.NHA_MASTER, 0)
     group_filter = uapi_nh.NHA_GROUPS in tb
@@ -1437,14 +1448,9 @@ def rtm_dump_nexthop_bucket(net: Net,
         if value == 0:
             rtnetlink.NL_SET_ERR_MSG(ext, "Invalid nexthop id")
             return uapi_rt.nlreply(-errno.EINVAL, ext.msg, [], True)
-    for attr, what in ((uapi_nh.NHA_OIF, "Invalid device index"),
-                       (uapi_nh.NHA_MASTER, "Invalid master device index")):
-        if tb.get(attr, 0) > 0x7FFFFFFF:
-            rtnetlink.NL_SET_ERR_MSG(ext, what)
-            return uapi_rt.nlreply(-errno.EINVAL, ext.msg, [], True)
-    if nhm.nh_protocol or nhm.resvd or nhm.nh_scope or nhm.nh_flags:
-        rtnetlink.NL_SET_ERR_MSG(ext, "Invalid values in header for nexthop dump request")
-        return uapi_rt.nlreply(-errno.EINVAL, ext.msg, [], True)
+    bad = __nh_valid_dump_req(nhm, tb, ext)
+    if bad is not None:
+        return bad
     dev_idx = tb.get(uapi_nh.NHA_OIF, 0)
     master_idx = tb.get(uapi_nh.NHA_MASTER, 0)
     res_nh_id = res_tb.get(uapi_nh.NHA_RES_BUCKET_NH_ID, 0)
