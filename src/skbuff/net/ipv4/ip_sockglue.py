@@ -147,19 +147,19 @@ def _icmp_sender(skb: sk_buff) -> int:
 
 def ipv4_pktinfo_prepare(sk: sock.sock, skb: sk_buff) -> bytes:
     """skb->cb as the socket's queued copy keeps it: with IP_PKTINFO on and a route, an
-    in_pktinfo laid over IPCB's start (ipi_ifindex: IPCB's iif, the skb's own iif when that
-    was the loopback; ipi_spec_dst: fib_compute_spec_dst), else both zeroed. The skb's cb
+    in_pktinfo laid over IPCB's start (ipi_ifindex: IPCB's iif, or when that was the
+    loopback inet_iif: the route's rt_iif, else skb_iif; ipi_spec_dst: fib_compute_spec_dst), else both zeroed. The skb's cb
     itself is left as it is (the kernel writes the clone or the skb it queues; here the
     queued datagram keeps these bytes). Softirq context.
 
-    Kernel: net/ipv4/ip_sockglue.c ipv4_pktinfo_prepare (no l3mdev slaves here; inet_iif
-    is skb_iif as routes keep no rt_iif).
+    Kernel: net/ipv4/ip_sockglue.c ipv4_pktinfo_prepare (no l3mdev slaves here).
     """
     cb = bytearray(skb.cb)
-    if sk.cmsg_flags & IP_CMSG_PKTINFO and route.skb_rtable(skb) is not None:
-        ifindex = _INT.unpack_from(cb, 0)[0]
-        if ifindex == LOOPBACK_IFINDEX:
-            _INT.pack_into(cb, 0, skb.skb_iif)
+    rt = route.skb_rtable(skb)
+    if sk.cmsg_flags & IP_CMSG_PKTINFO and rt is not None:
+        if _INT.unpack_from(cb, 0)[0] == LOOPBACK_IFINDEX:
+            # inet_iif: a local route's rt_iif is the device owning the address
+            _INT.pack_into(cb, 0, rt.rt_iif or skb.skb_iif)
         _PKTINFO_SPEC_DST.pack_into(cb, 4, fib_frontend.fib_compute_spec_dst(skb))
     else:
         cb[0:8] = bytes(8)
