@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from tests.conformance import harness
-from tests.tools.test_ping import TOPO  # a (10.0.1.1) - r - b (10.0.2.2), r-b MTU 1000
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from skbuff.net import socket as bsd
 from skbuff.uapi.in_ import (
@@ -30,10 +30,14 @@ from skbuff.uapi.in_ import (
     IP_PKTINFO,
     IP_RECVERR,
     IP_RECVFRAGSIZE,
+    IP_RECVOPTS,
     IP_RECVORIGDSTADDR,
     IP_RECVTOS,
     IP_RECVTTL,
+    IP_RETOPTS,
 )
+from tests.conformance import harness
+from tests.tools.test_ping import TOPO  # a (10.0.1.1) - r - b (10.0.2.2), r-b MTU 1000
 
 IP = pysocket.IPPROTO_IP
 RECV_FLAGS = (IP_PKTINFO, IP_RECVORIGDSTADDR, IP_CHECKSUM, IP_RECVFRAGSIZE, IP_RECVTTL,
@@ -180,7 +184,9 @@ def _in_netns(path: str) -> Iterator[None]:
         os.close(home)
 
 
-def run_real() -> list[tuple[str, Any]]:
+@contextmanager
+def real_sockets() -> Iterator[Opener]:
+    """The topology on Linux; yields a socket opener for its namespaces."""
     with harness.backend(harness.RealKernel) as rk:
         assert isinstance(rk, harness.RealKernel)
         for _, line in harness.split_script(SETUP + REAL_ONLY):
@@ -191,23 +197,72 @@ def run_real() -> list[tuple[str, Any]]:
             with _in_netns(f"/run/netns/{rk.names[ns]}"):
                 return pysocket.socket(pysocket.AF_INET, type, proto)
 
-        return scenario(open_socket)
+        yield open_socket
 
 
-def run_skbuff() -> list[tuple[str, Any]]:
+@contextmanager
+def skbuff_sockets() -> Iterator[Opener]:
+    """The topology on skbuff; yields a socket opener (calls run as a task)."""
     with harness.backend(harness.Skbuff) as sb:
         assert isinstance(sb, harness.Skbuff)
         w = sb.world
         for _, line in harness.split_script(SETUP):
             assert w.run(line).status == 0, line
         with w.kernel:
-            return scenario(lambda ns, type, proto: bsd.net_socket(
-                w.netns(ns), pysocket.AF_INET, type, proto))
+            yield lambda ns, type, proto: bsd.net_socket(w.netns(ns), pysocket.AF_INET, type,
+                                                         proto)
 
 
 @pytest.mark.usefixtures("real_kernel_ok")
 def test_cmsg_script_matches_linux() -> None:
-    real, ours = run_real(), run_skbuff()
+    with real_sockets() as open_real:
+        real = scenario(open_real)
+    with skbuff_sockets() as open_ours:
+        ours = scenario(open_ours)
     assert [label for label, _ in ours] == [label for label, _ in real]
     diff = [(label, r, o) for (label, r), (_, o) in zip(real, ours, strict=True) if r != o]
     assert not diff, "\n".join(f"{label}:\n  linux  {r}\n  skbuff {o}" for label, r, o in diff)
+
+
+ALL_FLAGS = (*RECV_FLAGS, IP_RECVOPTS, IP_RETOPTS)
+
+
+class _Pair:
+    """A receiver on b and a sender on a, on one side."""
+
+    def __init__(self, open_socket: Opener) -> None:
+        self.rx = open_socket("b", pysocket.SOCK_DGRAM, 0)
+        self.rx.bind(("10.0.2.2", 5000))
+        self.rx.settimeout(2)
+        self.tx = open_socket("a", pysocket.SOCK_DGRAM, 0)
+        self.tx.bind(("10.0.1.1", 4000))
+        self.tx.setsockopt(IP, IP_MTU_DISCOVER, 0)
+
+    def exchange(self, flags: frozenset[int], opts: bytes, size: int, ancbufsize: int
+                 ) -> tuple[Any, ...]:
+        for o in ALL_FLAGS:
+            self.rx.setsockopt(IP, o, int(o in flags))
+        anc = [(IP, pysocket.IP_RETOPTS, opts)] if opts else []
+        self.tx.sendmsg([bytes(size)], anc, 0, ("10.0.2.2", 5000))
+        data, ancdata, msg_flags, _ = self.rx.recvmsg(2000, ancbufsize)
+        return len(data), ancdata, msg_flags
+
+
+@pytest.fixture(scope="module")
+def pairs(real_kernel_ok: None) -> Iterator[tuple[_Pair, _Pair]]:
+    with real_sockets() as open_real, skbuff_sockets() as open_ours:
+        yield _Pair(open_real), _Pair(open_ours)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flags=st.frozensets(st.sampled_from(ALL_FLAGS)),
+       opts=st.sampled_from([b"", RR9, bytes((7, 11, 4)) + bytes(8)]),
+       size=st.sampled_from([1, 1400]), ancbufsize=st.integers(0, 200))
+def test_room_and_truncation_match_linux(pairs: tuple[_Pair, _Pair], flags: frozenset[int],
+                                         opts: bytes, size: int, ancbufsize: int) -> None:
+    """put_cmsg's room rules (CMSG_SPACE per message, the last one cut to what is left,
+    MSG_CTRUNC) over random flag sets, options and buffer sizes, against Linux."""
+    real, ours = pairs
+    assert ours.exchange(flags, opts, size, ancbufsize) == \
+        real.exchange(flags, opts, size, ancbufsize)

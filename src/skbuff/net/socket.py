@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import os
 import struct
+from collections.abc import Iterable
 from socket import (
     AF_INET,
     IP_OPTIONS,
@@ -35,7 +36,6 @@ from socket import (
     SOL_SOCKET,
     SOL_UDP,
 )
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, NoReturn, overload
 
 from skbuff.net import flow
@@ -47,8 +47,8 @@ from skbuff.uapi.in_ import (
     IP_CHECKSUM,
     IP_MTU,
     IP_MTU_DISCOVER,
-    IP_PMTUDISC_DONT,
     IP_PKTINFO,
+    IP_PMTUDISC_DONT,
     IP_PMTUDISC_OMIT,
     IP_RECVERR,
     IP_RECVFRAGSIZE,

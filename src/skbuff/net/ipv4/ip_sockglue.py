@@ -148,9 +148,10 @@ def _icmp_sender(skb: sk_buff) -> int:
 def ipv4_pktinfo_prepare(sk: sock.sock, skb: sk_buff) -> bytes:
     """skb->cb as the socket's queued copy keeps it: with IP_PKTINFO on and a route, an
     in_pktinfo laid over IPCB's start (ipi_ifindex: IPCB's iif, or when that was the
-    loopback inet_iif: the route's rt_iif, else skb_iif; ipi_spec_dst: fib_compute_spec_dst), else both zeroed. The skb's cb
-    itself is left as it is (the kernel writes the clone or the skb it queues; here the
-    queued datagram keeps these bytes). Softirq context.
+    loopback inet_iif: the route's rt_iif, else skb_iif; ipi_spec_dst:
+    fib_compute_spec_dst), else both zeroed. The skb's cb itself is left as it is (the
+    kernel writes the clone or the skb it queues; here the queued datagram keeps these
+    bytes). Softirq context.
 
     Kernel: net/ipv4/ip_sockglue.c ipv4_pktinfo_prepare (no l3mdev slaves here).
     """
