@@ -1,8 +1,8 @@
 """The BSD socket API over the simulated stack: what a program (ping, a test) calls.
 
 Kernel: net/socket.c (__sys_socket, __sys_bind, __sys_connect, __sys_sendto,
-__sys_sendmsg,
-__sys_recvfrom, __sys_setsockopt), net/ipv4/af_inet.c (inet_bind, inet_dgram_connect),
+__sys_sendmsg, __sys_recvfrom, __sys_setsockopt), net/ipv4/af_inet.c (inet_bind,
+inet_dgram_connect),
 net/ipv4/datagram.c ip4_datagram_connect, net/ipv4/ip_sockglue.c (do_ip_setsockopt,
 do_ip_getsockopt, ip_recv_error), net/core/sock.c (sk_setsockopt, sock_error).
 
