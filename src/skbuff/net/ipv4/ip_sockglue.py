@@ -61,6 +61,7 @@ _INT = struct.Struct("=i")
 _UINT = struct.Struct("=I")
 _PKTINFO = struct.Struct("=i4s4s")  # struct in_pktinfo: ipi_ifindex, ipi_spec_dst, ipi_addr
 _PKTINFO_SPEC_DST = struct.Struct("!I")
+_NO_PKTINFO = bytes(8)
 _OPTLEN = 12  # IPCB(skb)->opt.optlen inside skb->cb
 _FRAG_MAX_SIZE = struct.Struct("=H")  # IPCB(skb)->frag_max_size, at ip_options.IPCB_FLAGS + 2
 
@@ -155,16 +156,15 @@ def ipv4_pktinfo_prepare(sk: sock.sock, skb: sk_buff) -> bytes:
 
     Kernel: net/ipv4/ip_sockglue.c ipv4_pktinfo_prepare (no l3mdev slaves here).
     """
-    cb = bytearray(skb.cb)
-    rt = route.skb_rtable(skb)
-    if sk.cmsg_flags & IP_CMSG_PKTINFO and rt is not None:
-        if _INT.unpack_from(cb, 0)[0] == LOOPBACK_IFINDEX:
-            # inet_iif: a local route's rt_iif is the device owning the address
-            _INT.pack_into(cb, 0, rt.rt_iif or skb.skb_iif)
-        _PKTINFO_SPEC_DST.pack_into(cb, 4, fib_frontend.fib_compute_spec_dst(skb))
-    else:
-        cb[0:8] = bytes(8)
-    return bytes(cb)
+    cb = skb.cb
+    rt = route.skb_rtable(skb) if sk.cmsg_flags & IP_CMSG_PKTINFO else None
+    if rt is None:
+        return _NO_PKTINFO + cb[8:]
+    ifindex = _INT.unpack_from(cb, 0)[0]
+    if ifindex == LOOPBACK_IFINDEX:
+        ifindex = rt.rt_iif or skb.skb_iif  # inet_iif: a local route's rt_iif owns daddr
+    return _INT.pack(ifindex) + _PKTINFO_SPEC_DST.pack(fib_frontend.fib_compute_spec_dst(skb)) \
+        + cb[8:]
 
 
 def ip_cmsg_recv(sk: sock.sock, iph: bytes, cb: bytes, ports: bytes, csum: int
