@@ -24,10 +24,12 @@ from hypothesis import strategies as st
 from tests.tools.test_ping import TOPO  # a (10.0.1.1) - r - b (10.0.2.2)
 
 from skbuff.net import socket as bsd
+from skbuff.net.core import skbuff
 from skbuff.net.core.net_namespace import Net
-from skbuff.net.ipv4 import icmp
+from skbuff.net.ipv4 import icmp, ip_sockglue
 from skbuff.sim import script
 from skbuff.sim.world import World
+from skbuff.uapi import checksum
 from skbuff.uapi.in_ import (
     IP_CHECKSUM,
     IP_MTU_DISCOVER,
@@ -348,3 +350,19 @@ def test_put_cmsgs_room_rules(sizes: list[int], ancbufsize: int) -> None:
     assert bool(ctrunc) == (out != anc)
     if len(out) < len(anc) and (not out or out[-1] == anc[len(out) - 1]):
         assert room < 16
+
+
+def test_checksum_only_for_checksum_complete(world: World) -> None:
+    """IP_CHECKSUM is skb->csum of a CHECKSUM_COMPLETE skb (as native u32), after
+    ORIGDSTADDR; any other ip_summed gives none."""
+    sk = _udp(world.netns("b")).sk
+    sk.cmsg_flags = ip_sockglue.IP_CMSG_CHECKSUM | ip_sockglue.IP_CMSG_ORIGDSTADDR
+    skb = skbuff.alloc_skb(64, 0)
+    assert ip_sockglue.skb_rx_csum(skb) == -1
+    skb.ip_summed, skb.csum = checksum.CHECKSUM_COMPLETE, 0xBEEF1234
+    csum = ip_sockglue.skb_rx_csum(skb)
+    iph = bytes(16) + pysocket.inet_aton("10.0.2.2")
+    anc, ctrunc = ip_sockglue.ip_cmsg_recv(sk, iph, bytes(48), b"\0\x01\x13\x88", csum)
+    assert (ctrunc, anc) == (False, [(IP, IP_ORIGDSTADDR, _sin("10.0.2.2", b"\x13\x88")),
+                                     (IP, IP_CHECKSUM, struct.pack("=I", 0xBEEF1234))])
+    assert ip_sockglue.ip_cmsg_recv(sk, iph, bytes(48), b"", -1) == ([], False)
