@@ -1,7 +1,8 @@
 """The BSD socket API over the simulated stack: what a program (ping, a test) calls.
 
 Kernel: net/socket.c (__sys_socket, __sys_bind, __sys_connect, __sys_sendto,
-__sys_recvfrom, __sys_setsockopt), net/ipv4/af_inet.c (inet_bind, inet_dgram_connect),
+__sys_sendmsg, __sys_recvfrom, __sys_setsockopt), net/ipv4/af_inet.c (inet_bind,
+inet_dgram_connect),
 net/ipv4/datagram.c ip4_datagram_connect, net/ipv4/ip_sockglue.c (do_ip_setsockopt,
 do_ip_getsockopt, ip_recv_error), net/core/sock.c (sk_setsockopt, sock_error).
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import struct
+from collections.abc import Iterable
 from socket import (
     AF_INET,
     IP_OPTIONS,
@@ -43,12 +45,16 @@ from skbuff.net.core import sock
 from skbuff.net.ipv4 import fib_frontend, ip_options, ip_sockglue, ping, raw, route, udp
 from skbuff.uapi import rtnetlink, snmp
 from skbuff.uapi.in_ import (
+    IP_CHECKSUM,
     IP_MTU,
     IP_MTU_DISCOVER,
+    IP_PKTINFO,
     IP_PMTUDISC_DONT,
     IP_PMTUDISC_OMIT,
     IP_RECVERR,
+    IP_RECVFRAGSIZE,
     IP_RECVOPTS,
+    IP_RECVORIGDSTADDR,
     IP_RECVTOS,
     IP_RECVTTL,
     IP_RETOPTS,
@@ -72,8 +78,12 @@ _EE = struct.Struct("=IBBBBII")
 MSG_CTRUNC = 0x8
 _CMSG_HDRLEN = 16  # sizeof(struct cmsghdr) on 64-bit
 # The options that switch an IP_CMSG_* flag (do_ip_setsockopt / do_ip_getsockopt).
-_CMSG_OPTS = {IP_RECVTTL: ip_sockglue.IP_CMSG_TTL, IP_RECVTOS: ip_sockglue.IP_CMSG_TOS,
-              IP_RECVOPTS: ip_sockglue.IP_CMSG_RECVOPTS, IP_RETOPTS: ip_sockglue.IP_CMSG_RETOPTS}
+_CMSG_OPTS = {IP_PKTINFO: ip_sockglue.IP_CMSG_PKTINFO, IP_RECVTTL: ip_sockglue.IP_CMSG_TTL,
+              IP_RECVTOS: ip_sockglue.IP_CMSG_TOS, IP_RECVOPTS: ip_sockglue.IP_CMSG_RECVOPTS,
+              IP_RETOPTS: ip_sockglue.IP_CMSG_RETOPTS,
+              IP_RECVORIGDSTADDR: ip_sockglue.IP_CMSG_ORIGDSTADDR,
+              IP_CHECKSUM: ip_sockglue.IP_CMSG_CHECKSUM,
+              IP_RECVFRAGSIZE: ip_sockglue.IP_CMSG_RECVFRAGSIZE}
 
 
 def _raise(err: int) -> NoReturn:
@@ -179,13 +189,28 @@ class Socket:
             _raise(errno.EDESTADDRREQ)
         return self._send(bytes(data), self.sk.inet_daddr, self.sk.inet_dport, flags)
 
-    def _send(self, data: bytes, daddr: int, dport: int, flags: int = 0) -> int:
+    def sendmsg(self, buffers: Iterable[bytes], ancdata: Iterable[tuple[int, int, bytes]] = (),
+                flags: int = 0, address: tuple[str, int] | None = None) -> int:
+        """Python's socket.sendmsg: the buffers joined, with control messages (level, type,
+        data) as ip_sockglue.ip_cmsg_send takes them; to `address` or the connected peer.
+        Kernel: net/socket.c ____sys_sendmsg → udp_sendmsg / ping_v4_sendmsg / raw_sendmsg."""
+        data = b"".join(bytes(b) for b in buffers)
+        control = [(level, type, bytes(d)) for level, type, d in ancdata]
+        if address is None:
+            if self.sk.sk_state != sock.TCP_ESTABLISHED and not self.sk.pending:
+                _raise(errno.EDESTADDRREQ)
+            return self._send(data, self.sk.inet_daddr, self.sk.inet_dport, flags, control)
+        return self._send(data, _aton(address[0]), address[1], flags, control)
+
+    def _send(self, data: bytes, daddr: int, dport: int, flags: int = 0,
+              control: list[tuple[int, int, bytes]] | None = None) -> int:
         sk = self.sk
+        anc = control or ()
         if sk.sk_protocol == IPPROTO_UDP:
-            return _check(udp.udp_sendmsg(sk, data, daddr, dport, 0, -1, flags))
+            return _check(udp.udp_sendmsg(sk, data, daddr, dport, flags, anc, self.cap_net_raw))
         if self._is_ping():
-            return _check(ping.ping_v4_sendmsg(sk, data, daddr, 0, -1))
-        return _check(raw.raw_sendmsg(sk, data, daddr, flags))
+            return _check(ping.ping_v4_sendmsg(sk, data, daddr, anc, self.cap_net_raw))
+        return _check(raw.raw_sendmsg(sk, data, daddr, flags, anc, self.cap_net_raw))
 
     def _wait(self, flags: int) -> None:
         """Block until data or an error is queued (EAGAIN for non-blocking, TimeoutError)."""
@@ -235,8 +260,9 @@ class Socket:
                else sock.sock_dequeue(sk))
         if got is None:
             _raise(errno.EAGAIN)
-        data, saddr, sport, iph, cb = got
-        anc, left_out = ip_sockglue.ip_cmsg_recv(sk, iph, cb) if sk.cmsg_flags else ([], False)
+        data, saddr, sport, iph, cb, ports, csum = got
+        anc, left_out = (ip_sockglue.ip_cmsg_recv(sk, iph, cb, ports, csum) if sk.cmsg_flags
+                         else ([], False))
         anc, ctrunc = put_cmsgs(anc, ancbufsize)
         return data[:bufsize], anc, ctrunc | (MSG_CTRUNC if left_out else 0), \
             (ntoa(saddr), sport)

@@ -8,11 +8,13 @@ holds both (every socket here is an inet socket); field names are the kernel's.
 from __future__ import annotations
 
 import errno
+import sys
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from skbuff.net.core.skbuff import sk_buff_head
 from skbuff.uapi.in_ import IP_PMTUDISC_WANT
+from skbuff.uapi.socket import SO_MARK
 
 if TYPE_CHECKING:
     from skbuff.kernel.kernel import Kernel
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
 SK_WMEM_MAX = 212992  # include/net/sock.h: _SK_MEM_OVERHEAD * _SK_MEM_PACKETS
 SOCK_RCVBUF_DEFAULT = 212992  # net.core.rmem_default
 SOCK_SNDBUF_DEFAULT = 212992  # net.core.wmem_default
+
+SOL_SOCKET = 1
+SCM_RIGHTS = 1
+SCM_CREDENTIALS = 2
 
 TCP_ESTABLISHED = 1
 TCP_CLOSE = 7
@@ -93,8 +99,9 @@ class sock_extended_err:
 
 class sock:
     """struct sock + struct inet_sock. Receive queue items: (payload, saddr, sport, truesize,
-    IP header with its options, skb->cb holding IPCB(skb)->opt or b"" without options): what
-    recvmsg's control messages are built from.
+    IP header with its options, skb->cb (IPCB(skb), in_pktinfo over its start), the first 4
+    bytes of the transport header, skb->csum if CHECKSUM_COMPLETE else -1): what recvmsg's
+    control messages are built from (ip_sockglue.ip_cmsg_recv).
 
     Kernel: include/net/sock.h struct sock, include/net/inet_sock.h struct inet_sock.
     """
@@ -151,7 +158,8 @@ class sock:
         self.sk_rcvbuf = SOCK_RCVBUF_DEFAULT
         self.sk_sndbuf = SOCK_SNDBUF_DEFAULT
         self.sk_rmem_alloc = 0
-        self.sk_receive_queue: deque[tuple[bytes, int, int, int, bytes, bytes]] = deque()
+        self.sk_receive_queue: deque[tuple[bytes, int, int, int, bytes, bytes, bytes, int]] = \
+            deque()
         self.sk_error_queue: deque[tuple[bytes, sock_extended_err]] = deque()
         self.sk_err = 0
         self.sk_mark = 0
@@ -230,44 +238,70 @@ def sk_page_frag_refill(sk: sock, pfrag: page_frag) -> bool:
     return True
 
 
-def sock_queue_rcv(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) -> int:
+def sock_queue_rcv(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int, cb: bytes,
+                   csum: int) -> int:
     """Charge `skb.truesize` to the receive buffer and queue the datagram; -ENOMEM (the
     caller counts RcvbufErrors and frees) when sk_rmem_alloc would exceed sk_rcvbuf.
-    The skb stays the caller's (its bytes were copied out).
+    The skb stays the caller's (its bytes were copied out). `cb` and `csum` as for
+    skb_queue_datagram.
 
     Kernel: net/core/sock.c __sock_queue_rcv_skb (the rmem check), sk_rmem_schedule.
     """
     if sk.sk_rmem_alloc >= sk.sk_rcvbuf:
         return -errno.ENOMEM
-    skb_queue_datagram(sk, skb, data, saddr, sport)
+    skb_queue_datagram(sk, skb, data, saddr, sport, cb, csum)
     return 0
 
 
-def skb_queue_datagram(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int) -> None:
+def skb_queue_datagram(sk: sock, skb: sk_buff, data: bytes, saddr: int, sport: int,
+                       cb: bytes, csum: int) -> None:
     """Charge the receive buffer and queue, no limit check (the caller made its own).
-    The IP header and, with options, skb->cb (IPCB(skb)->opt) stay with it for recvmsg's
-    control messages (the kernel keeps the skb itself).
+    The IP header, `cb` (skb->cb as the queued skb holds it: IPCB(skb), and the in_pktinfo
+    of ipv4_pktinfo_prepare), the transport header's first 4 bytes and `csum` (skb->csum
+    when CHECKSUM_COMPLETE, else -1) stay with it for recvmsg's control messages (the
+    kernel keeps the skb itself).
 
     Kernel: include/net/sock.h skb_set_owner_r + __skb_queue_tail(&sk->sk_receive_queue).
     """
     sk.sk_rmem_alloc += skb.truesize
+    buf = skb.buf
     nh = skb.network_header
-    end = nh + (skb.buf[nh] & 0xF) * 4
-    sk.sk_receive_queue.append((data, saddr, sport, skb.truesize, bytes(skb.buf[nh:end]),
-                                bytes(skb.cb) if end - nh > 20 else b""))
+    th = skb.transport_header
+    ports = bytes(buf[th:th + 4]) if skb.tail - th >= 4 else b""
+    sk.sk_receive_queue.append((data, saddr, sport, skb.truesize,
+                                bytes(buf[nh:nh + (buf[nh] & 0xF) * 4]), cb, ports, csum))
 
 
-def sock_dequeue(sk: sock) -> tuple[bytes, int, int, bytes, bytes] | None:
-    """Pop one datagram (payload, saddr, sport, IP header, cb or b""), giving back its
-    memory.
+def sock_dequeue(sk: sock) -> tuple[bytes, int, int, bytes, bytes, bytes, int] | None:
+    """Pop one datagram (payload, saddr, sport, IP header, cb, transport ports, csum or -1),
+    giving back its memory.
 
     Kernel: net/core/datagram.c skb_recv_datagram + skb_free_datagram.
     """
     if not sk.sk_receive_queue:
         return None
-    data, saddr, sport, truesize, iph, opt = sk.sk_receive_queue.popleft()
+    data, saddr, sport, truesize, iph, cb, ports, csum = sk.sk_receive_queue.popleft()
     sk.sk_rmem_alloc -= truesize
-    return data, saddr, sport, iph, opt
+    return data, saddr, sport, iph, cb, ports, csum
+
+
+def __sock_cmsg_send(sk: sock, type: int, data: bytes, ipc: Any, cap_net_raw: bool) -> int:
+    """One SOL_SOCKET control message of sendmsg into `ipc`: SO_MARK (a u32; -EPERM without
+    CAP_NET_RAW), SCM_RIGHTS and SCM_CREDENTIALS are ignored (they are AF_UNIX's); SCM_TXTIME
+    is -EINVAL (no socket here sets SO_TXTIME), as is any other type. 0 or -errno.
+
+    Kernel: net/core/sock.c __sock_cmsg_send (SO_TIMESTAMPING is not modelled: -EINVAL).
+    """
+    if type == SO_MARK:
+        if not cap_net_raw:
+            return -errno.EPERM
+        if len(data) != 4:
+            return -errno.EINVAL
+        ipc.mark = int.from_bytes(data, sys.byteorder)
+        return 0
+    if type in (SCM_RIGHTS, SCM_CREDENTIALS):
+        return 0
+    return -errno.EINVAL
 
 
 def sock_queue_err(sk: sock, data: bytes, ee: sock_extended_err) -> None:

@@ -501,12 +501,13 @@ SKB_MAX_ALLOC = 4 * 4096 - skbuff.SKB_SHINFO_SIZEOF  # SKB_MAX_ORDER(0, 2)
 
 class ipcm_cookie:
     """struct ipcm_cookie: per-send IP parameters (destination for options, options, TTL,
-    TOS, priority, mark). `tos` -1 and `ttl` 0 mean "the socket's".
+    TOS, priority, mark, output interface, IP_PROTOCOL). `tos` -1 and `ttl` 0 mean "the
+    socket's"; `oif` 0 none.
 
-    Kernel: include/net/ip.h struct ipcm_cookie, ipcm_init_sk.
+    Kernel: include/net/ip.h struct ipcm_cookie, ipcm_init.
     """
 
-    __slots__ = ("addr", "mark", "opt", "priority", "tos", "ttl")
+    __slots__ = ("addr", "mark", "oif", "opt", "priority", "protocol", "tos", "ttl")
 
     def __init__(self, sk: Any, addr: int = 0, opt: ip_options.ip_options_data | None = None
                  ) -> None:
@@ -516,15 +517,27 @@ class ipcm_cookie:
         self.tos = -1
         self.priority = sk.sk_priority
         self.mark = sk.sk_mark
+        self.oif = 0
+        self.protocol = 0
 
 
-def inet_opt_faddr(sk: Any, daddr: int) -> int:
-    """Where a datagram to `daddr` is routed: the first hop of the socket's source route
-    option (IP_OPTIONS), else `daddr`.
+def ipcm_init_sk(sk: Any) -> ipcm_cookie:
+    """A send's cookie from the socket: its source address, bound device, mark, protocol.
+
+    Kernel: include/net/ip.h ipcm_init_sk.
+    """
+    ipc = ipcm_cookie(sk, sk.inet_saddr)
+    ipc.oif = sk.sk_bound_dev_if
+    ipc.protocol = sk.inet_num
+    return ipc
+
+
+def inet_opt_faddr(opt: ip_options.ip_options_data | None, daddr: int) -> int:
+    """Where a datagram to `daddr` is routed: the first hop of the source route in the
+    send's options (`ipc.opt`: a control message's or the socket's IP_OPTIONS), else `daddr`.
 
     Kernel: net/ipv4/ping.c ping_v4_sendmsg, raw.c raw_sendmsg, udp.c udp_sendmsg (faddr).
     """
-    opt = sk.inet_opt
     return opt.opt.faddr if opt is not None and opt.opt.srr else daddr
 
 
@@ -916,13 +929,13 @@ def ip4_datagram_route(sk: Any, fl4: Any) -> Any:
 
 
 def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], transhdrlen: int,
-                      ttl: int, tos: int, daddr: int, flags: int = 0) -> int:
+                      ipc: ipcm_cookie, daddr: int, flags: int = 0) -> int:
     """The common tail of ping_v4_sendmsg and raw_sendmsg: output route (errors as -errno,
     ENETUNREACH counting OutNoRoutes), SO_BROADCAST check (-EACCES), build the transport
     message for the chosen source (`build(fl4)`, its first `transhdrlen` bytes the transport
-    header), then send it. The message length or -errno. The socket's IP_OPTIONS go into
-    the header; `daddr` is the final destination (a source route's last slot), `fl4.daddr`
-    the first hop (inet_opt_faddr).
+    header), then send it with `ipc`'s TTL, TOS, priority, mark and options (ip_datagram_ipc
+    built it). The message length or -errno. `daddr` is the final destination (a source
+    route's last slot; it becomes `ipc.addr`), `fl4.daddr` the first hop (inet_opt_faddr).
 
     Corking (raw sockets' MSG_MORE, `flags`): the message is appended to the socket's
     pending datagram (sk_write_queue, whose cork keeps the first call's route and options)
@@ -938,9 +951,7 @@ def ip4_datagram_send(sk: Any, fl4: Any, build: Callable[[Any], bytes], transhdr
     if isinstance(rt, int):
         return rt
     message = build(fl4)
-    ipc = ipcm_cookie(sk, daddr, sk.inet_opt)
-    ipc.ttl = ttl
-    ipc.tos = tos
+    ipc.addr = daddr
     rtp: list[Any] = [rt]
     if flags & MSG_MORE or not skbuff.skb_queue_empty(sk.sk_write_queue):
         err = ip_append_data(sk, fl4, message, len(message), transhdrlen, ipc, rtp, flags)

@@ -7,6 +7,7 @@ bound "port" (`inet_num`); sockets live in `net.ipv4.ping_table[ident]`.
 from __future__ import annotations
 
 import errno
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from skbuff.net import flow
@@ -26,8 +27,10 @@ if TYPE_CHECKING:
 def ping_rcv(skb: sk_buff) -> SKB_DROP_REASON:
     """An echo reply: queue the ICMP message (header + data) on the socket whose ident it
     carries. NO_SOCKET when none. skb->data is after the ICMP header; the skb is not taken.
+    ping_queue_rcv_skb does not call ipv4_pktinfo_prepare: IP_PKTINFO shows IPCB(skb) as
+    it is (ipi_ifindex the iif, ipi_spec_dst the options' faddr).
 
-    Kernel: net/ipv4/ping.c ping_rcv.
+    Kernel: net/ipv4/ping.c ping_rcv, ping_queue_rcv_skb.
     """
     net = skb.dev.nd_net
     icmph = skbuff.icmp_hdr(skb)
@@ -36,7 +39,8 @@ def ping_rcv(skb: sk_buff) -> SKB_DROP_REASON:
         return SKB_DROP_REASON.NO_SOCKET
     th = skbuff.skb_transport_header(skb)
     data = skbuff.skb_copy_bits(skb, th - skb.data, skb.len + skb.data - th) or b""
-    if sock.sock_queue_rcv(sk, skb, data, skbuff.ip_hdr(skb).saddr, 0):
+    if sock.sock_queue_rcv(sk, skb, data, skbuff.ip_hdr(skb).saddr, 0, bytes(skb.cb),
+                           ip_sockglue.skb_rx_csum(skb)):
         return SKB_DROP_REASON.SOCKET_RCVBUFF
     return SKB_DROP_REASON.NOT_DROPPED_YET
 
@@ -83,9 +87,12 @@ def ping_unhash(sk: sock_t) -> None:
         del sk.sk_net.ipv4.ping_table[sk.inet_num]
 
 
-def ping_v4_sendmsg(sk: sock_t, data: bytes, daddr: int, ttl: int, tos: int) -> int:
+def ping_v4_sendmsg(sk: sock_t, data: bytes, daddr: int,
+                    control: Sequence[tuple[int, int, bytes]] = (), cap_net_raw: bool = True
+                    ) -> int:
     """Send an echo request written by the user (type ECHO, code 0, else -EINVAL); the
-    identifier becomes the socket's and the checksum is filled in.
+    identifier becomes the socket's and the checksum is filled in. `control` is sendmsg's
+    ancillary data (ip_sockglue.ip_cmsg_send), `cap_net_raw` the caller's capability.
 
     Kernel: net/ipv4/ping.c ping_v4_sendmsg, ping_common_sendmsg, ping_getfrag.
     """
@@ -95,10 +102,13 @@ def ping_v4_sendmsg(sk: sock_t, data: bytes, daddr: int, ttl: int, tos: int) -> 
         err = ping_get_port(sk, 0)
         if err:
             return err
-    fl4 = flow.flowi4(flowi4_oif=sk.sk_bound_dev_if, flowi4_mark=sk.sk_mark,
-                      flowi4_tos=(sk.tos if tos < 0 else tos) & 0xFC,
+    ipc = ip_sockglue.ip_datagram_ipc(sk, control, cap_net_raw)
+    if isinstance(ipc, int):
+        return ipc
+    fl4 = flow.flowi4(flowi4_oif=ipc.oif, flowi4_mark=ipc.mark,
+                      flowi4_tos=(sk.tos if ipc.tos < 0 else ipc.tos) & 0xFC,
                       flowi4_proto=IPPROTO_ICMP,
-                      daddr=ip_output.inet_opt_faddr(sk, daddr), saddr=sk.inet_saddr)
+                      daddr=ip_output.inet_opt_faddr(ipc.opt, daddr), saddr=ipc.addr)
     fl4.fl4_icmp_type = ICMP_ECHO
 
     def build(_: flow.flowi4) -> bytes:
@@ -107,5 +117,5 @@ def ping_v4_sendmsg(sk: sock_t, data: bytes, daddr: int, ttl: int, tos: int) -> 
         msg[2:4] = checksum.ip_compute_csum(msg, 0, len(msg)).to_bytes(2, "big")
         return bytes(msg)
 
-    sent = ip_output.ip4_datagram_send(sk, fl4, build, 8, ttl, tos, daddr)
+    sent = ip_output.ip4_datagram_send(sk, fl4, build, 8, ipc, daddr)
     return sent if sent < 0 else len(data)

@@ -8,6 +8,7 @@ Receive runs in softirq context; the skb is never taken.
 from __future__ import annotations
 
 import errno
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from skbuff.net import flow
@@ -31,8 +32,9 @@ def raw_v4_match(net: Net, sk: sock_t, num: int, raddr: int, laddr: int, dif: in
 
 
 def raw_local_deliver(skb: sk_buff, protocol: int) -> bool:
-    """Queue a copy (from the IP header) on every matching raw socket; True if any matched.
-    Kernel: net/ipv4/raw.c raw_local_deliver, raw_v4_input, raw_rcv.
+    """Queue a copy (from the IP header, with IP_PKTINFO's in_pktinfo) on every matching raw
+    socket; True if any matched.
+    Kernel: net/ipv4/raw.c raw_local_deliver, raw_v4_input, raw_rcv (ipv4_pktinfo_prepare).
     """
     net = skb.dev.nd_net
     socks = net.ipv4.raw_table.get(protocol)
@@ -46,7 +48,9 @@ def raw_local_deliver(skb: sk_buff, protocol: int) -> bool:
             continue
         delivered = True
         data = skbuff.skb_copy_bits(skb, nh - skb.data, skb.len + skb.data - nh) or b""
-        if sock.sock_queue_rcv(sk, skb, data, iph.saddr, 0):
+        if sock.sock_queue_rcv(sk, skb, data, iph.saddr, 0,
+                               ip_sockglue.ipv4_pktinfo_prepare(sk, skb),
+                               ip_sockglue.skb_rx_csum(skb)):
             net.mib.ip_statistics[snmp.IPSTATS_MIB_INDISCARDS] += 1
     return delivered
 
@@ -73,23 +77,29 @@ def raw_icmp_error(skb: sk_buff, protocol: int, info: int) -> None:
             ip_sockglue.ip_icmp_error_report(sk, skb, info, 0, payload)
 
 
-def raw_sendmsg(sk: sock_t, data: bytes, daddr: int, flags: int = 0) -> int:
+def raw_sendmsg(sk: sock_t, data: bytes, daddr: int, flags: int = 0,
+                control: Sequence[tuple[int, int, bytes]] = (), cap_net_raw: bool = True
+                ) -> int:
     """Send `data` as the payload of an IP datagram of the socket's protocol (no
-    IP_HDRINCL); with MSG_MORE in `flags` it is corked until a call without (see
-    ip4_datagram_send). len(data) or -errno (-EMSGSIZE above 64K).
+    IP_HDRINCL, so IP_PROTOCOL is checked but unused); with MSG_MORE in `flags` it is
+    corked until a call without (see ip4_datagram_send). `control` is sendmsg's ancillary
+    data (ip_sockglue.ip_cmsg_send). len(data) or -errno (-EMSGSIZE above 64K).
 
     Kernel: net/ipv4/raw.c raw_sendmsg.
     """
     if len(data) > 0xFFFF:
         return -errno.EMSGSIZE
-    fl4 = flow.flowi4(flowi4_oif=sk.sk_bound_dev_if, flowi4_mark=sk.sk_mark,
-                      flowi4_tos=sk.tos & 0xFC, flowi4_proto=sk.sk_protocol,
-                      daddr=ip_output.inet_opt_faddr(sk, daddr),
-                      saddr=sk.inet_saddr)
+    ipc = ip_sockglue.ip_datagram_ipc(sk, control, cap_net_raw)
+    if isinstance(ipc, int):
+        return ipc
+    fl4 = flow.flowi4(flowi4_oif=ipc.oif, flowi4_mark=ipc.mark,
+                      flowi4_tos=(sk.tos if ipc.tos < 0 else ipc.tos) & 0xFC,
+                      flowi4_proto=sk.sk_protocol,
+                      daddr=ip_output.inet_opt_faddr(ipc.opt, daddr), saddr=ipc.addr)
     if sk.sk_protocol == 1 and data:
         fl4.fl4_icmp_type = data[0]
         fl4.fl4_icmp_code = data[1] if len(data) > 1 else 0
-    return ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, 0, -1, daddr, flags)
+    return ip_output.ip4_datagram_send(sk, fl4, lambda _f: data, 0, ipc, daddr, flags)
 
 
 def raw_destroy(sk: sock_t) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import struct
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from skbuff.net import flow
@@ -80,8 +81,9 @@ def __udp4_lib_lookup(net: Net, saddr: int, sport: int, daddr: int, dport: int, 
 
 
 def udp_queue_rcv_skb(sk: sock_t, skb: sk_buff) -> int:
-    """Queue the payload, or RcvbufErrors + InErrors and drop (SOCKET_RCVBUFF) when the
-    receive buffer is full. Consumes the skb. Kernel: net/ipv4/udp.c __udp_queue_rcv_skb,
+    """Queue the payload (with IP_PKTINFO's in_pktinfo: ipv4_pktinfo_prepare), or
+    RcvbufErrors + InErrors and drop (SOCKET_RCVBUFF) when the receive buffer is full.
+    Consumes the skb. Kernel: net/ipv4/udp.c udp_queue_rcv_one_skb, __udp_queue_rcv_skb,
     __udp_enqueue_schedule_skb.
     """
     net = sk.sk_net
@@ -94,7 +96,9 @@ def udp_queue_rcv_skb(sk: sock_t, skb: sk_buff) -> int:
         sk.sk_drops += 1
         skbuff.kfree_skb_reason(skb, SKB_DROP_REASON.SOCKET_RCVBUFF)
         return -1
-    sock.skb_queue_datagram(sk, skb, data, skbuff.ip_hdr(skb).saddr, uh.source)
+    sock.skb_queue_datagram(sk, skb, data, skbuff.ip_hdr(skb).saddr, uh.source,
+                            ip_sockglue.ipv4_pktinfo_prepare(sk, skb),
+                            ip_sockglue.skb_rx_csum(skb))
     skbuff.consume_skb(skb)
     return 0
 
@@ -285,15 +289,18 @@ def udp_set_cork(sk: sock_t, val: int) -> None:
         udp_push_pending_frames(sk)
 
 
-def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: int,
-                flags: int = 0) -> int:
+def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, flags: int = 0,
+                control: Sequence[tuple[int, int, bytes]] = (), cap_net_raw: bool = True
+                ) -> int:
     """Send `data` as (part of) a datagram. With UDP_CORK or MSG_MORE the data is appended
     to a pending datagram (sent by a later call without either, or by clearing UDP_CORK);
-    a pending datagram keeps its destination. Returns len(data) or -errno (-ENETUNREACH /
-    -EHOSTUNREACH from the route, -EMSGSIZE above the path MTU with DF or 64K, -EACCES for
-    broadcast without SO_BROADCAST).
+    a pending datagram keeps its destination and ignores `control`. `control` is sendmsg's
+    ancillary data (ip_sockglue.ip_cmsg_send: IP_PKTINFO's interface and source, IP_TTL,
+    IP_TOS, IP_RETOPTS); `cap_net_raw` the caller's capability. Returns len(data) or -errno
+    (-ENETUNREACH / -EHOSTUNREACH from the route, -EMSGSIZE above the path MTU with DF or
+    64K, -EACCES for broadcast without SO_BROADCAST, ip_cmsg_send's -EINVAL / -EPERM).
 
-    Kernel: net/ipv4/udp.c udp_sendmsg.
+    Kernel: net/ipv4/udp.c udp_sendmsg (no UDP_SEGMENT: SOL_UDP messages are skipped).
     """
     corkreq = sk.corkflag or bool(flags & MSG_MORE)
     if len(data) > 0xFFFF:
@@ -304,18 +311,20 @@ def udp_sendmsg(sk: sock_t, data: bytes, daddr: int, dport: int, ttl: int, tos: 
         err = udp_lib_get_port(sk, 0)
         if err:
             return err
-    fl4 = flow.flowi4(flowi4_oif=sk.sk_bound_dev_if, flowi4_mark=sk.sk_mark,
-                      flowi4_tos=(sk.tos if tos < 0 else tos) & 0xFC,
+    ipc = ip_sockglue.ip_datagram_ipc(sk, control, cap_net_raw)
+    if isinstance(ipc, int):
+        return ipc
+    saddr = ipc.addr
+    ipc.addr = daddr
+    fl4 = flow.flowi4(flowi4_oif=ipc.oif, flowi4_mark=ipc.mark,
+                      flowi4_tos=(sk.tos if ipc.tos < 0 else ipc.tos) & 0xFC,
                       flowi4_proto=IPPROTO_UDP,
-                      daddr=ip_output.inet_opt_faddr(sk, daddr), saddr=sk.inet_saddr)
+                      daddr=ip_output.inet_opt_faddr(ipc.opt, daddr), saddr=saddr)
     fl4.fl4_sport = sk.inet_sport
     fl4.fl4_dport = dport
     rt = ip_output.ip4_datagram_route(sk, fl4)
     if isinstance(rt, int):
         return rt
-    ipc = ip_output.ipcm_cookie(sk, daddr, sk.inet_opt)
-    ipc.ttl = ttl
-    ipc.tos = tos
     rtp: list[Any] = [rt]
     message = bytes(8) + data  # the header is written by udp_send_skb
     if not corkreq:
@@ -356,7 +365,7 @@ def _rt_put(rtp: list[Any]) -> None:
         core_dst.dst_release(rtp[0])
 
 
-def udp_recvmsg(sk: sock_t) -> tuple[bytes, int, int, bytes, bytes] | None:
+def udp_recvmsg(sk: sock_t) -> tuple[bytes, int, int, bytes, bytes, bytes, int] | None:
     """One queued datagram (as sock_dequeue gives it), counting InDatagrams; None if empty.
 
     Kernel: net/ipv4/udp.c udp_recvmsg.
