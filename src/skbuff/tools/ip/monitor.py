@@ -28,11 +28,15 @@ from skbuff.net.core import net_namespace, rtnetlink
 from skbuff.tools.common import FOREGROUND_NS, ToolExit
 from skbuff.tools.ip import addr, ipnetconf, link, neigh, netns, nexthop, route, rule
 from skbuff.tools.ip.utils import IpCtx, invarg, matches
+from skbuff.uapi import rtnl_wire
 from skbuff.uapi.if_addr import ifaddrmsg
 from skbuff.uapi.if_link import IFLA_IFNAME, IFLA_TXQLEN
 from skbuff.uapi.net_namespace import NETNSA_NSID
 from skbuff.uapi.rtnetlink import (
     AF_UNSPEC,
+    NLMSG_DONE,
+    NLMSG_ERROR,
+    NLMSG_NOOP,
     RTM_DELADDR,
     RTM_DELLINK,
     RTM_DELNEIGH,
@@ -63,6 +67,7 @@ from skbuff.uapi.rtnetlink import (
     RTNLGRP_NSID,
     nlmsg,
 )
+from skbuff.uapi.rtnl_wire import NLMSG_TSTAMP
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -162,18 +167,25 @@ class ipmonitor:
         self.all_nsid = all_nsid
         self.ifindex = ifindex
         self.events: list[str] = []
+        self.errors: list[str] = []  # stderr lines (an unknown message in a file)
         # Headers of filtered events: stdio keeps them until the next printer's fflush (and
         # they are lost if ip is killed first).
         self.unflushed = ""
         self.groups = [g for bit, g in _GROUPS if lmask & bit]
-        self.running = True
-        ctx.ll_map = {i: str(d.name) for i, d in ctx.net.dev_index_head.items()}
+        self.running = False
         # netns_map_init: the names of the namespaces this one already has ids for.
         ctx.netns_map = {}
         for name in ctx.world.netns_names():
             nsid = netns.get_netnsid_from_name(ctx, name)
             if nsid >= 0:
                 ctx.netns_map[nsid] = name
+
+    def start(self) -> None:
+        """Fill the link cache and subscribe. iproute2: ip/ipmonitor.c do_ipmonitor (rtnl_open,
+        ll_init_map, rtnl_listen)."""
+        self.running = True
+        self.ctx.ll_map = {i: str(d.name) for i, d in self.net.dev_index_head.items()}
+        all_nsid = self.all_nsid
         for group in self.groups:
             rtnetlink.rtnl_listen(self.net, group, self.accept_msg)
             if all_nsid:
@@ -217,6 +229,12 @@ class ipmonitor:
             label, printer = "[NEXTHOP]", self.print_nexthop
         elif t in (RTM_NEWNEXTHOPBUCKET, RTM_DELNEXTHOPBUCKET):
             label, printer = "[NEXTHOPBUCKET]", self.print_nexthop_bucket
+        elif t == NLMSG_TSTAMP:
+            self.events.append(print_nlmsg_timestamp(m.hdr))
+            return
+        elif t not in (NLMSG_ERROR, NLMSG_NOOP, NLMSG_DONE):
+            self.errors.append(_unknown_message(m))
+            return
         else:
             return
         head = self.headers(label, net)
@@ -307,9 +325,10 @@ class ipmonitor:
 
     def poll(self) -> tuple[str, str, bool]:
         """The text of the events since the last poll; a monitor never ends by itself."""
-        text = "".join(self.events)
+        text, err = "".join(self.events), "".join(self.errors)
         self.events.clear()
-        return text, "", not self.running
+        self.errors.clear()
+        return text, err, not self.running
 
     def wait(self) -> None:
         """bash's `wait` on a monitor: it would wait forever; it gets FOREGROUND_NS."""
@@ -328,9 +347,55 @@ class ipmonitor:
         return "".join(self.events), ""
 
 
-def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
-    """Parse `ip monitor ARGS` and subscribe. iproute2: ip/ipmonitor.c do_ipmonitor."""
+    def replay(self, data: bytes) -> None:
+        """`ip monitor file FILE`: print each message of a recording (rtmon's, or this
+        monitor's wire form) as it would have been printed live, whatever OBJECTS say; the
+        link cache starts empty (ll_init_map is not called), so names come from the file's
+        link messages or the namespace ip runs in. Text goes to `ctx.out` as it is made; a
+        truncated or malformed message ends the replay with status 1 after the messages
+        before it. iproute2: ip/ipmonitor.c do_ipmonitor, lib/libnetlink.c rtnl_from_file."""
+        out = self.ctx.out
+        try:
+            for m in rtnl_wire.messages_from_file(data):
+                self.accept_msg(self.net, 0, m)
+                text, err, _ = self.poll()
+                out.write(text)
+                out.ewrite(err)
+        except rtnl_wire.WireError as e:
+            raise ToolExit(1, e.text) from None
+        finally:
+            out.write(self.unflushed)  # stdio's buffer, written at exit
+
+
+def print_nlmsg_timestamp(ts: rtnl_wire.tstamp) -> str:
+    """rtmon's stamp record: "Timestamp: <asctime> N us" (the simulated clock is UTC).
+
+    iproute2: lib/utils.c print_nlmsg_timestamp."""
+    return f"Timestamp: {time.asctime(time.gmtime(ts.sec))} {ts.usec} us\n"
+
+
+def _unknown_message(m: nlmsg) -> str:
+    """ip monitor's complaint about a type it has no printer for. iproute2: ip/ipmonitor.c
+    accept_msg (default)."""
+    length = len(rtnl_wire.encode(m))
+    return (f"Unknown message: type=0x{m.type:08x}({m.type}) flags=0x{m.flags:08x}({m.flags}) "
+            f"len=0x{length:08x}({length})\n")
+
+
+def _read_file(path: str) -> bytes:
+    """fopen(FILE, "r") and read it; iproute2 exits -1 with perror's text when it cannot."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise ToolExit(255, f"Cannot fopen: {e.strerror}\n") from None
+
+
+def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor | None:
+    """Parse `ip monitor ARGS` and subscribe; with `file FILE`, print the recording to
+    `ctx.out` instead and return None. iproute2: ip/ipmonitor.c do_ipmonitor."""
     lmask = 0
+    file: str | None = None
     banner = False
     all_nsid = False
     ifindex = 0
@@ -339,8 +404,11 @@ def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
         arg = argv[i]
         bit = next((b for name, b in _OBJECT_BITS if matches(arg, name)), None)
         if matches(arg, "file"):
-            raise ToolExit(1, 'skbuff: "ip monitor file" is not implemented.\n')
-        if matches(arg, "label"):
+            i += 1
+            if i >= len(argv):
+                raise ToolExit(255, 'Command line is not complete. Try option "help"\n')
+            file = argv[i]
+        elif matches(arg, "label"):
             banner = True
         elif bit is not None:
             lmask |= bit
@@ -366,13 +434,20 @@ def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
     mctx = MonitorCtx(world=ctx.world, net=ctx.net, out=ctx.out, stats=ctx.stats,
                       details=ctx.details, oneline=ctx.oneline, family=ctx.family,
                       timestamp=ctx.timestamp, tshort=ctx.tshort)
-    return ipmonitor(mctx, lmask or IPMON_L_ALL, banner, ifindex, all_nsid)
+    mon = ipmonitor(mctx, lmask or IPMON_L_ALL, banner, ifindex, all_nsid)
+    if file is not None:
+        mon.replay(_read_file(file))
+        return None
+    mon.start()
+    return mon
 
 
 def do_ipmonitor(ctx: IpCtx, argv: list[str]) -> None:
     """`ip monitor` in the foreground: until Ctrl-C in `skbuff shell` (World.foreground), for
     FOREGROUND_NS of simulated time in a script (then interrupted)."""
     mon = ipmonitor_start(ctx, argv)
+    if mon is None:
+        return
     run = ctx.world.foreground
     if run is not None:
         run(mon)
