@@ -68,10 +68,14 @@ class tstamp:
 
 @dataclass(frozen=True)
 class Attr:
-    """How one attribute's payload is written and read back."""
+    """How one attribute's payload is written and read back, and what it is: `kind` is
+    "int" (spec: the struct format), "string", "binary", "flag", "struct" (spec: (dataclass,
+    format)), "array" (the same), "nest" (spec: the nested table) or "multipath"."""
 
     put: Callable[[Any], bytes]
     get: Callable[[bytes], Any]  # raises ValueError/struct.error when the payload does not fit
+    kind: str
+    spec: Any = None
 
 
 def _int(fmt: str) -> Attr:
@@ -90,7 +94,7 @@ def _int(fmt: str) -> Attr:
             raise ValueError(len(b))
         return s.unpack(b)[0]
 
-    return Attr(put, get)
+    return Attr(put, get, "int", fmt)
 
 
 U8, U16, U32, U64 = _int("=B"), _int("=H"), _int("=I"), _int("=Q")
@@ -105,8 +109,8 @@ def _str_get(b: bytes) -> str:
     return b[:-1].decode()
 
 
-STRING = Attr(lambda v: str(v).encode() + b"\0", _str_get)
-BINARY = Attr(bytes, bytes)
+STRING = Attr(lambda v: str(v).encode() + b"\0", _str_get, "string")
+BINARY = Attr(bytes, bytes, "binary")
 
 
 def _flag_get(b: bytes) -> None:
@@ -114,7 +118,7 @@ def _flag_get(b: bytes) -> None:
         raise ValueError("flag with a payload")
 
 
-FLAG = Attr(lambda v: b"", _flag_get)
+FLAG = Attr(lambda v: b"", _flag_get, "flag")
 
 
 def _struct(cls: Any, fmt: str) -> Attr:
@@ -126,12 +130,12 @@ def _struct(cls: Any, fmt: str) -> Attr:
             raise ValueError(len(b))
         return cls(*s.unpack(b))
 
-    return Attr(lambda v: s.pack(*astuple(v)), get)
+    return Attr(lambda v: s.pack(*astuple(v)), get, "struct", (cls, fmt))
 
 
 def _nest(table: dict[int, Attr]) -> Attr:
     """A nested attribute: a dict of the attributes of `table`. Kernel: nla_nest_start."""
-    return Attr(lambda v: put_attrs(table, v), lambda b: get_attrs(table, b))
+    return Attr(lambda v: put_attrs(table, v), lambda b: get_attrs(table, b), "nest", table)
 
 
 def _array(cls: Any, fmt: str) -> Attr:
@@ -143,7 +147,7 @@ def _array(cls: Any, fmt: str) -> Attr:
             raise ValueError(len(b))
         return [cls(*s.unpack_from(b, off)) for off in range(0, len(b), s.size)]
 
-    return Attr(lambda v: b"".join(s.pack(*astuple(e)) for e in v), get)
+    return Attr(lambda v: b"".join(s.pack(*astuple(e)) for e in v), get, "array", (cls, fmt))
 
 
 def _nla(nla_type: int, payload: bytes) -> bytes:
@@ -255,7 +259,7 @@ def _rtnh_get(data: bytes) -> list[rt.rtnexthop]:
     return hops
 
 
-RTA[rt.RTA_MULTIPATH] = Attr(_rtnh_put, _rtnh_get)
+RTA[rt.RTA_MULTIPATH] = Attr(_rtnh_put, _rtnh_get, "multipath")
 
 # Kernel: net/core/neighbour.c neigh_fill_info, pneigh_fill_info.
 NDA: dict[int, Attr] = {
