@@ -16,10 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.support import needs
 
-from skbuff.uapi import rtnl_wire as w
 from skbuff.uapi import rtnetlink as rt
-from skbuff.uapi.if_addr import IFA_ADDRESS, IFA_CACHEINFO, IFA_FLAGS, IFA_LABEL, IFA_LOCAL
-from skbuff.uapi.if_addr import ifa_cacheinfo, ifaddrmsg
+from skbuff.uapi import rtnl_wire as w
+from skbuff.uapi.if_addr import (
+    IFA_ADDRESS,
+    IFA_CACHEINFO,
+    IFA_FLAGS,
+    IFA_LABEL,
+    IFA_LOCAL,
+    ifa_cacheinfo,
+    ifaddrmsg,
+)
 from skbuff.uapi.nexthop import NHA_BLACKHOLE, NHA_ID, nhmsg
 
 # Every message type ip monitor prints, and rtmon's stamp.

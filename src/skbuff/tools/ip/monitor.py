@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from skbuff.net.core import net_namespace, rtnetlink
+from skbuff.net.core.dev import dev_get_flags
 from skbuff.tools.common import FOREGROUND_NS, ToolExit
 from skbuff.tools.ip import addr, ipnetconf, link, neigh, netns, nexthop, route, rule
 from skbuff.tools.ip.utils import IpCtx, invarg, matches
@@ -118,6 +119,7 @@ class MonitorCtx(IpCtx):
     and from link notifications (lib/ll_map.c ll_init_map, ll_remember_index)."""
 
     ll_map: dict[int, str] = field(default_factory=dict)
+    ll_flags: dict[int, int] = field(default_factory=dict)  # the cache's ifi_flags
     # ip/ipnetns.c's netns_map (nsid → /run/netns name), filled when the monitor starts and
     # kept up by print_nsid: a link's "link-netns NAME" reads it, not the current ids.
     netns_map: dict[int, str] = field(default_factory=dict)
@@ -136,16 +138,26 @@ class MonitorCtx(IpCtx):
             if dev is None:
                 return f"if{ifindex}"
             name = self.ll_map[ifindex] = str(dev.name)
+            self.ll_flags[ifindex] = dev_get_flags(dev)
         return name
 
+    def ll_index_to_flags(self, ifindex: int) -> int:
+        """The cached flags; -1 (every bit) for an index not in the cache."""
+        if ifindex == 0:
+            return 0
+        return self.ll_flags.get(ifindex, -1)
+
     def ll_remember_index(self, m: nlmsg) -> None:
-        """A link message updates the cache. A known index keeps its first name: 6.1's
-        ll_entry_update rehashes a renamed entry without copying the new name."""
+        """A link message updates the cache: its flags, and the name of a new index. A known
+        index keeps its first name: 6.1's ll_entry_update rehashes a renamed entry without
+        copying the new name."""
         index = m.hdr.ifi_index
         if m.type == RTM_DELLINK:
             self.ll_map.pop(index, None)
-        elif index not in self.ll_map and IFLA_IFNAME in m.attrs:
-            self.ll_map[index] = str(m.attrs[IFLA_IFNAME])
+            self.ll_flags.pop(index, None)
+        elif IFLA_IFNAME in m.attrs:
+            self.ll_map.setdefault(index, str(m.attrs[IFLA_IFNAME]))
+            self.ll_flags[index] = m.hdr.ifi_flags
 
 
 class ipmonitor:
@@ -184,7 +196,9 @@ class ipmonitor:
         """Fill the link cache and subscribe. iproute2: ip/ipmonitor.c do_ipmonitor (rtnl_open,
         ll_init_map, rtnl_listen)."""
         self.running = True
-        self.ctx.ll_map = {i: str(d.name) for i, d in self.net.dev_index_head.items()}
+        devs = self.net.dev_index_head.items()
+        self.ctx.ll_map = {i: str(d.name) for i, d in devs}
+        self.ctx.ll_flags = {i: dev_get_flags(d) for i, d in devs}
         all_nsid = self.all_nsid
         for group in self.groups:
             rtnetlink.rtnl_listen(self.net, group, self.accept_msg)
