@@ -243,8 +243,8 @@ class ipmonitor:
             label, printer = "[NEXTHOP]", self.print_nexthop
         elif t in (RTM_NEWNEXTHOPBUCKET, RTM_DELNEXTHOPBUCKET):
             label, printer = "[NEXTHOPBUCKET]", self.print_nexthop_bucket
-        elif t == NLMSG_TSTAMP:
-            self.events.append(print_nlmsg_timestamp(m.hdr))
+        elif t == NLMSG_TSTAMP:  # printed without fflush, like a filtered event's header
+            self.unflushed += print_nlmsg_timestamp(m.hdr)
             return
         elif t not in (NLMSG_ERROR, NLMSG_NOOP, NLMSG_DONE):
             self.errors.append(_unknown_message(m))
