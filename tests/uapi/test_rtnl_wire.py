@@ -27,7 +27,13 @@ from skbuff.uapi.if_addr import (
     ifa_cacheinfo,
     ifaddrmsg,
 )
-from skbuff.uapi.nexthop import NHA_BLACKHOLE, NHA_ID, nhmsg
+from skbuff.uapi.nexthop import (
+    NHA_BLACKHOLE,
+    NHA_ID,
+    NHA_RES_GROUP,
+    NHA_RES_GROUP_BUCKETS,
+    nhmsg,
+)
 
 # Every message type ip monitor prints, and rtmon's stamp.
 MONITORED = (
@@ -204,3 +210,15 @@ def test_layouts_match_the_c_headers(tmp_path: Path) -> None:
     sizes = dict(ln.split("=") for ln in out.splitlines())
     assert {n: int(sizes[n]) for n in C_STRUCTS} == \
         {n: struct.calcsize(f) for n, f in C_STRUCTS.items()}
+
+
+def test_nested_flag_as_the_kernel_sets_it() -> None:
+    """NHA_RES_GROUP is opened with nla_nest_start (NLA_F_NESTED on the wire, not in the
+    dict key); an unknown attribute keeps its flag bits in its key, so it is written back
+    as it came."""
+    m = rt.nlmsg(rt.RTM_NEWNEXTHOP, 0, nhmsg(), {NHA_RES_GROUP: {NHA_RES_GROUP_BUCKETS: 8}})
+    data = w.encode(m)
+    assert struct.unpack_from("=HH", data, 24) == (12, NHA_RES_GROUP | w.NLA_F_NESTED)
+    assert w.decode(data) == m
+    raw = rt.nlmsg(rt.RTM_NEWLINK, 0, rt.ifinfomsg(), {52 | w.NLA_F_NESTED: b"\x04\x00\x01\x00"})
+    assert w.decode(w.encode(raw)) == raw

@@ -76,6 +76,7 @@ class Attr:
     get: Callable[[bytes], Any]  # raises ValueError/struct.error when the payload does not fit
     kind: str
     spec: Any = None
+    nla_flags: int = 0  # NLA_F_NESTED for a nest the kernel opens with nla_nest_start
 
 
 def _int(fmt: str) -> Attr:
@@ -133,9 +134,11 @@ def _struct(cls: Any, fmt: str) -> Attr:
     return Attr(lambda v: s.pack(*astuple(v)), get, "struct", (cls, fmt))
 
 
-def _nest(table: dict[int, Attr]) -> Attr:
-    """A nested attribute: a dict of the attributes of `table`. Kernel: nla_nest_start."""
-    return Attr(lambda v: put_attrs(table, v), lambda b: get_attrs(table, b), "nest", table)
+def _nest(table: dict[int, Attr], nla_flags: int = 0) -> Attr:
+    """A nested attribute: a dict of the attributes of `table`; `nla_flags` NLA_F_NESTED
+    when the kernel opens it with nla_nest_start rather than nla_nest_start_noflag."""
+    return Attr(lambda v: put_attrs(table, v), lambda b: get_attrs(table, b), "nest", table,
+                nla_flags)
 
 
 def _array(cls: Any, fmt: str) -> Attr:
@@ -161,14 +164,18 @@ def put_attrs(table: dict[int, Attr], attrs: dict[int, Any]) -> bytes:
     out = []
     for t, v in attrs.items():
         kind = table.get(t)
-        out.append(_nla(t, v if kind is None or isinstance(v, bytes) else kind.put(v)))
+        if kind is None or isinstance(v, bytes):
+            out.append(_nla(t, bytes(v)))
+        else:
+            out.append(_nla(t | kind.nla_flags, kind.put(v)))
     return b"".join(out)
 
 
 def get_attrs(table: dict[int, Attr], data: bytes) -> dict[int, Any]:
     """The attributes of `data` ({type: value}); a payload that does not fit its type stays
-    bytes. A truncated attribute ends the list (nla_ok). The nested/byte-order bits are
-    masked off the type (nla_type)."""
+    bytes. A truncated attribute ends the list (nla_ok). A type the table knows is keyed
+    without its NLA_F_NESTED/NLA_F_NET_BYTEORDER bits (nla_type); an unknown one keeps them,
+    so that it is written back as it came."""
     out: dict[int, Any] = {}
     off = 0
     while off + NLATTR.size <= len(data):
@@ -178,10 +185,13 @@ def get_attrs(table: dict[int, Attr], data: bytes) -> dict[int, Any]:
         t = nla_type & NLA_TYPE_MASK
         payload = data[off + NLATTR.size:off + nla_len]
         kind = table.get(t)
-        try:
-            out[t] = payload if kind is None else kind.get(payload)
-        except (ValueError, struct.error, UnicodeDecodeError):
-            out[t] = payload
+        if kind is None:
+            out[nla_type] = payload
+        else:
+            try:
+                out[t] = kind.get(payload)
+            except (ValueError, struct.error, UnicodeDecodeError):
+                out[t] = payload
         off += NLMSG_ALIGN(nla_len)
     return out
 
@@ -302,7 +312,8 @@ NHA: dict[int, Attr] = {
     nh.NHA_ID: U32, nh.NHA_GROUP: _array(nh.nexthop_grp, "=IBBH"), nh.NHA_GROUP_TYPE: U16,
     nh.NHA_BLACKHOLE: FLAG, nh.NHA_OIF: U32, nh.NHA_GATEWAY: IN_ADDR, nh.NHA_ENCAP_TYPE: U16,
     nh.NHA_GROUPS: FLAG, nh.NHA_MASTER: U32, nh.NHA_FDB: FLAG,
-    nh.NHA_RES_GROUP: _nest(NHA_RES_GROUP), nh.NHA_RES_BUCKET: _nest(NHA_RES_BUCKET),
+    nh.NHA_RES_GROUP: _nest(NHA_RES_GROUP, NLA_F_NESTED),
+    nh.NHA_RES_BUCKET: _nest(NHA_RES_BUCKET, NLA_F_NESTED),
     nh.NHA_OP_FLAGS: U32,
 }
 
