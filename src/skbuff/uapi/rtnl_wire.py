@@ -299,10 +299,11 @@ NETCONFA: dict[int, Attr] = {t: S32 for t in range(nc.NETCONFA_IFINDEX, nc.NETCO
 NETNSA: dict[int, Attr] = {ns.NETNSA_NSID: S32, ns.NETNSA_PID: U32, ns.NETNSA_FD: U32,
                            ns.NETNSA_TARGET_NSID: S32, ns.NETNSA_CURRENT_NSID: S32}
 
-# Kernel: net/ipv4/nexthop.c nh_fill_node, nla_put_nh_group_res, nh_fill_res_bucket.
+# Kernel: net/ipv4/nexthop.c nh_fill_node, nla_put_nh_group, nla_put_nh_group_res,
+# nh_fill_res_bucket.
 NHA_RES_GROUP: dict[int, Attr] = {
-    nh.NHA_RES_GROUP_BUCKETS: U16, nh.NHA_RES_GROUP_IDLE_TIMER: U64,
-    nh.NHA_RES_GROUP_UNBALANCED_TIMER: U64, nh.NHA_RES_GROUP_UNBALANCED_TIME: U64,
+    nh.NHA_RES_GROUP_BUCKETS: U16, nh.NHA_RES_GROUP_IDLE_TIMER: U32,
+    nh.NHA_RES_GROUP_UNBALANCED_TIMER: U32, nh.NHA_RES_GROUP_UNBALANCED_TIME: U64,
 }
 NHA_RES_BUCKET: dict[int, Attr] = {
     nh.NHA_RES_BUCKET_INDEX: U16, nh.NHA_RES_BUCKET_IDLE_TIME: U64,
