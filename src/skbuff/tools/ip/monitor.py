@@ -11,6 +11,10 @@ notification is formatted at once, in the kernel's context, and queued as text. 
 the script ends); in the foreground a script gives it FOREGROUND_NS of simulated time, `skbuff
 shell` runs it until Ctrl-C (World.foreground). `World.monitor(...)` hands the queue to Python.
 
+`ip monitor file FILE` reads a recording (rtmon's, real or skbuff's: skbuff.uapi.rtnl_wire
+decodes it) and prints every message through the same printers, whatever OBJECTS say, with
+"Timestamp: … us" for rtmon's stamp records; it runs to completion at once.
+
 iproute2 6.1 prints the header (timestamp, `[LABEL]`) before the printer applies the `dev`
 filter, so a filtered event leaves its header behind (fixed upstream in 6.11); each printer
 ends with fflush, so those headers appear in front of the next printed event, and are lost if
@@ -359,7 +363,6 @@ class ipmonitor:
             if self.all_nsid:
                 rtnetlink.rtnl_unlisten_all_nsid(self.net, group, self.accept_msg)
         return "".join(self.events), ""
-
 
     def replay(self, data: bytes) -> None:
         """`ip monitor file FILE`: print each message of a recording (rtmon's, or this
