@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from skbuff.compat import slotted
@@ -122,6 +122,12 @@ def _flag_get(b: bytes) -> None:
 FLAG = Attr(lambda v: b"", _flag_get, "flag")
 
 
+def _values(cls: Any) -> Callable[[Any], tuple[Any, ...]]:
+    """The field values of a uapi dataclass, in declaration order (a flat astuple)."""
+    names = [f.name for f in fields(cls)]
+    return lambda v: tuple(getattr(v, n) for n in names)
+
+
 def _struct(cls: Any, fmt: str) -> Attr:
     """A uapi struct as one attribute (its dataclass fields in order)."""
     s = struct.Struct(fmt)
@@ -131,7 +137,8 @@ def _struct(cls: Any, fmt: str) -> Attr:
             raise ValueError(len(b))
         return cls(*s.unpack(b))
 
-    return Attr(lambda v: s.pack(*astuple(v)), get, "struct", (cls, fmt))
+    values = _values(cls)
+    return Attr(lambda v: s.pack(*values(v)), get, "struct", (cls, fmt))
 
 
 def _nest(table: dict[int, Attr], nla_flags: int = 0) -> Attr:
@@ -150,7 +157,8 @@ def _array(cls: Any, fmt: str) -> Attr:
             raise ValueError(len(b))
         return [cls(*s.unpack_from(b, off)) for off in range(0, len(b), s.size)]
 
-    return Attr(lambda v: b"".join(s.pack(*astuple(e)) for e in v), get, "array", (cls, fmt))
+    values = _values(cls)
+    return Attr(lambda v: b"".join(s.pack(*values(e)) for e in v), get, "array", (cls, fmt))
 
 
 def _nla(nla_type: int, payload: bytes) -> bytes:
@@ -331,6 +339,10 @@ class Family:
     cls: Any
     fmt: struct.Struct
     table: dict[int, Attr]
+    values: Callable[[Any], tuple[Any, ...]] = field(init=False)  # the header's fields
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _values(self.cls))
 
     @property
     def hdrlen(self) -> int:
@@ -367,7 +379,7 @@ def encode(m: rt.nlmsg) -> bytes:
         body = bytes(m.hdr or b"")
         body += bytes(NLMSG_ALIGN(len(body)) - len(body)) if m.attrs else b""
     else:
-        body = fam.fmt.pack(*astuple(m.hdr))
+        body = fam.fmt.pack(*fam.values(m.hdr))
         body += bytes(fam.hdrlen - len(body))
     if m.attrs:
         body += put_attrs(fam.table if fam is not None else {}, m.attrs)
