@@ -1,11 +1,11 @@
 """`rtmon file F` and `ip monitor file F` against the real kernel and the real iproute2.
 
-The `ip monitor` conformance sequence (tests/conformance/test_monitor.py) runs twice with a
-recorder in namespace a: on real namespaces with the host's rtmon (`ip netns exec A rtmon
+Each case (CASES: rtmon's arguments and a command sequence of the `ip monitor` or nexthop
+conformance tests) runs twice with a recorder in namespace a: on real namespaces with the host's rtmon (`ip netns exec A rtmon
 file F`, a process that only listens and writes F, in the harness's namespace, stopped with
 SIGTERM), and on skbuff with ours (`ip netns exec a rtmon file F &`, then `kill %1`). Then,
 in namespace a as the sequence left it (ip resolves the names of links the file does not
-name there):
+name there), with three readers (plain, `label`, `-o … all`):
 
 (a) the host's `ip monitor file` prints both recordings alike: the time stamp records
     ("Timestamp: … us", gettimeofday on the real side, the simulated clock on ours) are
@@ -15,9 +15,9 @@ name there):
     each with its stamp, before it is read;
 (b) skbuff's `ip monitor file` prints the real kernel's recording exactly as the host's
     `ip monitor file` does, time stamps included (TZ=UTC: skbuff's clock is UTC), with
-    nothing masked: the attributes skbuff does not model (IFLA_AF_SPEC, IFLA_XDP, IFLA_MAP,
-    IFLA_STATS, IFLA_QDISC's neighbours…) are carried as raw bytes and print nothing, as
-    they print nothing in iproute2 without -d/-s;
+    nothing masked: the link attributes skbuff does not model (IFLA_STATS, IFLA_MAP,
+    IFLA_AF_SPEC, IFLA_XDP and 6.12's attributes numbered past IFLA_ALLMULTI, some with
+    NLA_F_NESTED) decode as raw bytes and print nothing, as in iproute2 6.1 without -d/-s;
 (c) the same holds for skbuff's own recording.
 """
 
