@@ -1,11 +1,12 @@
 """`rtmon file F` and `ip monitor file F` against the real kernel and the real iproute2.
 
 Each case (CASES: rtmon's arguments and a command sequence of the `ip monitor` or nexthop
-conformance tests) runs twice with a recorder in namespace a: on real namespaces with the host's rtmon (`ip netns exec A rtmon
-file F`, a process that only listens and writes F, in the harness's namespace, stopped with
-SIGTERM), and on skbuff with ours (`ip netns exec a rtmon file F &`, then `kill %1`). Then,
-in namespace a as the sequence left it (ip resolves the names of links the file does not
-name there), with three readers (plain, `label`, `-o … all`):
+conformance tests) runs twice with a recorder in namespace a: on real namespaces with the
+host's rtmon (`ip netns exec A rtmon file F`, a process that only listens and writes F, in
+the harness's namespace, stopped with SIGTERM), and on skbuff with ours (`ip netns exec a
+rtmon file F &`, then `kill %1`). Then, in namespace a as the sequence left it (ip resolves
+the names of links the file does not name there), with three readers (plain, `label`,
+`-o … all`):
 
 (a) the host's `ip monitor file` prints both recordings alike: the time stamp records
     ("Timestamp: … us", gettimeofday on the real side, the simulated clock on ours) are
