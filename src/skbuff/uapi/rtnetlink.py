@@ -224,6 +224,9 @@ RTAX_CC_ALGO = 16
 RTAX_FASTOPEN_NO_COOKIE = 17
 RTAX_MAX = 17
 
+# --- IFLA_EXT_MASK bits (RTEXT_FILTER_*)
+RTEXT_FILTER_VF = 1 << 0
+
 # --- multicast groups (notifications)
 RTNLGRP_NONE = 0
 RTNLGRP_LINK = 1

@@ -70,6 +70,7 @@ from skbuff.uapi.rtnetlink import (
     AF_UNSPEC,
     NLM_F_CREATE,
     NLM_F_EXCL,
+    NLM_F_MULTI,
     NLM_F_REPLACE,
     RTM_DELLINK,
     RTM_GETLINK,
@@ -511,9 +512,13 @@ def rtnl_getlink(net: Net, msg: nlmsg, extack: netlink_ext_ack) -> int:
 
 
 def rtnl_dump_ifinfo(net: Net, msg: nlmsg) -> list[nlmsg]:
-    """Every link of `net`, by ifindex. Kernel: net/core/rtnetlink.c rtnl_dump_ifinfo."""
+    """Every link of `net`, by ifindex, each a part of the multipart reply (NLM_F_MULTI).
+    Kernel: net/core/rtnetlink.c rtnl_dump_ifinfo."""
     index = net.dev_index_head
-    return [rtnl_fill_ifinfo(index[i], RTM_NEWLINK, 0) for i in sorted(index)]
+    msgs = [rtnl_fill_ifinfo(index[i], RTM_NEWLINK, 0) for i in sorted(index)]
+    for m in msgs:
+        m.flags = NLM_F_MULTI
+    return msgs
 
 
 def rtnl_link_init(k: Kernel) -> None:

@@ -226,17 +226,20 @@ def ip_main(world: World, net: Net, argv: list[str]) -> Result:
 def ip_background(world: World, net: Net,
                   argv: list[str]) -> tuple[monitor.ipmonitor | None, Result]:
     """`ip … &`: `ip monitor` becomes a World job (what it prints appears after later script
-    lines); any other `ip` command runs to completion at once."""
+    lines); any other `ip` command, and `ip monitor file FILE`, runs to completion at once."""
+    out = Output()
     try:
-        ctx, rest, batch = _setup(world, net, argv, Output())
+        ctx, rest, batch = _setup(world, net, argv, out)
     except ToolExit:
         return None, ip_main(world, net, argv)  # `-V`, bad options: as in the foreground
     if batch is not None or _object(rest[0]) != "monitor":
         return None, ip_main(world, net, argv)
     try:
-        return monitor.ipmonitor_start(ctx, rest[1:]), Result(0, "", "")
+        mon = monitor.ipmonitor_start(ctx, rest[1:])  # None: `file FILE`, printed and done
     except ToolExit as e:
-        return None, Result(e.status, "", e.stderr)
+        out.ewrite(e.stderr)
+        return None, out.result(e.status)
+    return mon, out.result(0)
 
 
 def ip_route_add_via(world: World, net: Net, prefix: str, gateway: str) -> Result:

@@ -285,10 +285,9 @@ def print_linkinfo(ctx: IpCtx, m: nlmsg, do_link: bool) -> dict[str, Any]:
             txt.append(f"@if{iflink}: ")
             js["link_index"] = iflink
         else:
-            peer = ctx.net.dev_index_head.get(iflink)
             txt.append(f"@{ctx.ifname(iflink)}: ")
             js["link"] = ctx.ifname(iflink)
-            mdown = peer is None or not peer.flags & IFF_UP
+            mdown = not ctx.ll_index_to_flags(iflink) & IFF_UP
     else:
         txt.append(": ")
     js["ifname"] = name

@@ -11,6 +11,10 @@ notification is formatted at once, in the kernel's context, and queued as text. 
 the script ends); in the foreground a script gives it FOREGROUND_NS of simulated time, `skbuff
 shell` runs it until Ctrl-C (World.foreground). `World.monitor(...)` hands the queue to Python.
 
+`ip monitor file FILE` reads a recording (rtmon's, real or skbuff's: skbuff.uapi.rtnl_wire
+decodes it) and prints every message through the same printers, whatever OBJECTS say, with
+"Timestamp: … us" for rtmon's stamp records; it runs to completion at once.
+
 iproute2 6.1 prints the header (timestamp, `[LABEL]`) before the printer applies the `dev`
 filter, so a filtered event leaves its header behind (fixed upstream in 6.11); each printer
 ends with fflush, so those headers appear in front of the next printed event, and are lost if
@@ -25,14 +29,19 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from skbuff.net.core import net_namespace, rtnetlink
+from skbuff.net.core.dev import dev_get_flags
 from skbuff.tools.common import FOREGROUND_NS, ToolExit
 from skbuff.tools.ip import addr, ipnetconf, link, neigh, netns, nexthop, route, rule
 from skbuff.tools.ip.utils import IpCtx, invarg, matches
+from skbuff.uapi import rtnl_wire
 from skbuff.uapi.if_addr import ifaddrmsg
 from skbuff.uapi.if_link import IFLA_IFNAME, IFLA_TXQLEN
 from skbuff.uapi.net_namespace import NETNSA_NSID
 from skbuff.uapi.rtnetlink import (
     AF_UNSPEC,
+    NLMSG_DONE,
+    NLMSG_ERROR,
+    NLMSG_NOOP,
     RTM_DELADDR,
     RTM_DELLINK,
     RTM_DELNEIGH,
@@ -63,6 +72,7 @@ from skbuff.uapi.rtnetlink import (
     RTNLGRP_NSID,
     nlmsg,
 )
+from skbuff.uapi.rtnl_wire import NLMSG_TSTAMP
 
 if TYPE_CHECKING:
     from skbuff.net.core.net_namespace import Net
@@ -113,6 +123,7 @@ class MonitorCtx(IpCtx):
     and from link notifications (lib/ll_map.c ll_init_map, ll_remember_index)."""
 
     ll_map: dict[int, str] = field(default_factory=dict)
+    ll_flags: dict[int, int] = field(default_factory=dict)  # the cache's ifi_flags
     # ip/ipnetns.c's netns_map (nsid → /run/netns name), filled when the monitor starts and
     # kept up by print_nsid: a link's "link-netns NAME" reads it, not the current ids.
     netns_map: dict[int, str] = field(default_factory=dict)
@@ -131,16 +142,26 @@ class MonitorCtx(IpCtx):
             if dev is None:
                 return f"if{ifindex}"
             name = self.ll_map[ifindex] = str(dev.name)
+            self.ll_flags[ifindex] = dev_get_flags(dev)
         return name
 
+    def ll_index_to_flags(self, ifindex: int) -> int:
+        """The cached flags; -1 (every bit) for an index not in the cache."""
+        if ifindex == 0:
+            return 0
+        return self.ll_flags.get(ifindex, -1)
+
     def ll_remember_index(self, m: nlmsg) -> None:
-        """A link message updates the cache. A known index keeps its first name: 6.1's
-        ll_entry_update rehashes a renamed entry without copying the new name."""
+        """A link message updates the cache: its flags, and the name of a new index. A known
+        index keeps its first name: 6.1's ll_entry_update rehashes a renamed entry without
+        copying the new name."""
         index = m.hdr.ifi_index
         if m.type == RTM_DELLINK:
             self.ll_map.pop(index, None)
-        elif index not in self.ll_map and IFLA_IFNAME in m.attrs:
-            self.ll_map[index] = str(m.attrs[IFLA_IFNAME])
+            self.ll_flags.pop(index, None)
+        elif IFLA_IFNAME in m.attrs:
+            self.ll_map.setdefault(index, str(m.attrs[IFLA_IFNAME]))
+            self.ll_flags[index] = m.hdr.ifi_flags
 
 
 class ipmonitor:
@@ -162,18 +183,27 @@ class ipmonitor:
         self.all_nsid = all_nsid
         self.ifindex = ifindex
         self.events: list[str] = []
+        self.errors: list[str] = []  # stderr lines (an unknown message in a file)
         # Headers of filtered events: stdio keeps them until the next printer's fflush (and
         # they are lost if ip is killed first).
         self.unflushed = ""
         self.groups = [g for bit, g in _GROUPS if lmask & bit]
-        self.running = True
-        ctx.ll_map = {i: str(d.name) for i, d in ctx.net.dev_index_head.items()}
+        self.running = False
         # netns_map_init: the names of the namespaces this one already has ids for.
         ctx.netns_map = {}
         for name in ctx.world.netns_names():
             nsid = netns.get_netnsid_from_name(ctx, name)
             if nsid >= 0:
                 ctx.netns_map[nsid] = name
+
+    def start(self) -> None:
+        """Fill the link cache and subscribe. iproute2: ip/ipmonitor.c do_ipmonitor (rtnl_open,
+        ll_init_map, rtnl_listen)."""
+        self.running = True
+        devs = self.net.dev_index_head.items()
+        self.ctx.ll_map = {i: str(d.name) for i, d in devs}
+        self.ctx.ll_flags = {i: dev_get_flags(d) for i, d in devs}
+        all_nsid = self.all_nsid
         for group in self.groups:
             rtnetlink.rtnl_listen(self.net, group, self.accept_msg)
             if all_nsid:
@@ -217,6 +247,12 @@ class ipmonitor:
             label, printer = "[NEXTHOP]", self.print_nexthop
         elif t in (RTM_NEWNEXTHOPBUCKET, RTM_DELNEXTHOPBUCKET):
             label, printer = "[NEXTHOPBUCKET]", self.print_nexthop_bucket
+        elif t == NLMSG_TSTAMP:  # printed without fflush, like a filtered event's header
+            self.unflushed += print_nlmsg_timestamp(m.hdr)
+            return
+        elif t not in (NLMSG_ERROR, NLMSG_NOOP, NLMSG_DONE):
+            self.errors.append(_unknown_message(m))
+            return
         else:
             return
         head = self.headers(label, net)
@@ -307,9 +343,10 @@ class ipmonitor:
 
     def poll(self) -> tuple[str, str, bool]:
         """The text of the events since the last poll; a monitor never ends by itself."""
-        text = "".join(self.events)
+        text, err = "".join(self.events), "".join(self.errors)
         self.events.clear()
-        return text, "", not self.running
+        self.errors.clear()
+        return text, err, not self.running
 
     def wait(self) -> None:
         """bash's `wait` on a monitor: it would wait forever; it gets FOREGROUND_NS."""
@@ -327,10 +364,55 @@ class ipmonitor:
                 rtnetlink.rtnl_unlisten_all_nsid(self.net, group, self.accept_msg)
         return "".join(self.events), ""
 
+    def replay(self, data: bytes) -> None:
+        """`ip monitor file FILE`: print each message of a recording (rtmon's, or this
+        monitor's wire form) as it would have been printed live, whatever OBJECTS say; the
+        link cache starts empty (ll_init_map is not called), so names come from the file's
+        link messages or the namespace ip runs in. Text goes to `ctx.out` as it is made; a
+        truncated or malformed message ends the replay with status 1 after the messages
+        before it. iproute2: ip/ipmonitor.c do_ipmonitor, lib/libnetlink.c rtnl_from_file."""
+        out = self.ctx.out
+        try:
+            for m in rtnl_wire.messages_from_file(data):
+                self.accept_msg(self.net, 0, m)
+                text, err, _ = self.poll()
+                out.write(text)
+                out.ewrite(err)
+        except rtnl_wire.WireError as e:
+            raise ToolExit(1, e.text) from None
+        finally:
+            out.write(self.unflushed)  # stdio's buffer, written at exit
 
-def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
-    """Parse `ip monitor ARGS` and subscribe. iproute2: ip/ipmonitor.c do_ipmonitor."""
+
+def print_nlmsg_timestamp(ts: rtnl_wire.tstamp) -> str:
+    """rtmon's stamp record: "Timestamp: <asctime> N us" (the simulated clock is UTC).
+
+    iproute2: lib/utils.c print_nlmsg_timestamp."""
+    return f"Timestamp: {time.asctime(time.gmtime(ts.sec))} {ts.usec} us\n"
+
+
+def _unknown_message(m: nlmsg) -> str:
+    """ip monitor's complaint about a type it has no printer for. iproute2: ip/ipmonitor.c
+    accept_msg (default)."""
+    length = len(rtnl_wire.encode(m))
+    return (f"Unknown message: type=0x{m.type:08x}({m.type}) flags=0x{m.flags:08x}({m.flags}) "
+            f"len=0x{length:08x}({length})\n")
+
+
+def _read_file(path: str) -> bytes:
+    """fopen(FILE, "r") and read it; iproute2 exits -1 with perror's text when it cannot."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise ToolExit(255, f"Cannot fopen: {e.strerror}\n") from None
+
+
+def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor | None:
+    """Parse `ip monitor ARGS` and subscribe; with `file FILE`, print the recording to
+    `ctx.out` instead and return None. iproute2: ip/ipmonitor.c do_ipmonitor."""
     lmask = 0
+    file: str | None = None
     banner = False
     all_nsid = False
     ifindex = 0
@@ -339,8 +421,11 @@ def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
         arg = argv[i]
         bit = next((b for name, b in _OBJECT_BITS if matches(arg, name)), None)
         if matches(arg, "file"):
-            raise ToolExit(1, 'skbuff: "ip monitor file" is not implemented.\n')
-        if matches(arg, "label"):
+            i += 1
+            if i >= len(argv):
+                raise ToolExit(255, 'Command line is not complete. Try option "help"\n')
+            file = argv[i]
+        elif matches(arg, "label"):
             banner = True
         elif bit is not None:
             lmask |= bit
@@ -366,13 +451,20 @@ def ipmonitor_start(ctx: IpCtx, argv: list[str]) -> ipmonitor:
     mctx = MonitorCtx(world=ctx.world, net=ctx.net, out=ctx.out, stats=ctx.stats,
                       details=ctx.details, oneline=ctx.oneline, family=ctx.family,
                       timestamp=ctx.timestamp, tshort=ctx.tshort)
-    return ipmonitor(mctx, lmask or IPMON_L_ALL, banner, ifindex, all_nsid)
+    mon = ipmonitor(mctx, lmask or IPMON_L_ALL, banner, ifindex, all_nsid)
+    if file is not None:
+        mon.replay(_read_file(file))
+        return None
+    mon.start()
+    return mon
 
 
 def do_ipmonitor(ctx: IpCtx, argv: list[str]) -> None:
     """`ip monitor` in the foreground: until Ctrl-C in `skbuff shell` (World.foreground), for
     FOREGROUND_NS of simulated time in a script (then interrupted)."""
     mon = ipmonitor_start(ctx, argv)
+    if mon is None:
+        return
     run = ctx.world.foreground
     if run is not None:
         run(mon)

@@ -14,7 +14,8 @@ Standard streams: the script runner gives a line's `> FILE` as `world.tool_state
 has the terminal, which save and restore refuse as iproute2 does (isatty).
 
 iproute2: ip/iproute.c (save_route, save_route_prep, iproute_restore, restore_handler,
-route_dump_check_magic, iproute_showdump), lib/libnetlink.c rtnl_from_file.
+route_dump_check_magic, iproute_showdump), lib/libnetlink.c rtnl_from_file; the bytes are
+skbuff.uapi.rtnl_wire's.
 """
 
 from __future__ import annotations
@@ -23,165 +24,35 @@ import errno
 import struct
 import sys
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from skbuff.tools.common import ToolExit
 from skbuff.tools.ip import route
 from skbuff.tools.ip.utils import Args, IpCtx, rtnl_error_text
+from skbuff.uapi import rtnl_wire
 from skbuff.uapi.rtnetlink import (
     AF_INET,
     NLM_F_ACK,
     NLM_F_CREATE,
     NLM_F_DUMP,
     NLM_F_REQUEST,
-    RTA_CACHEINFO,
     RTA_DST,
-    RTA_FLOW,
     RTA_GATEWAY,
-    RTA_IIF,
-    RTA_MARK,
-    RTA_METRICS,
-    RTA_MULTIPATH,
-    RTA_NH_ID,
     RTA_OIF,
     RTA_PREFSRC,
-    RTA_PRIORITY,
-    RTA_SRC,
     RTA_TABLE,
-    RTA_UID,
-    RTAX_CC_ALGO,
     RTM_GETROUTE,
     nlmsg,
-    rta_cacheinfo,
     rtmsg,
-    rtnexthop,
 )
 
 route_dump_magic = 0x45311224
-
-NLMSGHDR = struct.Struct("=IHHII")  # nlmsg_len, nlmsg_type, nlmsg_flags, nlmsg_seq, nlmsg_pid
-RTMSG = struct.Struct("=BBBBBBBBI")  # family dst_len src_len tos table protocol scope type flags
-RTATTR = struct.Struct("=HH")  # rta_len, rta_type
-RTNEXTHOP = struct.Struct("=HBBi")  # rtnh_len, rtnh_flags, rtnh_hops, rtnh_ifindex
-RTA_CACHEINFO_S = struct.Struct("=IIiIIIII")
 U32 = struct.Struct("=I")
-IN_ADDR = struct.Struct("!I")
-
-_ADDR_ATTRS = frozenset({RTA_DST, RTA_SRC, RTA_GATEWAY, RTA_PREFSRC})
-_U32_ATTRS = frozenset({RTA_IIF, RTA_OIF, RTA_PRIORITY, RTA_FLOW, RTA_TABLE, RTA_MARK,
-                        RTA_UID, RTA_NH_ID})
-RTNL_FILE_BUF = 16384  # rtnl_from_file's buffer: a longer message is malformed
 
 
 def NLMSG_ALIGN(n: int) -> int:
     """Kernel: include/uapi/linux/netlink.h NLMSG_ALIGN (also RTA_ALIGN, RTNH_ALIGN)."""
     return (n + 3) & ~3
-
-
-# --------------------------------------------------------------------------------------------
-# The wire format: nlmsg <-> bytes.
-
-
-def _rta(rta_type: int, payload: bytes) -> bytes:
-    """One rtattr, padded to 4 bytes. Kernel: lib/nlattr.c __nla_put."""
-    data = RTATTR.pack(RTATTR.size + len(payload), rta_type) + payload
-    return data + bytes(NLMSG_ALIGN(len(data)) - len(data))
-
-
-def _attr_payload(rta_type: int, value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if rta_type in _ADDR_ATTRS:
-        return IN_ADDR.pack(value)
-    if rta_type in _U32_ATTRS:
-        return U32.pack(value & 0xFFFFFFFF)
-    if rta_type == RTA_METRICS:
-        return b"".join(
-            _rta(t, v.encode() + b"\0" if t == RTAX_CC_ALGO else U32.pack(v))
-            for t, v in value.items())
-    if rta_type == RTA_MULTIPATH:
-        return b"".join(_rtnexthop_bytes(nh) for nh in value)
-    if rta_type == RTA_CACHEINFO:
-        ci: rta_cacheinfo = value
-        return RTA_CACHEINFO_S.pack(ci.rta_clntref, ci.rta_lastuse, ci.rta_expires,
-                                    ci.rta_error, ci.rta_used, ci.rta_id, ci.rta_ts,
-                                    ci.rta_tsage)
-    raise TypeError(f"rtattr {rta_type}: no wire format for {value!r}")
-
-
-def _rtnexthop_bytes(nh: rtnexthop) -> bytes:
-    """struct rtnexthop and its nested attributes. Kernel: fib_semantics.c fib_add_nexthop."""
-    attrs = b"".join(_rta(t, _attr_payload(t, v)) for t, v in nh.attrs.items())
-    return RTNEXTHOP.pack(RTNEXTHOP.size + len(attrs), nh.flags, nh.hops, nh.ifindex) + attrs
-
-
-def rtm_to_bytes(m: nlmsg) -> bytes:
-    """An RTM_*ROUTE message as the kernel lays it out on a netlink socket (nlmsg_len counts
-    the final attribute's padding, as nlmsg_end does)."""
-    r: rtmsg = m.hdr
-    body = RTMSG.pack(r.family, r.dst_len, r.src_len, r.tos, r.table, r.protocol, r.scope,
-                      r.type, r.flags)
-    body += b"".join(_rta(t, _attr_payload(t, v)) for t, v in m.attrs.items())
-    return NLMSGHDR.pack(NLMSGHDR.size + len(body), m.type, m.flags, m.seq, m.pid) + body
-
-
-def _parse_rtattrs(data: bytes, nested: Any) -> dict[int, Any]:
-    """rtattrs → {type: value}; `nested(type, payload)` decodes each payload. A truncated
-    attribute ends the list, as parse_rtattr's RTA_OK does."""
-    out: dict[int, Any] = {}
-    off = 0
-    while off + RTATTR.size <= len(data):
-        rta_len, rta_type = RTATTR.unpack_from(data, off)
-        if rta_len < RTATTR.size or off + rta_len > len(data):
-            break
-        out[rta_type] = nested(rta_type, data[off + RTATTR.size:off + rta_len])
-        off += NLMSG_ALIGN(rta_len)
-    return out
-
-
-def _metric_value(rta_type: int, payload: bytes) -> Any:
-    if rta_type == RTAX_CC_ALGO:
-        return payload.split(b"\0", 1)[0].decode(errors="replace")
-    return U32.unpack_from(payload)[0] if len(payload) >= 4 else payload
-
-
-def _rtnexthops(data: bytes) -> list[rtnexthop]:
-    hops = []
-    off = 0
-    while off + RTNEXTHOP.size <= len(data):
-        rtnh_len, flags, nh_hops, ifindex = RTNEXTHOP.unpack_from(data, off)
-        if rtnh_len < RTNEXTHOP.size or off + rtnh_len > len(data):
-            break
-        attrs = _parse_rtattrs(data[off + RTNEXTHOP.size:off + rtnh_len], _attr_value)
-        hops.append(rtnexthop(flags=flags, hops=nh_hops, ifindex=ifindex, attrs=attrs))
-        off += NLMSG_ALIGN(rtnh_len)
-    return hops
-
-
-def _attr_value(rta_type: int, payload: bytes) -> Any:
-    """Decode one route attribute into the value skbuff's messages carry; one of an unknown
-    type (or size) stays raw bytes, so it is written back unchanged."""
-    if rta_type in _ADDR_ATTRS and len(payload) == 4:
-        return IN_ADDR.unpack(payload)[0]
-    if rta_type in _U32_ATTRS and len(payload) == 4:
-        return U32.unpack(payload)[0]
-    if rta_type == RTA_METRICS:
-        return _parse_rtattrs(payload, _metric_value)
-    if rta_type == RTA_MULTIPATH:
-        return _rtnexthops(payload)
-    if rta_type == RTA_CACHEINFO and len(payload) == RTA_CACHEINFO_S.size:
-        return rta_cacheinfo(*RTA_CACHEINFO_S.unpack(payload))
-    return payload
-
-
-def rtm_from_bytes(data: bytes) -> nlmsg:
-    """One RTM_*ROUTE message (nlmsghdr + rtmsg + rtattrs) back into an nlmsg."""
-    length, msgtype, flags, seq, pid = NLMSGHDR.unpack_from(data)
-    body = data[NLMSGHDR.size:length]
-    fields = RTMSG.unpack_from(body.ljust(RTMSG.size, b"\0"))
-    hdr = rtmsg(*fields)
-    attrs = _parse_rtattrs(body[RTMSG.size:], _attr_value)
-    return nlmsg(msgtype, flags, hdr, attrs, seq=seq, pid=pid)
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,7 +83,7 @@ def iproute_save(ctx: IpCtx, a: Args) -> None:
         req.attrs[RTA_OIF] = f.oif
     for m in ctx.dump(req):
         if route.filter_route(f, m):
-            out.write(rtm_to_bytes(m))
+            out.write(rtnl_wire.encode(m))
 
 
 def route_dump_check_magic(ctx: IpCtx) -> tuple[bytes, bool]:
@@ -236,19 +107,10 @@ def rtnl_from_file(data: bytes, start: int) -> Iterator[nlmsg]:
     """Each message in `data` (which begins at file offset `start`), in order; reaching a
     truncated or malformed one raises ToolExit(2) with iproute2's text, after the messages
     before it were handled. iproute2: lib/libnetlink.c rtnl_from_file."""
-    off = 0
-    while off < len(data):
-        if off + NLMSGHDR.size > len(data):
-            raise ToolExit(2, "rtnl-from_file: truncated message\n")
-        length = NLMSGHDR.unpack_from(data, off)[0]
-        if length < NLMSGHDR.size or length > RTNL_FILE_BUF:
-            raise ToolExit(2, f"!!!malformed message: len={length} "
-                           f"@{start + off + NLMSGHDR.size}\n")
-        end = off + NLMSGHDR.size + NLMSG_ALIGN(length - NLMSGHDR.size)
-        if end > len(data):
-            raise ToolExit(2, "rtnl-from_file: truncated message\n")
-        yield rtm_from_bytes(data[off:end])
-        off = end
+    try:
+        yield from rtnl_wire.messages_from_file(data, start)
+    except rtnl_wire.WireError as e:
+        raise ToolExit(2, e.text) from None
 
 
 def _restore_prio(m: nlmsg) -> int:

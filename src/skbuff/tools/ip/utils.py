@@ -407,6 +407,12 @@ class IpCtx:
         dev = self.net.dev_index_head.get(ifindex)
         return str(dev.name) if dev is not None else f"if{ifindex}"
 
+    def ll_index_to_flags(self, ifindex: int) -> int:
+        """The IFF_* flags of a link by index (0 for one unknown here): what M-DOWN reads.
+        iproute2: lib/ll_map.c ll_index_to_flags."""
+        dev = self.net.dev_index_head.get(ifindex)
+        return int(dev.flags) if dev is not None else 0
+
     def talk(self, msg: nlmsg) -> nlreply:
         """Send one request and wait for its answer. iproute2: lib/libnetlink.c rtnl_talk."""
         return rtnetlink.rtnetlink_rcv_msg(self.net, msg)
