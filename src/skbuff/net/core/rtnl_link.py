@@ -96,10 +96,15 @@ RTNL_LINK_INITIALIZING = 1
 
 
 def rtnl_link_register(k: Kernel, ops: rtnl_link_ops) -> int:
-    """Register a link kind (-EEXIST if taken). Kernel: net/core/rtnetlink.c rtnl_link_register."""
+    """Register a link kind (-EEXIST if taken); a kind without its own dellink gets
+    unregister_netdevice_queue, so `ip link del` works on it (dummy, ifb, ...).
+
+    Kernel: net/core/rtnetlink.c rtnl_link_register, __rtnl_link_register."""
     table: dict[str, rtnl_link_ops] = k.net_hotdata.rtnl_link_ops
     if ops.kind in table:
         return -errno.EEXIST
+    if ops.dellink is None:
+        ops.dellink = core_dev.unregister_netdevice_queue
     table[ops.kind] = ops
     return 0
 
