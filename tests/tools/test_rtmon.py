@@ -84,6 +84,8 @@ def test_monitor_file_in_the_background_runs_at_once(tmp_path: Path) -> None:
     res = world.run(f"ip -n a monitor file {f} &")
     assert res.status == 0 and "blackhole 10.1.0.0/16" in res.stdout
     assert world.jobs == []
+    with pytest.raises(ValueError, match=r"use World\.run"):  # no listener to hand back
+        world.monitor(f"file {f}", netns="a")
 
 
 def test_rtmon_in_the_foreground_records_for_a_while(tmp_path: Path) -> None:

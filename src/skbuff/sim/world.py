@@ -136,7 +136,7 @@ class World:
         """Start `ip [OPTIONS] monitor ARGS` in namespace `netns` ("" is init_net) for Python:
         `.events` fills with each notification's text as `ip monitor` prints it; `.stop()`
         unsubscribes. Options go first: `w.monitor("-ts route label")`. ValueError with
-        ip's message for bad arguments."""
+        ip's message for bad arguments, and for `file F` (no listener: `run` prints it)."""
         from skbuff.tools.ip import ip
 
         argv = shell_split(args)
@@ -145,7 +145,8 @@ class World:
         mon, res = self.kernel.run_task(ip.ip_background, self, self.netns(netns),
                                         [*opts, "monitor", *rest])
         if mon is None:
-            raise ValueError(res.stderr.strip())
+            raise ValueError(res.stderr.strip() if res.status else
+                             "ip monitor file reads a recording and ends: use World.run")
         return mon
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
