@@ -180,12 +180,15 @@ def test_nexthop_compat_mode_matches_linux(real_kernel_ok: None) -> None:
     assert result.ok, result.render()
 
 
-MONITOR_SEQUENCE = """\
+# The monitor sequences' link: up, addressed, and its link events settled.
+MONITOR_LINK = """\
 ip -n a link add d0 type veth peer name d1
 ip -n a link set d0 up
 ip -n a link set d1 up
 ip -n a addr add 10.9.0.1/24 dev d0
 sleep 0.3
+"""
+MONITOR_SEQUENCE = MONITOR_LINK + """\
 ip -n a nexthop add id 1 via 10.9.0.2 dev d0
 ip -n a nexthop add id 2 dev d0 proto static
 ip -n a nexthop add id 3 blackhole
@@ -286,12 +289,7 @@ def test_resilient_groups_and_buckets_match_linux(real_kernel_ok: None) -> None:
     assert result.ok, result.render()
 
 
-RES_MONITOR_SEQUENCE = """\
-ip -n a link add d0 type veth peer name d1
-ip -n a link set d0 up
-ip -n a link set d1 up
-ip -n a addr add 10.9.0.1/24 dev d0
-sleep 0.3
+RES_MONITOR_SEQUENCE = MONITOR_LINK + """\
 ip -n a nexthop add id 1 via 10.9.0.2 dev d0
 ip -n a nexthop add id 2 via 10.9.0.3 dev d0
 ip -n a nexthop add id 10 group 1/2 type resilient buckets 1 idle_timer 1
